@@ -1,0 +1,13 @@
+"""Where the shipped data lives, resolved from this file so it works from any working directory."""
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+DEFAULT_DATA_DIR = PROJECT_DIR / "data"
+
+CATALOGUE_FILE = "catalogue.yaml"
+OBSERVATIONS_FILE = "observations.csv"
+TARGETS_FILE = "targets.csv"
+SOURCES_DIR = "sources"
+SOURCES_FILE = "sources.yaml"

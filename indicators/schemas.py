@@ -1,0 +1,231 @@
+"""Pandera models of the three tables, and the rules that need more than one table.
+
+Each rule has a name (what a failure message calls it), the column it blames and a message
+template filled from the failing row. Checks that only look at one table live on the
+``DataFrameModel``s; checks that need the catalogue or the source text are built per run
+by :func:`context_checks`, because they close over that context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from indicators.numbers import states_number
+from indicators.sources import Source
+
+UNITS = ("count", "percent", "ratio")
+DIRECTIONS = ("up", "down", "neither")
+TARGET_KINDS = ("goal", "pledge", "threshold")
+# How the report hedges a figure; kept so a summary can say "more than 95%".
+QUALIFIERS = ("more than", "over", "approximately", "about", "nearly", "almost", "at least",
+              "less than", "under", "up to")
+SNAKE_CASE = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
+# A value computed from numerator and denominator may differ from a stated one by rounding.
+RATIO_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class Rule:
+    column: str
+    message: str
+
+
+RULES: dict[str, Rule] = {
+    "unknown_indicator": Rule("indicator_id", "indicator '{indicator_id}' is not in the catalogue"),
+    "unknown_reform_area": Rule("reform_area", "reform area '{reform_area}' is not declared in reform_areas"),
+    "unknown_source": Rule("source", "source '{source}' is not in data/sources/sources.yaml"),
+    "unit_mismatch": Rule("unit", "unit '{unit}' differs from the catalogue's unit for '{indicator_id}'"),
+    "percent_out_of_range": Rule("value", "percentage {value} is outside 0 to 100"),
+    "count_not_whole": Rule("value", "count {value} is not a whole number"),
+    "count_negative": Rule("value", "count {value} is negative"),
+    "value_missing": Rule("value", "no value, and no numerator and denominator to compute it from"),
+    "numerator_above_denominator": Rule("numerator", "numerator {numerator} is above denominator {denominator}"),
+    "value_disagrees_with_ratio": Rule("value", "value {value} disagrees with {numerator}/{denominator}"),
+    "period_end_before_start": Rule("period_end", "period ends ({period_end}) before it starts ({period_start})"),
+    "duplicate_observation": Rule("period_label", "another row has the same indicator, period and source"),
+    "duplicate_target": Rule("indicator_id", "another row has the same indicator, kind, deadline and source"),
+    "paragraph_not_in_source": Rule("paragraph", "paragraph {paragraph} does not exist in {source}"),
+    "quote_not_in_paragraph": Rule("quote", "quote is not found in {source} paragraph {paragraph}"),
+    "value_not_in_quote": Rule("quote", "the quote does not state the number {missing}"),
+    "deadline_before_baseline": Rule("deadline", "deadline {deadline} is before the baseline period of '{indicator_id}'"),
+}
+
+
+class CatalogueModel(pa.DataFrameModel):
+    id: Series[str] = pa.Field(str_matches=SNAKE_CASE, unique=True)
+    name: Series[str] = pa.Field(str_length={"min_value": 3})
+    description: Series[str] = pa.Field(str_length={"min_value": 10})
+    unit: Series[str] = pa.Field(isin=UNITS)
+    reform_area: Series[str] = pa.Field(str_matches=SNAKE_CASE)
+    direction: Series[str] = pa.Field(isin=DIRECTIONS)
+    definition_notes: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+
+
+class _ProvenanceModel(pa.DataFrameModel):
+    indicator_id: Series[str] = pa.Field(str_matches=SNAKE_CASE)
+    unit: Series[str] = pa.Field(isin=UNITS)
+    source: Series[str] = pa.Field(str_length={"min_value": 1})
+    paragraph: Series[float] = pa.Field(ge=1)
+    quote: Series[str] = pa.Field(str_length={"min_value": 5})
+    notes: Series[str] = pa.Field(nullable=True)
+
+
+class ObservationModel(_ProvenanceModel):
+    period_label: Series[str] = pa.Field(str_length={"min_value": 1})
+    period_start: Series[pd.Timestamp]
+    period_end: Series[pd.Timestamp]
+    value: Series[float] = pa.Field(nullable=True)
+    numerator: Series[float] = pa.Field(nullable=True, ge=0)
+    denominator: Series[float] = pa.Field(nullable=True, gt=0)
+    qualifier: Series[str] = pa.Field(nullable=True, isin=QUALIFIERS)
+    is_baseline: Series[bool]
+
+    class Config:
+        strict = True
+
+    @pa.dataframe_check(error="period_end_before_start")
+    def _period_order(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(df["period_end"] < df["period_start"])
+
+    @pa.dataframe_check(error="numerator_above_denominator")
+    def _numerator_bounded(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(df["numerator"] > df["denominator"])
+
+    @pa.dataframe_check(error="value_missing")
+    def _value_present(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["value"].notna() | (df["numerator"].notna() & df["denominator"].notna())
+
+    @pa.dataframe_check(error="duplicate_observation")
+    def _unique_period(cls, df: pd.DataFrame) -> Series[bool]:
+        key = ["indicator_id", "period_start", "period_end", "source"]
+        return ~df.duplicated(subset=key, keep=False)
+
+
+class TargetModel(_ProvenanceModel):
+    value: Series[float]
+    deadline: Series[pd.Timestamp] = pa.Field(nullable=True)
+    deadline_label: Series[str] = pa.Field(nullable=True)
+    kind: Series[str] = pa.Field(isin=TARGET_KINDS)
+
+    class Config:
+        strict = True
+
+    @pa.dataframe_check(error="duplicate_target")
+    def _unique_target(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df.duplicated(subset=["indicator_id", "kind", "deadline", "source"], keep=False)
+
+
+def ratio_value(numerator: pd.Series, denominator: pd.Series, unit: pd.Series) -> pd.Series:
+    """The value an "X out of Y" states, in the indicator's unit."""
+    share = numerator / denominator
+    return share.where(unit != "percent", share * 100).where(unit != "count", numerator)
+
+
+def _value_checks(units: pd.Series, value: pd.Series) -> dict[str, pd.Series]:
+    whole = value.isna() | (value == value.round())
+    return {
+        "percent_out_of_range": ~((units == "percent") & ((value < 0) | (value > 100))),
+        "count_not_whole": ~((units == "count") & ~whole),
+        "count_negative": ~((units == "count") & (value < 0)),
+    }
+
+
+def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], numbers) -> dict[str, pd.Series]:
+    """Paragraph exists, quote is in it, and the quote states every number of the row."""
+    paragraph_ok, quote_ok, numbers_ok = [], [], []
+    for row in df.itertuples(index=False):
+        source = sources.get(row.source)
+        number = int(row.paragraph) if pd.notna(row.paragraph) else None
+        has_paragraph = source is not None and number is not None and source.paragraph(number) is not None
+        paragraph_ok.append(has_paragraph or source is None or number is None)
+        quote_ok.append(not has_paragraph or source.find_quote(number, row.quote) is not None)
+        numbers_ok.append(not missing_numbers(row.quote, numbers(row)))
+    return {
+        "paragraph_not_in_source": pd.Series(paragraph_ok, index=df.index),
+        "quote_not_in_paragraph": pd.Series(quote_ok, index=df.index),
+        "value_not_in_quote": pd.Series(numbers_ok, index=df.index),
+    }
+
+
+def missing_numbers(quote: str, values: list[float]) -> list[float]:
+    return [v for v in values if pd.notna(v) and not states_number(quote, float(v))]
+
+
+def observation_numbers(row) -> list[float]:
+    """The numbers a quote must state: numerator and denominator where the report gives
+    "X out of Y" (the value is then computed), otherwise the value itself."""
+    if pd.notna(row.numerator) and pd.notna(row.denominator):
+        return [row.numerator, row.denominator]
+    return [row.value]
+
+
+def context_checks(
+    table: str,
+    catalogue: pd.DataFrame,
+    sources: dict[str, Source],
+    observations: pd.DataFrame | None = None,
+) -> list[pa.Check]:
+    """Checks that need the catalogue, the sources or another table."""
+    units = catalogue.set_index("id")["unit"]
+
+    def known(df):
+        return df["indicator_id"].isin(catalogue["id"])
+
+    def source_known(df):
+        return df["source"].isin(list(sources))
+
+    def unit_matches(df):
+        expected = df["indicator_id"].map(units)
+        return expected.isna() | (df["unit"] == expected)
+
+    checks = [
+        pa.Check(known, error="unknown_indicator"),
+        pa.Check(source_known, error="unknown_source"),
+        pa.Check(unit_matches, error="unit_mismatch"),
+    ]
+    if table == "observations":
+        def computed(df):
+            return df["value"].fillna(ratio_value(df["numerator"], df["denominator"], df["unit"]))
+
+        def agrees(df):
+            stated = df["value"]
+            ratio = ratio_value(df["numerator"], df["denominator"], df["unit"])
+            return stated.isna() | ratio.isna() | ((stated - ratio).abs() <= RATIO_TOLERANCE)
+
+        checks.append(pa.Check(agrees, error="value_disagrees_with_ratio"))
+        for rule in ("percent_out_of_range", "count_not_whole", "count_negative"):
+            checks.append(pa.Check(
+                lambda df, rule=rule: _value_checks(df["unit"], computed(df))[rule], error=rule))
+        for rule in ("paragraph_not_in_source", "quote_not_in_paragraph", "value_not_in_quote"):
+            checks.append(pa.Check(
+                lambda df, rule=rule: _quote_checks(df, sources, observation_numbers)[rule], error=rule))
+    if table == "targets":
+        for rule in ("percent_out_of_range", "count_not_whole", "count_negative"):
+            checks.append(pa.Check(
+                lambda df, rule=rule: _value_checks(df["unit"], df["value"])[rule], error=rule))
+        for rule in ("paragraph_not_in_source", "quote_not_in_paragraph", "value_not_in_quote"):
+            checks.append(pa.Check(
+                lambda df, rule=rule: _quote_checks(df, sources, lambda row: [row.value])[rule], error=rule))
+        if observations is not None:
+            baseline_end = baseline_periods(observations)["period_end"]
+
+            def deadline_after_baseline(df):
+                ends = df["indicator_id"].map(baseline_end)
+                return df["deadline"].isna() | ends.isna() | ~(df["deadline"] < ends)
+
+            checks.append(pa.Check(deadline_after_baseline, error="deadline_before_baseline"))
+    return checks
+
+
+def baseline_periods(observations: pd.DataFrame) -> pd.DataFrame:
+    """One row per indicator: the observation marked as baseline, else the earliest."""
+    ordered = observations.sort_values(["indicator_id", "is_baseline", "period_start", "period_end"],
+                                       ascending=[True, False, True, True])
+    return ordered.drop_duplicates("indicator_id").set_index("indicator_id")

@@ -1,0 +1,38 @@
+"""Per-indicator views of the validated tables: its observations in time order, its latest
+value and its targets."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from indicators.validation import Dataset
+
+
+def observations_of(dataset: Dataset, indicator_id: str) -> pd.DataFrame:
+    """Observations of one indicator, oldest first (by period end, then start)."""
+    rows = dataset.observations[dataset.observations["indicator_id"] == indicator_id]
+    return rows.sort_values(["period_end", "period_start"]).reset_index(drop=True)
+
+
+def targets_of(dataset: Dataset, indicator_id: str) -> pd.DataFrame:
+    rows = dataset.targets[dataset.targets["indicator_id"] == indicator_id]
+    return rows.sort_values("deadline", na_position="last").reset_index(drop=True)
+
+
+def coverage(dataset: Dataset) -> pd.DataFrame:
+    """One row per catalogue entry, in catalogue order, with its reform area name, latest
+    observation and counts of observations and targets."""
+    obs = dataset.observations.sort_values(["period_end", "period_start"])
+    latest = obs.drop_duplicates("indicator_id", keep="last").set_index("indicator_id")
+    counts = dataset.observations.groupby("indicator_id").size()
+    target_counts = dataset.targets.groupby("indicator_id").size()
+    areas = dataset.reform_areas.set_index("id")["name"]
+    table = dataset.catalogue.copy()
+    table["reform_area_name"] = table["reform_area"].map(areas)
+    table["observations"] = table["id"].map(counts).fillna(0).astype(int)
+    table["targets"] = table["id"].map(target_counts).fillna(0).astype(int)
+    for column in ("value", "numerator", "denominator", "qualifier", "period_label", "period_end"):
+        table[f"latest_{column}"] = table["id"].map(latest[column])
+    area_order = {area: i for i, area in enumerate(dataset.reform_areas["id"])}
+    table["_area_order"] = table["reform_area"].map(area_order)
+    return table.sort_values("_area_order", kind="stable").drop(columns="_area_order").reset_index(drop=True)

@@ -1,0 +1,248 @@
+"""Read the data folder, validate every table lazily and report each failure once.
+
+Nothing here stops at the first problem: parsing, the pandera models and the checks across
+tables all run, and every failure is reported with its file, row, column and rule. Row
+numbers count the header as row 1, as a spreadsheet does; catalogue entries are numbered
+from 1 in file order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from indicators import paths
+from indicators.schemas import (
+    RULES,
+    CatalogueModel,
+    ObservationModel,
+    TargetModel,
+    context_checks,
+    missing_numbers,
+    observation_numbers,
+    ratio_value,
+)
+from indicators.sources import Source, load_sources
+
+TEXT = "text"
+NUMBER = "number"
+WHOLE = "whole number"
+DATE = "date"
+FLAG = "true/false"
+
+CATALOGUE_COLUMNS = {"id": TEXT, "name": TEXT, "description": TEXT, "unit": TEXT,
+                     "reform_area": TEXT, "direction": TEXT, "definition_notes": TEXT}
+_PROVENANCE = {"unit": TEXT, "source": TEXT, "paragraph": WHOLE, "quote": TEXT, "notes": TEXT}
+OBSERVATION_COLUMNS = {"indicator_id": TEXT, "period_label": TEXT, "period_start": DATE,
+                       "period_end": DATE, "value": NUMBER, "numerator": NUMBER,
+                       "denominator": NUMBER, "qualifier": TEXT, "is_baseline": FLAG, **_PROVENANCE}
+TARGET_COLUMNS = {"indicator_id": TEXT, "value": NUMBER, "deadline": DATE,
+                  "deadline_label": TEXT, "kind": TEXT, **_PROVENANCE}
+OPTIONAL = {"definition_notes", "notes", "numerator", "denominator", "qualifier",
+            "is_baseline", "deadline", "deadline_label"}
+_FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+@dataclass(frozen=True)
+class Failure:
+    file: str
+    row: int | None
+    column: str | None
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file} row {self.row}"
+        column = f", column {self.column}" if self.column else ""
+        return f"{where}{column}: [{self.rule}] {self.message}"
+
+
+@dataclass
+class Dataset:
+    """The validated tables, typed, with computed values filled in."""
+
+    reform_areas: pd.DataFrame
+    catalogue: pd.DataFrame
+    observations: pd.DataFrame
+    targets: pd.DataFrame
+    sources: dict[str, Source] = field(repr=False)
+
+
+class DataValidationError(Exception):
+    def __init__(self, failures: list[Failure]):
+        self.failures = failures
+        super().__init__(f"{len(failures)} validation failure(s):\n" + "\n".join(map(str, failures)))
+
+
+@dataclass
+class _Table:
+    file: str
+    frame: pd.DataFrame
+    first_row: int  # the row number of the frame's first record
+    failures: list[Failure] = field(default_factory=list)
+    # (index, column) pairs already reported as unreadable, so pandera does not repeat them
+    unreadable: set[tuple[int, str]] = field(default_factory=set)
+
+    def row(self, index) -> int | None:
+        return None if index is None or pd.isna(index) else int(index) + self.first_row
+
+
+def _parse(table: _Table, spec: dict[str, str]) -> None:
+    """Give each column its type; a cell that cannot be read is a failure, not a crash."""
+    frame = table.frame
+    missing = [c for c in spec if c not in frame.columns and c not in OPTIONAL]
+    for column in missing:
+        table.failures.append(Failure(table.file, None, column, "missing_column",
+                                      f"required column '{column}' is absent"))
+    for column in frame.columns:
+        if column not in spec:
+            table.failures.append(Failure(table.file, None, column, "unexpected_column",
+                                          f"column '{column}' is not part of this table"))
+    frame = frame[[c for c in frame.columns if c in spec]].copy()
+    for column, kind in spec.items():
+        if column not in frame.columns:
+            frame[column] = pd.NA
+        raw = frame[column].astype("string").str.strip().replace("", pd.NA)
+        if kind == TEXT:
+            parsed = raw.astype(object).where(raw.notna(), None)
+        elif kind in (NUMBER, WHOLE):
+            parsed = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
+            if kind == WHOLE:
+                parsed = parsed.where(parsed.isna() | (parsed == parsed.round()))
+        elif kind == DATE:
+            parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+        else:
+            parsed = raw.str.lower().map(_FLAGS).astype(object)
+            parsed = parsed.where(raw.notna(), False)
+        bad = raw.notna() & pd.isna(parsed)
+        for index in frame.index[bad]:
+            table.unreadable.add((index, column))
+            table.failures.append(Failure(
+                table.file, table.row(index), column, f"not_a_{kind.replace(' ', '_').replace('/', '_or_')}",
+                f"'{raw[index]}' is not a {kind}" + (" (YYYY-MM-DD)" if kind == DATE else "")))
+        frame[column] = parsed
+    if "is_baseline" in frame.columns:
+        frame["is_baseline"] = frame["is_baseline"].astype(bool)
+    for column in ("value", "numerator", "denominator", "paragraph"):
+        if column in frame.columns:
+            frame[column] = frame[column].astype("float64")
+    for column in ("period_start", "period_end", "deadline"):
+        if column in frame.columns:
+            frame[column] = pd.to_datetime(frame[column])
+    table.frame = frame
+
+
+def _collect(table: _Table, schema: pa.DataFrameSchema) -> None:
+    """Validate lazily and turn pandera's failure cases into one failure per row and rule."""
+    try:
+        schema.validate(table.frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        seen = set()
+        for case in errors.failure_cases.itertuples(index=False):
+            index = None if case.index is None or pd.isna(case.index) else case.index
+            rule_name = str(case.check)
+            rule = RULES.get(rule_name)
+            column = rule.column if rule else (case.column if case.column in table.frame.columns else None)
+            if (index, column) in table.unreadable:
+                continue
+            key = (index, rule_name, column)
+            if key in seen:
+                continue
+            seen.add(key)
+            if rule and index is not None:
+                values = {k: _show(v) for k, v in table.frame.loc[index].items()}
+                values["missing"] = _missing_number(table.frame.loc[index])
+                message = rule.message.format(**values)
+            else:
+                message = f"{_show(case.failure_case)} fails {rule_name}"
+            table.failures.append(Failure(table.file, table.row(index), column, rule_name, message))
+
+
+def _missing_number(row: pd.Series) -> str:
+    if "numerator" in row.index:
+        wanted = observation_numbers(row)
+    else:
+        wanted = [row.get("value")]
+    return ", ".join(_show(v) for v in missing_numbers(str(row.get("quote") or ""), wanted))
+
+
+def _show(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "(empty)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def _with_checks(model: type[pa.DataFrameModel], checks: list[pa.Check]) -> pa.DataFrameSchema:
+    schema = model.to_schema()
+    return pa.DataFrameSchema(columns=schema.columns, checks=schema.checks + checks,
+                              strict=schema.strict, name=schema.name)
+
+
+def _read_catalogue(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    areas = pd.DataFrame(document.get("reform_areas") or [], columns=["id", "name", "section"])
+    return areas, pd.DataFrame(document.get("indicators") or [])
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Failure]]:
+    """The table as text cells, or an empty table and the reason it could not be read."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"), []
+    except (pd.errors.ParserError, UnicodeDecodeError, FileNotFoundError) as error:
+        return pd.DataFrame(), [Failure(path.name, None, None, "unreadable_file", str(error).strip())]
+
+
+def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[Failure]]:
+    """Validate everything in ``data_dir``; return the dataset (None when any rule fails)
+    and the list of failures."""
+    data_dir = Path(data_dir or paths.DEFAULT_DATA_DIR)
+    sources = load_sources(data_dir)
+    areas, catalogue_raw = _read_catalogue(data_dir / paths.CATALOGUE_FILE)
+
+    catalogue = _Table(paths.CATALOGUE_FILE, catalogue_raw, first_row=1)
+    _parse(catalogue, CATALOGUE_COLUMNS)
+    area_check = pa.Check(lambda df: df["reform_area"].isin(areas["id"]), error="unknown_reform_area")
+    _collect(catalogue, _with_checks(CatalogueModel, [area_check]))
+
+    tables = {}
+    for name, file, spec in (("observations", paths.OBSERVATIONS_FILE, OBSERVATION_COLUMNS),
+                             ("targets", paths.TARGETS_FILE, TARGET_COLUMNS)):
+        frame, unreadable = _read_csv(data_dir / file)
+        tables[name] = _Table(file, frame, first_row=2, failures=unreadable)
+        if not unreadable:
+            _parse(tables[name], spec)
+    observations, targets = tables["observations"], tables["targets"]
+
+    for table, model, name in ((observations, ObservationModel, "observations"), (targets, TargetModel, "targets")):
+        if any(f.rule in ("missing_column", "unreadable_file") for f in table.failures):
+            continue
+        readable = "period_end" in observations.frame.columns
+        checks = context_checks(name, catalogue.frame, sources, observations.frame if readable else None)
+        _collect(table, _with_checks(model, checks))
+
+    failures = catalogue.failures + observations.failures + targets.failures
+    failures.sort(key=lambda f: (f.file, f.row or 0, f.column or "", f.rule))
+    if failures:
+        return None, failures
+    obs = observations.frame.copy()
+    obs["value"] = obs["value"].fillna(ratio_value(obs["numerator"], obs["denominator"], obs["unit"]))
+    obs["paragraph"] = obs["paragraph"].astype(int)
+    tgt = targets.frame.copy()
+    tgt["paragraph"] = tgt["paragraph"].astype(int)
+    return Dataset(areas, catalogue.frame, obs, tgt, sources), []
+
+
+def load(data_dir: Path | None = None) -> Dataset:
+    """The validated dataset; raises :class:`DataValidationError` listing every failure."""
+    dataset, failures = validate_folder(data_dir)
+    if failures:
+        raise DataValidationError(failures)
+    return dataset

@@ -1,0 +1,41 @@
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.conftest import edit_csv
+
+COMMAND = shutil.which("indicators") or str(Path(__file__).resolve().parents[1] / ".venv/bin/indicators")
+
+
+def run(*args):
+    return subprocess.run([COMMAND, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_validate_passes_on_shipped_data(dataset):
+    result = run("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (f"OK: {len(dataset.catalogue)} indicators, {len(dataset.observations)} observations, "
+            f"{len(dataset.targets)} targets") in result.stdout
+
+
+def test_validate_prints_one_line_per_failure_and_exits_non_zero(data_copy):
+    edit_csv(data_copy / "observations.csv", {(0, "value"): "-189", (4, "value"): "650"})
+    result = run("validate", "--data", str(data_copy))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert "observations.csv row 2, column value: [count_negative] count -189 is negative" in lines
+    assert "observations.csv row 6, column value: [percent_out_of_range] percentage 650 is outside 0 to 100" in lines
+    assert all(re.match(r"^\S+ row \d+, column \w+: \[\w+\] ", line) for line in lines)
+
+
+def test_list_shows_every_indicator_by_area(dataset):
+    result = run("list")
+    assert result.returncode == 0, result.stderr
+    for name in dataset.reform_areas["name"]:
+        assert f"\n{name}\n" in result.stdout
+    for indicator_id in dataset.catalogue["id"]:
+        assert indicator_id in result.stdout
+    assert re.search(r"targeted_attacks_on_peacekeepers\s+227 \(1 Nov 2016 to 31 Oct 2017\)\s+obs 2\s+targets 0",
+                     result.stdout)
+    assert re.search(r"units_certified_ready\s+35\.6% \(104 of 292\)", result.stdout)

@@ -1,0 +1,67 @@
+import pytest
+
+from indicators.sources import find_ignoring_whitespace, split_paragraphs
+
+
+@pytest.fixture(scope="module")
+def report(dataset):
+    return dataset.sources["A/72/573"]
+
+
+def test_report_has_paragraphs_1_to_132(report):
+    assert sorted(report.paragraphs) == list(range(1, 133))
+
+
+@pytest.mark.parametrize("number, begins, ends", [
+    (1, "Developments over the past year", "require innovative responses."),
+    (53, "The Department of Field Support has further institutionalized", "inception of the survey."),
+    (100, "Since November 2016, the operating environment", "from 38 to 37 over the same period."),
+    (132, "It is my hope that the Special Committee", "with dynamism and openness."),
+])
+def test_paragraph_boundaries(report, number, begins, ends):
+    text = report.paragraph(number)
+    assert text.startswith(begins)
+    assert text.replace("  ", " ").endswith(ends)
+
+
+@pytest.mark.parametrize("noise", [
+    "https://undocs.org",        # link lines
+    "17-19483",                  # page footer
+    "Safety, security, conduct",  # section heading between paragraphs 99 and 100
+    "Participation of uniformed women",  # numbered subsection heading
+    "prepared pursuant to General Assembly resolution 71/314",  # the summary
+])
+def test_noise_is_not_part_of_any_paragraph(report, noise):
+    assert not [n for n, text in report.paragraphs.items() if noise in text]
+
+
+def test_paragraph_across_page_break_is_joined(report):
+    # Paragraph 108 runs over the page header "A/72/573" / "25/30 17-19483".
+    assert "sustaining the highest number of fatalities, injuries and incidents" in report.paragraph(108)
+
+
+def test_heading_with_number_out_of_sequence_is_not_a_paragraph():
+    raw = "Summary text\n I. Heading\n1. First paragraph\ngoes on.\n 1. Subheading\n2. Second.\n"
+    assert split_paragraphs(raw, "A/1/1") == {1: "First paragraph goes on.", 2: "Second."}
+
+
+@pytest.mark.parametrize("quote, found", [
+    ("a total of 35 countries since March 2016", True),   # source has "o f"
+    ("women’s participation", True),                      # typographic apostrophe
+    ("women's participation", True),                      # typed apostrophe
+    ("a total of 36 countries", False),
+    ("", False),
+])
+def test_quote_lookup_ignores_whitespace_and_quote_style(report, quote, found):
+    paragraph = 63 if "countries" in quote else 97
+    assert (report.find_quote(paragraph, quote) is not None) is found
+
+
+def test_quote_span_points_at_the_text():
+    text = "The number rose from 189 to 227 as at 31 October."
+    start, end = find_ignoring_whitespace(text, "from 189\n to  227")
+    assert text[start:end] == "from 189 to 227"
+
+
+def test_quote_in_missing_paragraph_is_none(report):
+    assert report.find_quote(500, "anything") is None
