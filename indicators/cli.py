@@ -6,7 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from indicators.formatting import format_value
+import pandas as pd
+
+from indicators.formatting import format_change, format_number, format_value
+from indicators.progress import progress_table
 from indicators.series import coverage
 from indicators.validation import load, validate_folder
 
@@ -39,16 +42,53 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _blank(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+def _progress(args: argparse.Namespace) -> int:
+    table = progress_table(load(args.data))
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+        print(f"Wrote {len(table)} rows to {args.csv}")
+    shown = table if args.all else table[table["target"].notna() | table["change"].notna()]
+    header = (f"{'indicator':<42} {'baseline':>9} {'latest':>9} {'change':>11} {'target':>7} {'deadline':>8} "
+              f"{'progress':>8} {'required':>13}  status")
+    print(header)
+    print("-" * len(header))
+    for row in shown.to_dict("records"):
+        unit = row["unit"]
+        cell = {
+            "baseline": lambda v: format_value(v, unit),
+            "latest": lambda v: format_value(v, unit),
+            "change": lambda v: format_change(v, unit),
+            "target": lambda v: format_value(v, unit),
+            "deadline_label": str,
+            "progress_share": lambda v: f"{format_number(v * 100, 0)}%",
+            "required_rate": lambda v: format_change(v, unit) + "/yr",
+        }
+        text = {key: "–" if _blank(row[key]) else show(row[key]) for key, show in cell.items()}
+        print(f"{row['indicator_id'][:42]:<42} {text['baseline']:>9} {text['latest']:>9} {text['change']:>11} "
+              f"{text['target']:>7} {text['deadline_label']:>8} {text['progress_share']:>8} "
+              f"{text['required_rate']:>13}  {row['status']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="indicators", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, handler, text in (
         ("validate", _validate, "check every table in the data folder"),
         ("list", _list, "print the catalogue by reform area with latest values and coverage"),
+        ("progress", _progress, "print baseline, latest, target, pace and status of each indicator"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--data", type=Path, default=None, help="data folder (default: the shipped data)")
         command.set_defaults(handler=handler)
+        if name == "progress":
+            command.add_argument("--csv", type=Path, help="also write the full table to this CSV file")
+            command.add_argument("--all", action="store_true",
+                                 help="show every indicator, not only those with a target or a change")
     return parser
 
 

@@ -63,6 +63,8 @@ class CatalogueModel(pa.DataFrameModel):
     reform_area: Series[str] = pa.Field(str_matches=SNAKE_CASE)
     direction: Series[str] = pa.Field(isin=DIRECTIONS)
     definition_notes: Series[str] = pa.Field(nullable=True)
+    # Template for a one-point summary, e.g. "Women are {value} of military peacekeepers".
+    sentence: Series[str] = pa.Field(nullable=True, str_contains="{value}")
 
     class Config:
         strict = True

@@ -35,14 +35,15 @@ DATE = "date"
 FLAG = "true/false"
 
 CATALOGUE_COLUMNS = {"id": TEXT, "name": TEXT, "description": TEXT, "unit": TEXT,
-                     "reform_area": TEXT, "direction": TEXT, "definition_notes": TEXT}
+                     "reform_area": TEXT, "direction": TEXT, "definition_notes": TEXT,
+                     "sentence": TEXT}
 _PROVENANCE = {"unit": TEXT, "source": TEXT, "paragraph": WHOLE, "quote": TEXT, "notes": TEXT}
 OBSERVATION_COLUMNS = {"indicator_id": TEXT, "period_label": TEXT, "period_start": DATE,
                        "period_end": DATE, "value": NUMBER, "numerator": NUMBER,
                        "denominator": NUMBER, "qualifier": TEXT, "is_baseline": FLAG, **_PROVENANCE}
 TARGET_COLUMNS = {"indicator_id": TEXT, "value": NUMBER, "deadline": DATE,
                   "deadline_label": TEXT, "kind": TEXT, **_PROVENANCE}
-OPTIONAL = {"definition_notes", "notes", "numerator", "denominator", "qualifier",
+OPTIONAL = {"definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label"}
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 

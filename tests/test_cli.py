@@ -39,3 +39,20 @@ def test_list_shows_every_indicator_by_area(dataset):
     assert re.search(r"targeted_attacks_on_peacekeepers\s+227 \(1 Nov 2016 to 31 Oct 2017\)\s+obs 2\s+targets 0",
                      result.stdout)
     assert re.search(r"units_certified_ready\s+35\.6% \(104 of 292\)", result.stdout)
+
+
+def test_progress_prints_the_table_and_writes_csv(tmp_path):
+    out = tmp_path / "progress.csv"
+    result = run("progress", "--csv", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split() == ["indicator", "baseline", "latest", "change", "target", "deadline", "progress",
+                                "required", "status"]
+    attacks = next(line for line in lines if line.startswith("targeted_attacks_on_peacekeepers"))
+    assert attacks.split()[1:4] == ["189", "227", "+38"]
+    parity = next(line for line in lines if line.startswith("women_civilian_staff_peace_operations"))
+    assert parity.split()[1:6] == ["28%", "28%", "–", "50%", "2028"]
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert len(table) == 44 and {"status", "summary", "required_rate", "projection"} <= set(table.columns)

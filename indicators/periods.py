@@ -1,0 +1,55 @@
+"""Periods on a time axis and in plain words.
+
+Every period has explicit start and end dates; on the time axis it sits at its midpoint,
+in decimal years. A fiscal year 2016/17 (1 July 2016 to 30 June 2017) sits at 1 Jan 2017,
+a 1 November to 31 October window at its 1 May, a calendar year at 2 July.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+
+def decimal_year(moment: pd.Timestamp) -> float:
+    start = pd.Timestamp(year=moment.year, month=1, day=1)
+    end = pd.Timestamp(year=moment.year + 1, month=1, day=1)
+    return moment.year + (moment - start) / (end - start)
+
+
+def midpoint(start: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp:
+    # A period's end date is inclusive: 2017-12-31 means through the end of that day.
+    return start + (end + pd.Timedelta(days=1) - start) / 2
+
+
+def midpoint_year(start: pd.Timestamp, end: pd.Timestamp) -> float:
+    return decimal_year(midpoint(start, end))
+
+
+def deadline_year(deadline: pd.Timestamp) -> float:
+    """A deadline is reached at the end of its day."""
+    return decimal_year(deadline + pd.Timedelta(days=1))
+
+
+def _month_end(moment: pd.Timestamp) -> bool:
+    return (moment + pd.Timedelta(days=1)).day == 1
+
+
+_DAY_RANGE = re.compile(r"^\d{1,2} \w+ \d{4} to \d{1,2} \w+ \d{4}$")
+
+
+def short_label(start: pd.Timestamp, end: pd.Timestamp, label: str) -> str:
+    """A compact label for sentences: calendar years, fiscal years, single months and
+    day-to-day ranges over whole months are written from their dates ("1 Nov 2015 to
+    31 Oct 2016" -> "Nov 2015 to Oct 2016"); any other period keeps the report's label."""
+    if start.day != 1 or not _month_end(end) or end < start:
+        return label
+    if start.month == 1 and end.month == 12:
+        return str(start.year) if start.year == end.year else f"{start.year} to {end.year}"
+    if start.month == 7 and end.month == 6 and end.year == start.year + 1:
+        return f"{start.year}/{str(end.year)[2:]}"
+    first, last = start.strftime("%b %Y"), end.strftime("%b %Y")
+    if first == last:
+        return first
+    return f"{first} to {last}" if _DAY_RANGE.match(label) else label

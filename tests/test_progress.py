@@ -1,0 +1,205 @@
+"""Baseline to goal, table-driven: each status, each kind of period and target."""
+
+import pandas as pd
+import pytest
+
+from indicators.periods import midpoint_year, short_label
+from indicators.progress import (
+    INSUFFICIENT,
+    LIMITED,
+    MODERATE,
+    MOVING_AWAY,
+    ON_TRACK,
+    TARGET_ACHIEVED,
+    Goal,
+    Point,
+    assess,
+    progress_table,
+)
+
+
+def indicator(direction="up", unit="percent", name="Share of women"):
+    return {"id": "x", "name": name, "unit": unit, "direction": direction}
+
+
+def series(*pairs):
+    return [Point(value=v, year=y, label=str(y)) for y, v in pairs]
+
+
+# Baseline 10 in 2020, target 20 by 2030: the required pace is 1 a year (7.18% compound).
+GOAL_2030 = Goal(value=20, deadline_year=2030, deadline_label="2030", kind="goal")
+
+
+@pytest.mark.parametrize("case, direction, points, goal, status", [
+    ("target met", "up", [(2020, 10), (2022, 21)], GOAL_2030, TARGET_ACHIEVED),
+    ("met exactly", "up", [(2020, 10), (2022, 20)], GOAL_2030, TARGET_ACHIEVED),
+    ("faster than required", "up", [(2020, 10), (2022, 12)], GOAL_2030, ON_TRACK),
+    ("about two thirds of the pace", "up", [(2020, 10), (2022, 11)], GOAL_2030, MODERATE),
+    ("a third of the pace", "up", [(2020, 10), (2022, 10.5)], GOAL_2030, LIMITED),
+    ("no change", "up", [(2020, 10), (2022, 10)], GOAL_2030, LIMITED),
+    ("regression away from target", "up", [(2020, 10), (2022, 8)], GOAL_2030, MOVING_AWAY),
+    ("one point only", "up", [(2020, 10)], GOAL_2030, INSUFFICIENT),
+    ("one point already at target", "up", [(2020, 25)], GOAL_2030, TARGET_ACHIEVED),
+    ("no target", "up", [(2020, 10), (2022, 12)], None, INSUFFICIENT),
+    ("lower is better, falling fast", "down", [(2020, 30), (2022, 25)],
+     Goal(20, 2030, "2030", "goal"), ON_TRACK),
+    ("lower is better, rising", "down", [(2020, 189), (2021, 227)],
+     Goal(150, 2025, "2025", "goal"), MOVING_AWAY),
+    ("target equal to baseline, held", "up", [(2020, 20), (2022, 20)], GOAL_2030, TARGET_ACHIEVED),
+    ("target equal to baseline, slipped", "up", [(2020, 20), (2022, 19)], GOAL_2030, MOVING_AWAY),
+    ("no deadline, growing 10% a year", "up", [(2016, 17), (2017, 18.7)], Goal(20, None, None, "goal"), ON_TRACK),
+    ("no deadline, growing 1% a year", "up", [(2016, 17), (2017, 17.17)], Goal(20, None, None, "goal"), MODERATE),
+    ("no deadline, growing 0.2% a year", "up", [(2016, 17), (2017, 17.034)], Goal(20, None, None, "goal"), LIMITED),
+    ("no deadline, falling", "up", [(2016, 17), (2017, 16)], Goal(20, None, None, "goal"), MOVING_AWAY),
+    ("no better direction, towards target", "neither", [(2020, 30), (2022, 27)],
+     Goal(20, 2030, "2030", "threshold"), ON_TRACK),
+])
+def test_status(case, direction, points, goal, status):
+    assert assess(indicator(direction), series(*points), goal).status == status
+
+
+@pytest.mark.parametrize("direction, points, trend", [
+    ("up", [(2016, 65), (2017, 71)], "improved"),
+    ("up", [(2016, 71), (2017, 65)], "worsened"),
+    ("down", [(2016, 189), (2017, 227)], "worsened"),
+    ("down", [(2016, 150), (2017, 115)], "improved"),
+    ("neither", [(2016, 5), (2017, 7)], "changed"),
+    ("up", [(2016, 5), (2017, 5)], "unchanged"),
+])
+def test_trend_follows_direction(direction, points, trend):
+    assert assess(indicator(direction), series(*points), None).trend == trend
+
+
+def test_parity_target_progress_and_required_pace():
+    # 28% at 2017.7 to parity (50%) by the end of 2028.
+    result = assess(indicator(), [Point(28, 2017.7, "Sep 2017"), Point(33.5, 2019.7, "Sep 2019")],
+                    Goal(50, 2029.0, "2028", "goal"))
+    assert result.gap == pytest.approx(16.5)
+    assert result.progress_share == pytest.approx(5.5 / 22)
+    assert result.required_rate == pytest.approx(22 / 11.3)
+    assert result.required_growth == pytest.approx((50 / 28) ** (1 / 11.3) - 1)
+    assert result.remaining_rate == pytest.approx(16.5 / 9.3)
+    assert result.observed_rate == pytest.approx(2.75)
+    assert result.projection == pytest.approx(33.5 + 2.75 * 9.3)
+    assert result.projection_from_two_points is True
+    assert result.status == ON_TRACK
+
+
+def test_projection_from_three_points_is_not_flagged():
+    result = assess(indicator(), series((2020, 10), (2021, 11), (2022, 12)), GOAL_2030)
+    assert result.projection == pytest.approx(20)
+    assert result.projection_from_two_points is False
+
+
+def test_compound_rate_undefined_at_zero_falls_back_to_linear():
+    # 1.5 a year observed against 2 a year required: a ratio of 0.75.
+    result = assess(indicator(unit="count"), series((2020, 0), (2022, 3)), Goal(10, 2025, "2025", "goal"))
+    assert result.observed_growth is None
+    assert result.status == MODERATE
+
+
+def ts(text):
+    return pd.Timestamp(text)
+
+
+@pytest.mark.parametrize("start, end, year", [
+    ("2016-07-01", "2017-06-30", 2016 + 364.5 / 366),  # fiscal 2016/17: midday 30 December 2016
+    ("2015-11-01", "2016-10-31", 2016 + 122 / 366),    # November-October window: 2 May 2016
+    ("2017-01-01", "2017-12-31", 2017 + 182.5 / 365),  # calendar year: midday 2 July
+    ("2017-08-01", "2017-08-31", 2017 + (212 + 15.5) / 365),  # a month: its 16th, midday
+    ("2017-10-31", "2017-10-31", 2017 + 303.5 / 365),  # a single day
+])
+def test_period_midpoints(start, end, year):
+    assert midpoint_year(ts(start), ts(end)) == pytest.approx(year)
+
+
+@pytest.mark.parametrize("start, end, label, short", [
+    ("2015-11-01", "2016-10-31", "1 Nov 2015 to 31 Oct 2016", "Nov 2015 to Oct 2016"),
+    ("2016-07-01", "2017-06-30", "2016/17", "2016/17"),
+    ("2017-01-01", "2017-12-31", "2017 global call", "2017"),
+    ("2016-01-01", "2017-12-31", "2016 to 2017", "2016 to 2017"),
+    ("2017-08-01", "2017-08-31", "August 2017", "Aug 2017"),
+    ("2016-04-01", "2017-06-30", "Q2 2016 to Q2 2017", "Q2 2016 to Q2 2017"),
+    ("2017-01-01", "2017-01-01", "start of 2017", "start of 2017"),
+])
+def test_short_labels(start, end, label, short):
+    assert short_label(ts(start), ts(end), label) == short
+
+
+@pytest.mark.parametrize("ind, points, goal, sentence, summary", [
+    (indicator("down", "count", "Targeted attacks on peacekeepers"),
+     [Point(189, 2016.3, "Nov 2015 to Oct 2016"), Point(227, 2017.3, "Nov 2016 to Oct 2017")], None, None,
+     "Targeted attacks on peacekeepers rose 20% from 189 (Nov 2015 to Oct 2016) to 227 (Nov 2016 to Oct 2017)."),
+    (indicator("up", "percent", "Field support client satisfaction"),
+     [Point(65, 2016.5, "2016"), Point(71, 2017.5, "2017")], None, None,
+     "Field support client satisfaction rose 6 percentage points from 65% (2016) to 71% (2017)."),
+    (indicator("up", "percent", "Women among military peacekeepers"), [Point(3, 2017.5, "2017")],
+     Goal(15, None, None, "pledge"), "Women are {value} of military peacekeepers",
+     "Women are 3% of military peacekeepers (2017), against a 15% target."),
+    (indicator("up", "percent", "Women among civilian staff"), [Point(28, 2017.7, "Sep 2017")],
+     Goal(50, 2029.0, "2028", "goal"), None,
+     "Women among civilian staff: 28% (Sep 2017), against a 50% target by 2028."),
+    (indicator("neither", "percent", "Peacekeepers in protection mandates"),
+     [Point(95, 2017.5, "2017", "more than")], None, None,
+     "Peacekeepers in protection mandates: more than 95% (2017)."),
+    (indicator("down", "count", "Allegations"), [Point(150, 2016.0, "2015/16"), Point(115, 2017.0, "2016/17")],
+     None, None, "Allegations fell 23% from 150 (2015/16) to 115 (2016/17)."),
+    (indicator("up", "count", "Projects"), [Point(8, 2016, "2016"), Point(8, 2017, "2017")], None, None,
+     "Projects was unchanged at 8 from 2016 to 2017."),
+    (indicator("up", "percent", "Staff officer posts held by women"), [], Goal(15, None, None, "goal"), None,
+     "Staff officer posts held by women: no observation yet, against a 15% target."),
+])
+def test_summary_sentences(ind, points, goal, sentence, summary):
+    assert assess(ind, points, goal, sentence).summary == summary
+
+
+def test_qualifier_does_not_change_the_arithmetic():
+    result = assess(indicator(), [Point(60, 2016.7, "Sep 2016", "over"), Point(70, 2017.7, "Sep 2017")], None)
+    assert result.change == 10
+    assert "from over 60% (Sep 2016) to 70%" in result.summary
+
+
+@pytest.fixture(scope="module")
+def shipped(dataset):
+    return progress_table(dataset).set_index("indicator_id")
+
+
+def test_every_indicator_with_a_target_has_a_status(dataset, shipped):
+    with_target = set(dataset.targets["indicator_id"])
+    assert with_target
+    statuses = shipped.loc[sorted(with_target), "status"]
+    assert statuses.isin([TARGET_ACHIEVED, ON_TRACK, MODERATE, LIMITED, MOVING_AWAY, INSUFFICIENT]).all()
+    assert statuses.notna().all()
+
+
+@pytest.mark.parametrize("indicator_id, summary", [
+    ("targeted_attacks_on_peacekeepers",
+     "Targeted attacks on peacekeepers rose 20% from 189 (Nov 2015 to Oct 2016) to 227 (Nov 2016 to Oct 2017)."),
+    ("field_support_client_satisfaction",
+     "Field support client satisfaction rose 6 percentage points from 65% (2016) to 71% (2017)."),
+    ("women_military_peacekeepers", "Women are 3% of military peacekeepers (2017), against a 15% target."),
+    ("women_individual_police", "Women are 17% of individual police officers (2017), against a 20% target."),
+    ("women_formed_police_units", "Women are 6% of formed police unit personnel (2017), against a 20% target."),
+    ("women_civilian_staff_peace_operations",
+     "Women are 28% of civilian staff in peace operations (Sep 2017), against a 50% target by 2028."),
+    ("units_certified_ready", "Deployed units certified operationally ready: 35.6% (2017)."),
+    ("misconduct_allegations_category_1",
+     "Category 1 misconduct allegations (excluding SEA) fell 23% from 150 (2015/16) to 115 (2016/17)."),
+    ("misconduct_allegations_category_2",
+     "Category 2 misconduct allegations fell 18% from 562 (2015/16) to 459 (2016/17)."),
+])
+def test_headline_summaries(shipped, indicator_id, summary):
+    assert shipped.loc[indicator_id, "summary"] == summary
+
+
+def test_shipped_attacks_worsened_and_satisfaction_improved(shipped):
+    assert shipped.loc["targeted_attacks_on_peacekeepers", "trend"] == "worsened"
+    assert shipped.loc["targeted_attacks_on_peacekeepers", "relative_change"] == pytest.approx(38 / 189)
+    assert shipped.loc["field_support_client_satisfaction", "trend"] == "improved"
+
+
+def test_parity_required_pace_on_shipped_data(shipped):
+    row = shipped.loc["women_civilian_staff_peace_operations"]
+    # Sep 2017 (midpoint 16 Sep) to the end of 2028.
+    assert row.required_rate == pytest.approx(22 / (2029.0 - row.baseline_year))
+    assert row.status == INSUFFICIENT
