@@ -1,18 +1,26 @@
-"""Entry point of the dashboard: `streamlit run app/main.py`."""
+"""Entry point of the dashboard: `streamlit run app/main.py`.
+
+It only declares the pages and draws the footer that every page shares; each page sets
+up, calls `indicators.*` and renders.
+"""
+
+from pathlib import Path
 
 import streamlit as st
 
-import indicators
+from ui import footer
 
-st.set_page_config(page_title="Peacekeeping reform indicators", layout="wide")
+HERE = Path(__file__).resolve().parent
 
+st.set_page_config(page_title="Peacekeeping reform indicators", page_icon=":material/monitoring:", layout="wide")
 
-@st.cache_data
-def _coverage():
-    from indicators.series import coverage
-
-    return coverage(indicators.load())
-
-
-st.title("Peacekeeping reform indicators")
-st.dataframe(_coverage()[["reform_area_name", "name", "unit", "observations", "targets"]], hide_index=True)
+page = st.navigation([
+    st.Page(HERE / "views/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
+            default=True),
+    st.Page(HERE / "views/indicator.py", title="Indicator", icon=":material/show_chart:", url_path="indicator"),
+    st.Page(HERE / "views/goals.py", title="Baseline vs goals", icon=":material/flag:", url_path="goals"),
+    st.Page(HERE / "views/source.py", title="Source reader", icon=":material/article:", url_path="source"),
+    st.Page(HERE / "views/about.py", title="About the data", icon=":material/info:", url_path="about"),
+], position="top")
+page.run()
+footer()

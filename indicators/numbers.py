@@ -24,7 +24,8 @@ _TENS = {
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
 # Document symbols and fiscal years (A/72/573, 2016/17) are not measurements, so digits
 # touching a slash are skipped.
-# Denominators of fractions written as words: "two thirds" states 2 and 3.
+# Denominators of fractions written as words: "two thirds" states 2 and 3; alone
+# ("second quarters", "third levels") they are ordinals, not numbers.
 _FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
 # "Parity" between women and men is half of the total.
 _MEANING_WORDS = {"parity": 50}
@@ -33,9 +34,10 @@ _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES], key=len, reverse=True))
 _WORD_NUMBER = rf"(?:{_WORD})(?:[\s-]+(?:{_WORD}))*"
 _TOKEN = re.compile(
-    rf"(?<![\w.,/])(?P<digits>{_DIGITS})(?![\w/])"
-    rf"|\b(?P<words>{_WORD_NUMBER})\b"
-    rf"|\b(?P<fraction>{'|'.join(_FRACTION_WORDS)})\b"
+    rf"\b(?P<numerator>{'|'.join(_UNITS)}|a)\s+(?P<fraction>{'|'.join(_FRACTION_WORDS)})\b"
+    rf"|(?<![\w.,/])(?P<digits>{_DIGITS})(?![\w/])"
+    # An ordinal such as "seventy-second" is not a number word.
+    rf"|\b(?P<words>{_WORD_NUMBER})\b(?!-)"
     rf"|\b(?P<meaning>{'|'.join(_MEANING_WORDS)})\b",
     re.IGNORECASE,
 )
@@ -69,12 +71,20 @@ def find_numbers(text: str) -> list[NumberMention]:
     """Every number stated in ``text``, in order of appearance."""
     found = []
     for match in _TOKEN.finditer(text):
+        if match.group("fraction"):
+            # "two thirds" states two numbers: 2 and 3 (the numerator alone for "a half").
+            numerator = match.group("numerator")
+            if numerator.lower() != "a":
+                found.append(NumberMention(_words_value(numerator), match.start("numerator"),
+                                           match.end("numerator"), numerator))
+            denominator = match.group("fraction")
+            found.append(NumberMention(float(_FRACTION_WORDS[denominator.lower()]), match.start("fraction"),
+                                       match.end("fraction"), denominator))
+            continue
         if match.group("digits"):
             value = float(match.group("digits").replace(",", ""))
         elif match.group("words"):
             value = _words_value(match.group("words"))
-        elif match.group("fraction"):
-            value = float(_FRACTION_WORDS[match.group("fraction").lower()])
         else:
             value = float(_MEANING_WORDS[match.group("meaning").lower()])
         found.append(NumberMention(value, match.start(), match.end(), match.group(0)))

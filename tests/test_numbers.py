@@ -37,3 +37,14 @@ def test_mentions_carry_their_position():
     text = "rose from 563 to 831."
     mentions = find_numbers(text)
     assert [text[m.start:m.end] for m in mentions] == ["563", "831"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("between the second quarters of 2016 and 2017", [2016, 2017]),
+    ("the second and third levels", []),
+    ("the seventy-second session", []),
+    ("three quarters of units", [3, 4]),
+    ("a half of the posts", [2]),
+])
+def test_ordinals_are_not_numbers(text, expected):
+    assert [m.value for m in find_numbers(text)] == expected

@@ -1,0 +1,78 @@
+"""Streamlit wiring shared by the pages: cached loading, badges, safe text and the footer."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+import indicators
+from indicators.dataset_info import DatasetInfo, dataset_info
+from indicators.formatting import format_number
+from indicators.progress import (
+    INSUFFICIENT,
+    LIMITED,
+    MODERATE,
+    MOVING_AWAY,
+    ON_TRACK,
+    TARGET_ACHIEVED,
+    Progress,
+    assess_all,
+)
+
+BADGES = {
+    TARGET_ACHIEVED: ("green", ":material/check_circle:"),
+    ON_TRACK: ("blue", ":material/trending_up:"),
+    MODERATE: ("violet", ":material/trending_flat:"),
+    LIMITED: ("orange", ":material/hourglass_empty:"),
+    MOVING_AWAY: ("red", ":material/trending_down:"),
+    INSUFFICIENT: ("gray", ":material/help:"),
+}
+# Markdown and Streamlit's own syntax (":blue[...]", "$math$") are escaped so text from
+# data files is always shown as typed.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|:<>~$&^])")
+
+
+def md(text: object) -> str:
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+@st.cache_data(show_spinner="Loading and validating the data…")
+def load() -> indicators.Dataset:
+    return indicators.load()
+
+
+@st.cache_data
+def progress() -> dict[str, Progress]:
+    return {p.indicator_id: p for p in assess_all(load())}
+
+
+@st.cache_data
+def info() -> DatasetInfo:
+    return dataset_info()
+
+
+def badge(status: str) -> None:
+    colour, icon = BADGES[status]
+    st.badge(status.capitalize(), color=colour, icon=icon)
+
+
+def delta(p: Progress) -> tuple[str | None, str]:
+    """The change since baseline as metric delta text, with a word as well as an arrow, and
+    the colour mode that makes "better" green whichever way better is."""
+    if p.change is None:
+        return None, "off"
+    # An ASCII minus: Streamlit reads it to point the arrow down.
+    sign = "-" if p.change < 0 else "+"
+    amount = format_number(abs(p.change)) + (" pts" if p.unit == "percent" else "")
+    colour = {"up": "normal", "down": "inverse"}.get(p.direction, "off")
+    return f"{sign}{amount}, {p.trend}", colour
+
+
+def footer() -> None:
+    dataset, about = load(), info()
+    sources = "; ".join(f"{md(s.symbol)} ({md(s.issuing_body.split(',')[0])}, {s.year}) [{md(s.url)}]({s.url})"
+                        for s in dataset.sources.values())
+    st.divider()
+    st.caption(f"Source: {sources} · Data licence: [{md(about.licence_title)}]({about.licence_url}) · "
+               f"Cite as: {md(about.citation)}")

@@ -1,0 +1,33 @@
+"""What the data is, where it comes from, its licence and how to cite it."""
+
+import pandas as pd
+import streamlit as st
+
+from ui import info, load, md
+
+dataset, about = load(), info()
+
+st.title("About the data")
+st.write(md(about.description))
+st.markdown(
+    f"- **{len(dataset.catalogue)}** indicators in **{len(dataset.reform_areas)}** reform areas\n"
+    f"- **{len(dataset.observations)}** observations and **{len(dataset.targets)}** targets\n"
+    "- Every figure carries its source document, paragraph and the verbatim sentence it came from; the "
+    "validator proves that the sentence is in the paragraph and states the number.\n"
+    "- Shares stated as \"X out of Y\" or as fractions are computed from their numerator and denominator, "
+    "never typed."
+)
+
+st.subheader("Sources")
+for source in dataset.sources.values():
+    st.table(pd.DataFrame({"": ["Symbol", "Title", "Issued by", "Year", "Language", "Address", "Paragraphs",
+                                "How the text was obtained"],
+                           " ": [source.symbol, source.title, source.issuing_body, str(source.year), source.language,
+                                 source.url, str(len(source.paragraphs)), source.obtained]}).set_index(""))
+
+st.subheader("Licence")
+st.markdown(f"The compiled data is published under [{md(about.licence_title)}]({about.licence_url}). "
+            + " ".join(md(s.licence) for s in dataset.sources.values()))
+
+st.subheader("How to cite")
+st.code(about.citation, language=None)

@@ -1,0 +1,42 @@
+"""All indicators with a target: baseline, latest and target side by side."""
+
+import pandas as pd
+import streamlit as st
+
+from indicators.charts import goals_chart
+from indicators.formatting import format_change, format_value
+from ui import load, md, progress
+
+dataset, results = load(), progress()
+with_target = [p for p in results.values() if p.target is not None]
+
+st.title("Baseline vs goals")
+st.caption("Every indicator that has a target. Sort the table by clicking a column heading.")
+st.plotly_chart(goals_chart(dataset, list(results.values())), theme=None, key="goals_chart",
+                alt="Baseline, latest value and target of each indicator with a target",
+                config={"displaylogo": False,
+                        "toImageButtonOptions": {"format": "png", "filename": "baseline-vs-goals",
+                                                 "width": 1600, "height": 900}})
+
+
+def text(value, p, show=format_value):
+    return None if value is None else show(value, p.unit)
+
+
+table = pd.DataFrame([{
+    "Indicator": p.name,
+    "Baseline": text(p.baseline, p),
+    "Latest": text(p.latest, p),
+    "Target": text(p.target, p),
+    "Deadline": p.deadline_label or "none",
+    "Gap": p.gap,
+    "Progress (%)": None if p.progress_share is None else round(p.progress_share * 100),
+    "Required pace": text(p.required_rate, p, lambda v, u: format_change(v, u) + "/yr"),
+    "Status": p.status,
+    "Summary": p.summary,
+} for p in with_target])
+st.dataframe(table, hide_index=True, key="goals_table", column_config={
+    "Gap": st.column_config.NumberColumn(help="Target minus latest value, in the indicator's unit", format="%.1f"),
+    "Summary": st.column_config.TextColumn(width="large"),
+})
+st.caption(md(f"{len(with_target)} indicators have a target."))

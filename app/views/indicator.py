@@ -1,0 +1,69 @@
+"""One indicator: chart, summary, key figures and the provenance of every figure."""
+
+import pandas as pd
+import streamlit as st
+
+from indicators.charts import indicator_chart
+from indicators.formatting import format_change, format_value
+from indicators.series import observations_of, targets_of
+from ui import badge, delta, load, md, progress
+
+dataset, results = load(), progress()
+names = dict(zip(dataset.catalogue["id"], dataset.catalogue["name"]))
+
+# The URL carries the indicator's id (stable, readable), not its display name, so the
+# selection is synced by hand rather than with bind="query-params".
+ids = list(names)
+requested = st.query_params.get("indicator")
+chosen = st.selectbox("Indicator", ids, index=ids.index(requested) if requested in ids else 0,
+                      format_func=names.get)
+st.query_params["indicator"] = chosen
+p = results[chosen]
+entry = dataset.catalogue.set_index("id").loc[chosen]
+
+st.title(md(p.name))
+st.write(md(entry.description))
+st.plotly_chart(indicator_chart(dataset, p), theme=None, alt=p.summary, key="chart",
+                config={"displaylogo": False,
+                        "toImageButtonOptions": {"format": "png", "filename": chosen, "width": 1600,
+                                                 "height": 900}})
+st.markdown(f"**{md(p.summary)}**")
+
+figures = st.columns(6)
+figures[0].metric("Baseline", "–" if p.baseline is None else format_value(p.baseline, p.unit),
+                  help=md(p.baseline_label or ""))
+text, colour = delta(p)
+figures[1].metric("Latest", "–" if p.latest is None else format_value(p.latest, p.unit, p.latest_qualifier),
+                  text, delta_color=colour, help=md(p.latest_label or ""))
+figures[2].metric("Target", "None set" if p.target is None else format_value(p.target, p.unit),
+                  help=md(f"Deadline: {p.deadline_label}" if p.deadline_label else "No deadline stated"))
+figures[3].metric("Deadline", p.deadline_label or "–")
+figures[4].metric("Required pace", "–" if p.required_rate is None else format_change(p.required_rate, p.unit) + "/yr",
+                  help="Linear change a year needed from the baseline to reach the target by its deadline.")
+figures[5].metric("Projection at deadline", "–" if p.projection is None else format_value(p.projection, p.unit),
+                  help="Linear, from the observed pace" +
+                       ("; rests on two observations only." if p.projection_from_two_points else "."))
+badge(p.status)
+if isinstance(entry.definition_notes, str):
+    st.info(md(entry.definition_notes), icon=":material/info:")
+
+st.subheader("Where each figure comes from")
+obs, tgt = observations_of(dataset, chosen), targets_of(dataset, chosen)
+provenance = pd.concat([
+    pd.DataFrame({
+        "Figure": "Observation", "Period or deadline": obs["period_label"],
+        "Value": [format_value(r.value, r.unit, r.qualifier if isinstance(r.qualifier, str) else None,
+                               r.numerator, r.denominator) for r in obs.itertuples()],
+        "Source": obs["source"], "Paragraph": obs["paragraph"], "Quote": obs["quote"],
+    }),
+    pd.DataFrame({
+        "Figure": "Target (" + tgt["kind"] + ")", "Period or deadline": tgt["deadline_label"].fillna("no deadline"),
+        "Value": [format_value(v, u) for v, u in zip(tgt["value"], tgt["unit"])],
+        "Source": tgt["source"], "Paragraph": tgt["paragraph"], "Quote": tgt["quote"],
+    }),
+], ignore_index=True)
+provenance["Read in context"] = [f"source?paragraph={n}" for n in provenance["Paragraph"]]
+st.dataframe(provenance, hide_index=True, key="provenance", column_config={
+    "Quote": st.column_config.TextColumn(width="large"),
+    "Read in context": st.column_config.LinkColumn(display_text="Paragraph in the source reader"),
+})

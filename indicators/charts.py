@@ -1,0 +1,190 @@
+"""Chart builders shared by the app and the exports. Each returns a plotly Figure that
+carries its own title, units and source line, so an exported image is self-explanatory.
+
+Colours are the Okabe-Ito palette, distinguishable with the common colour-vision
+deficiencies; marks also differ by shape and line style, never by colour alone.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from indicators.formatting import format_value
+from indicators.periods import midpoint
+from indicators.progress import Progress
+from indicators.series import observations_of, targets_of
+from indicators.validation import Dataset
+
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+VERMILLION = "#D55E00"
+GREEN = "#009E73"
+SKY = "#56B4E9"
+PURPLE = "#CC79A7"
+GREY = "#6B6B6B"
+
+STATUS_COLOURS = {
+    "target achieved": GREEN,
+    "on track": BLUE,
+    "moderate progress": SKY,
+    "limited or no progress": ORANGE,
+    "moving away": VERMILLION,
+    "insufficient data": GREY,
+}
+UNIT_TITLES = {"percent": "Per cent", "count": "Count", "ratio": "Ratio"}
+FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14, color="#222222")
+
+
+def source_line(rows: pd.DataFrame, as_of: str | None = None) -> str:
+    """ "Source: A/72/573, para. 100" — every document and paragraph the rows cite."""
+    parts = []
+    for symbol, group in rows.groupby("source", sort=True):
+        paragraphs = sorted({int(p) for p in group["paragraph"]})
+        label = "para." if len(paragraphs) == 1 else "paras."
+        parts.append(f"{symbol}, {label} {', '.join(map(str, paragraphs))}")
+    text = "Source: " + "; ".join(parts) if parts else "Source: none"
+    if as_of:
+        text += f" · Data as of {as_of}"
+    return text
+
+
+def as_of(dataset: Dataset) -> str | None:
+    """The latest data cut-off among the sources, as "31 Oct 2017"."""
+    cutoffs = [pd.Timestamp(s.data_cutoff) for s in dataset.sources.values() if s.data_cutoff]
+    return max(cutoffs).strftime("%-d %b %Y") if cutoffs else None
+
+
+def _frame(fig: go.Figure, title: str, subtitle: str, source: str) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        font=FONT,
+        title=dict(text=f"<b>{_plain(title)}</b><br><sup>{_plain(subtitle)}</sup>", x=0.01, xanchor="left"),
+        margin=dict(l=70, r=30, t=90, b=110),
+        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
+        hoverlabel=dict(font_size=13),
+    )
+    fig.add_annotation(text=_plain(source), xref="paper", yref="paper", x=0, y=-0.32, xanchor="left",
+                       yanchor="top", showarrow=False, font=dict(size=12, color=GREY))
+    return fig
+
+
+def _plain(text: str) -> str:
+    """Plotly renders a little HTML in titles; text from data files must not be read as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
+    """The series with its baseline, target at its deadline, glide path and projection."""
+    rows = observations_of(dataset, progress.indicator_id)
+    targets = targets_of(dataset, progress.indicator_id)
+    unit = progress.unit
+    fig = go.Figure()
+    if not rows.empty:
+        x = [midpoint(r.period_start, r.period_end) for r in rows.itertuples()]
+        values = [format_value(r.value, unit, r.qualifier if isinstance(r.qualifier, str) else None,
+                               r.numerator, r.denominator) for r in rows.itertuples()]
+        cites = [f"{r.source}, para. {r.paragraph}" for r in rows.itertuples()]
+        fig.add_trace(go.Scatter(
+            x=x, y=rows["value"], mode="lines+markers", name="Observed",
+            line=dict(color=BLUE, width=3), marker=dict(size=10, symbol="circle", color=BLUE),
+            customdata=list(zip(rows["period_label"], values, cites)),
+            hovertemplate="%{customdata[0]}<br><b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>",
+        ))
+        baseline = rows[rows["is_baseline"]].iloc[0] if rows["is_baseline"].any() else rows.iloc[0]
+        base_x = midpoint(baseline.period_start, baseline.period_end)
+        fig.add_trace(go.Scatter(
+            x=[base_x], y=[baseline.value], mode="markers+text", name="Baseline",
+            marker=dict(size=18, symbol="circle-open", color=BLUE, line=dict(width=3)),
+            text=["Baseline"], textposition="top center", hoverinfo="skip",
+        ))
+    deadline = targets["deadline"].dropna().min() if not targets.empty else None
+    if progress.target is not None and not targets.empty:
+        target = targets.iloc[0]
+        cite = f"{target.source}, para. {target.paragraph}"
+        label = f"Target {format_value(progress.target, unit)}" + (
+            f" by {progress.deadline_label}" if progress.deadline_label else " (no deadline)")
+        if deadline is not None and not pd.isna(deadline):
+            fig.add_trace(go.Scatter(
+                x=[deadline], y=[progress.target], mode="markers+text", name=label,
+                marker=dict(size=18, symbol="star", color=VERMILLION), text=[label], textposition="top left",
+                hovertemplate=f"{_plain(label)} ({target.kind})<br>{cite}<extra></extra>",
+            ))
+            if not rows.empty:
+                fig.add_trace(go.Scatter(
+                    x=[base_x, deadline], y=[baseline.value, progress.target], mode="lines",
+                    name="Glide path to target", line=dict(color=VERMILLION, width=2, dash="dot"),
+                    hoverinfo="skip",
+                ))
+        else:
+            fig.add_hline(y=progress.target, line=dict(color=VERMILLION, width=2, dash="longdash"),
+                          annotation_text=_plain(label), annotation_position="top left")
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=label,
+                                     line=dict(color=VERMILLION, width=2, dash="longdash")))
+    if progress.projection is not None and deadline is not None and not rows.empty:
+        latest = rows.iloc[-1]
+        caveat = " (from two points)" if progress.projection_from_two_points else ""
+        fig.add_trace(go.Scatter(
+            x=[midpoint(latest.period_start, latest.period_end), deadline],
+            y=[latest.value, progress.projection], mode="lines+markers",
+            name=f"Projection at observed pace{caveat}",
+            line=dict(color=GREY, width=2, dash="dash"), marker=dict(symbol=["circle", "x"], size=[1, 10]),
+            hovertemplate=f"Projection{caveat}: %{{y:.1f}}<extra></extra>",
+        ))
+    heights = [y for trace in fig.data if trace.y is not None for y in trace.y if y is not None]
+    top = max(heights + [progress.target or 0]) if heights else 1
+    # Headroom above the highest mark keeps its label inside the plot.
+    fig.update_yaxes(title_text=UNIT_TITLES.get(unit, unit), range=[0, top * 1.2 or 1],
+                     ticksuffix="%" if unit == "percent" else "")
+    dates = [d for trace in fig.data if trace.x is not None for d in trace.x if d is not None]
+    if dates:
+        # Half a year either side keeps a single point, or a deadline, off the plot's edge.
+        pad = pd.DateOffset(months=6)
+        fig.update_xaxes(range=[min(dates) - pad, max(dates) + pad], tickformat="%b %Y", title_text=None)
+    all_rows = pd.concat([rows[["source", "paragraph"]], targets[["source", "paragraph"]]])
+    subtitle = f"{UNIT_TITLES.get(unit, unit)} · status: {progress.status}"
+    return _frame(fig, progress.name, subtitle, source_line(all_rows, as_of(dataset)))
+
+
+def goals_chart(dataset: Dataset, progress: list[Progress]) -> go.Figure:
+    """Baseline, latest and target on one line per indicator, one panel per unit."""
+    rows = [p for p in progress if p.target is not None]
+    units = sorted({p.unit for p in rows}, key=lambda u: list(UNIT_TITLES).index(u) if u in UNIT_TITLES else 99)
+    fig = make_subplots(rows=max(len(units), 1), cols=1, vertical_spacing=0.12,
+                        row_heights=[sum(p.unit == u for p in rows) for u in units] or [1],
+                        subplot_titles=[UNIT_TITLES.get(u, u) for u in units])
+    shown = set()
+
+    def legend(name):
+        first = name not in shown
+        shown.add(name)
+        return dict(name=name, legendgroup=name, showlegend=first)
+
+    for panel, unit in enumerate(units, start=1):
+        for p in (p for p in rows if p.unit == unit):
+            label = _plain(p.name)
+            ends = [v for v in (p.baseline, p.latest, p.target) if v is not None]
+            fig.add_trace(go.Scatter(x=[min(ends), max(ends)], y=[label, label], mode="lines",
+                                     line=dict(color="#BBBBBB", width=8), hoverinfo="skip", showlegend=False),
+                          row=panel, col=1)
+            for value, when, name, symbol, colour in (
+                (p.baseline, p.baseline_label, "Baseline", "circle-open", BLUE),
+                (p.latest, p.latest_label, "Latest", "circle", BLUE),
+                (p.target, p.deadline_label or "no deadline", "Target", "star", VERMILLION),
+            ):
+                if value is None:
+                    continue
+                fig.add_trace(go.Scatter(
+                    x=[value], y=[label], mode="markers",
+                    marker=dict(symbol=symbol, size=16, color=colour, line=dict(width=2, color=colour)),
+                    hovertemplate=f"{label}<br>{name}: {format_value(value, unit)} ({_plain(str(when))})"
+                                  f"<br>Status: {p.status}<extra></extra>",
+                    **legend(name)), row=panel, col=1)
+        fig.update_xaxes(row=panel, col=1, rangemode="tozero", ticksuffix="%" if unit == "percent" else "",
+                         range=[0, 100] if unit == "percent" else None)
+    cited = pd.concat([dataset.observations, dataset.targets])
+    cited = cited[cited["indicator_id"].isin([p.indicator_id for p in rows])]
+    fig.update_layout(height=max(420, 150 + 70 * len(rows)))
+    return _frame(fig, "Baseline, latest and target", "Indicators with a target, one line each",
+                  source_line(cited, as_of(dataset)))

@@ -1,0 +1,132 @@
+"""Every page of the dashboard through Streamlit's AppTest: it runs, and widgets change it."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
+
+
+def app(page: str | None = None, **params) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    if page:
+        at.switch_page(page)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def markdown(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown]
+
+
+def showing(at: AppTest) -> str:
+    return next(text for text in markdown(at) if text.startswith("Showing"))
+
+
+@pytest.mark.parametrize("page", [None, "views/indicator.py", "views/goals.py", "views/source.py", "views/about.py"])
+def test_every_page_runs_and_has_the_source_and_licence_footer(page):
+    at = app(page)
+    assert not at.exception
+    footer = at.caption[-1].value
+    assert "Source: A/72/573" in footer and "Data licence" in footer and "Creative Commons" in footer
+
+
+def test_overview_headline_counts():
+    at = app()
+    counts = {m.label: m.value for m in at.metric[:4]}
+    assert counts == {"Indicators tracked": "44", "With a target": "5", "On track or achieved": "0",
+                      "Moving away": "0"}
+    assert showing(at) == "Showing 44 of 44 indicators."
+
+
+def test_overview_cards_show_change_with_words_and_direction_colour():
+    at = app()
+    attacks = next(m for m in at.metric if m.value == "227")
+    assert attacks.proto.delta == "+38, worsened"
+    # Fewer attacks is better, so a rise is red; more satisfaction is better, so a rise is green.
+    assert attacks.proto.color == attacks.proto.RED
+    satisfaction = next(m for m in at.metric if m.value == "71%")
+    assert satisfaction.proto.delta == "+6 pts, improved"
+    assert satisfaction.proto.color == satisfaction.proto.GREEN
+    allegations = next(m for m in at.metric if m.value == "115")
+    assert (allegations.proto.delta, allegations.proto.color) == ("-35, improved", allegations.proto.GREEN)
+
+
+def test_overview_filter_by_reform_area():
+    at = app()
+    at.multiselect(key="area").select("safety_and_security").run()
+    assert showing(at) == "Showing 2 of 44 indicators."
+    assert [s.value for s in at.subheader] == ["Safety and security"]
+
+
+def test_overview_filter_by_status_and_search():
+    at = app()
+    at.text_input(key="q").input("police").run()
+    assert showing(at) == "Showing 4 of 44 indicators."
+    at.multiselect(key="status").select("on track").run()
+    assert showing(at) == "Showing 0 of 44 indicators."
+
+
+def test_overview_reads_filters_from_the_url():
+    assert showing(app(q="attacks")) == "Showing 2 of 44 indicators."  # attacks, and fatalities beside them
+
+
+def test_indicator_chosen_through_query_parameters_opens_on_its_page():
+    at = app("views/indicator.py", indicator="women_civilian_staff_peace_operations")
+    assert at.title[0].value == "Women among civilian staff in peace operations"
+    assert at.selectbox[0].value == "women_civilian_staff_peace_operations"
+    assert any("against a 50% target by 2028" in text for text in markdown(at))
+    assert {m.label: m.value for m in at.metric}["Required pace"] == "+1.9 pts/yr"
+
+
+def test_changing_the_indicator_changes_the_page_and_the_url():
+    at = app("views/indicator.py")
+    at.selectbox[0].select("targeted_attacks_on_peacekeepers").run()
+    assert at.title[0].value == "Targeted attacks on peacekeepers"
+    assert at.query_params["indicator"] == "targeted_attacks_on_peacekeepers"
+    provenance = at.dataframe[0].value
+    assert provenance["Paragraph"].tolist() == [100, 100]
+    assert provenance["Quote"].str.contains("from 189 to 227").all()
+    assert provenance["Read in context"].tolist() == ["source?paragraph=100"] * 2
+
+
+def test_unknown_indicator_in_the_url_falls_back_to_the_first():
+    at = app("views/indicator.py", indicator="no_such_indicator")
+    assert not at.exception
+    assert at.selectbox[0].value == at.selectbox[0].options[0] or at.selectbox[0].index == 0
+
+
+def test_baseline_vs_goals_table():
+    at = app("views/goals.py")
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    assert set(table["Status"]) == {"insufficient data"}
+    parity = table.set_index("Indicator").loc["Women among civilian staff in peace operations"]
+    assert (parity["Baseline"], parity["Target"], parity["Deadline"], parity["Required pace"]) == \
+        ("28%", "50%", "2028", "+1.9 pts/yr")
+
+
+def test_source_reader_opens_the_paragraph_from_the_url():
+    at = app("views/source.py", paragraph="100")
+    assert any("numbers in the document are captured" in i.value for i in at.info)
+    selected = markdown(at)
+    first = next(text for text in selected if text.startswith("**100.**"))
+    assert "[189](indicator?indicator=targeted_attacks_on_peacekeepers)" in first
+    assert "[37](indicator?indicator=peacekeeper_fatalities)" in first
+
+
+def test_source_reader_toggle_shows_only_paragraphs_with_captured_numbers():
+    at = app("views/source.py")
+    paragraphs = [t for t in markdown(at) if t.startswith("**") and "." in t[:8]]
+    at.toggle(key="captured").set_value(True).run()
+    captured = [t for t in markdown(at) if t.startswith("**") and "." in t[:8]]
+    assert len(paragraphs) == 132
+    assert 20 < len(captured) < 132
+
+
+def test_about_page_explains_licence_and_citation():
+    at = app("views/about.py")
+    assert [s.value for s in at.subheader] == ["Sources", "Licence", "How to cite"]
+    assert "A/72/573" in at.code[0].value

@@ -1,0 +1,150 @@
+"""A real browser: start the app on a free loopback port, click through it in headless
+Chromium, and save screenshots under test-output/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+
+def _require_browser():
+    if Path(CHROMIUM).exists():
+        return
+    message = f"Chromium not found at {CHROMIUM}: install Debian's chromium package (apt-get install chromium)"
+    if os.environ.get("REQUIRE_BROWSER") or os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    _require_browser()
+    port = _free_port()
+    log = open(ROOT / "test-output" / "streamlit.log", "w") if (ROOT / "test-output").mkdir(exist_ok=True) is None \
+        else None
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"the app did not start; see {log.name}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(30_000)
+        yield page
+        browser.close()
+
+
+def _settle(page):
+    page.wait_for_selector("[data-testid='stApp']")
+    # Streamlit shows a running indicator while a script runs; wait until it is gone.
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    page.wait_for_timeout(500)
+
+
+def test_overview_then_click_an_indicator(page, app_url):
+    page.goto(app_url)
+    page.get_by_text("Indicators tracked").wait_for()
+    page.get_by_text("Targeted attacks on peacekeepers").first.wait_for()
+    _settle(page)
+    page.screenshot(path=SHOTS / "01-overview.png", full_page=False)
+    assert page.get_by_text("Showing 44 of 44 indicators.").is_visible()
+
+    page.locator("a[href*='indicator=targeted_attacks_on_peacekeepers']").filter(
+        has_text="Chart, figures and quotes").click()
+    page.get_by_text("rose 20% from 189").wait_for()
+    _settle(page)
+    assert "indicator=targeted_attacks_on_peacekeepers" in page.url
+    page.wait_for_selector(".js-plotly-plot")
+    page.screenshot(path=SHOTS / "02-indicator-attacks.png", full_page=True)
+
+
+def test_shared_link_opens_the_same_indicator(page, app_url):
+    page.goto(f"{app_url}/indicator?indicator=women_civilian_staff_peace_operations")
+    page.get_by_text("against a 50% target by 2028").wait_for()
+    _settle(page)
+    page.screenshot(path=SHOTS / "03-indicator-parity.png", full_page=True)
+
+
+def test_filter_by_status_is_kept_in_the_url(page, app_url):
+    page.goto(f"{app_url}/?q=women")
+    page.get_by_text("Showing").first.wait_for()
+    _settle(page)
+    assert page.get_by_text("Showing 11 of 44 indicators.").is_visible()
+    page.screenshot(path=SHOTS / "07-overview-search-women.png", full_page=True)
+
+
+def test_baseline_vs_goals(page, app_url):
+    page.goto(f"{app_url}/goals")
+    page.get_by_text("Baseline vs goals").first.wait_for()
+    page.wait_for_selector(".js-plotly-plot")
+    _settle(page)
+    page.screenshot(path=SHOTS / "04-baseline-vs-goals.png", full_page=True)
+
+
+def test_source_reader_links_numbers_to_indicators(page, app_url):
+    page.goto(f"{app_url}/source?paragraph=100")
+    page.get_by_text("numbers in the document are captured").wait_for()
+    _settle(page)
+    page.screenshot(path=SHOTS / "05-source-reader.png", full_page=False)
+    link = page.get_by_role("link", name="227").first
+    assert link.get_attribute("href").endswith("indicator?indicator=targeted_attacks_on_peacekeepers")
+    # Markdown links open in a new tab, which keeps the reader where it was.
+    with page.context.expect_page() as opened:
+        link.click()
+    indicator = opened.value
+    indicator.get_by_text("rose 20% from 189").wait_for()
+    assert indicator.url.endswith("/indicator?indicator=targeted_attacks_on_peacekeepers")
+    indicator.close()
+
+
+def test_about(page, app_url):
+    page.goto(f"{app_url}/about")
+    page.get_by_text("How to cite").wait_for()
+    _settle(page)
+    page.screenshot(path=SHOTS / "06-about.png", full_page=True)
+    assert page.get_by_text("Data licence").first.is_visible()
