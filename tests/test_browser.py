@@ -115,7 +115,11 @@ def test_filter_by_status_is_kept_in_the_url(page, app_url):
     page.get_by_text("Showing").first.wait_for()
     _settle(page)
     assert page.get_by_text("Showing 11 of 44 indicators.").is_visible()
-    page.screenshot(path=SHOTS / "07-overview-search-women.png", full_page=True)
+    # The app scrolls inside its own container, so a tall viewport shows more cards.
+    page.set_viewport_size({"width": 1400, "height": 2000})
+    page.wait_for_timeout(800)
+    page.screenshot(path=SHOTS / "07-overview-search-women.png")
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_baseline_vs_goals(page, app_url):
