@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import re
+from collections.abc import Callable
 
+import plotly.graph_objects as go
 import streamlit as st
 
 import indicators
 from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
+from indicators.images import ImageExportUnavailable, chromium_path, figure_bytes, start_server, stop_server
 from indicators.progress import (
     INSUFFICIENT,
     LIMITED,
@@ -76,3 +80,32 @@ def footer() -> None:
     st.divider()
     st.caption(f"Source: {sources} · Data licence: [{md(about.licence_title)}]({about.licence_url}) · "
                f"Cite as: {md(about.citation)}")
+
+
+@st.cache_resource
+def image_engine() -> bool:
+    """One Kaleido server for the whole app process, stopped when the process exits."""
+    start_server()
+    atexit.register(stop_server)
+    return True
+
+
+def image_downloads(figure: go.Figure, name: str, key: str) -> None:
+    """PNG and SVG download buttons for a chart, rendered at slide size when clicked."""
+    if chromium_path() is None:
+        st.caption(md(str(ImageExportUnavailable(
+            "Image downloads need a Chromium browser on the server (apt-get install chromium); "
+            "the camera icon above the chart still saves a PNG."))))
+        return
+
+    def render(fmt: str) -> Callable[[], bytes]:
+        def build() -> bytes:
+            image_engine()
+            return figure_bytes(figure, fmt)
+        return build
+
+    columns = st.columns([1, 1, 6])
+    columns[0].download_button("PNG", render("png"), file_name=f"{name}.png", mime="image/png",
+                               icon=":material/image:", key=f"{key}_png", on_click="ignore")
+    columns[1].download_button("SVG", render("svg"), file_name=f"{name}.svg", mime="image/svg+xml",
+                               icon=":material/draw:", key=f"{key}_svg", on_click="ignore")

@@ -61,12 +61,14 @@ def _frame(fig: go.Figure, title: str, subtitle: str, source: str) -> go.Figure:
         template="plotly_white",
         font=FONT,
         title=dict(text=f"<b>{_plain(title)}</b><br><sup>{_plain(subtitle)}</sup>", x=0.01, xanchor="left"),
-        margin=dict(l=70, r=30, t=90, b=110),
-        legend=dict(orientation="h", yanchor="top", y=-0.14, xanchor="left", x=0),
+        margin=dict(l=70, r=30, t=110, b=80),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
         hoverlabel=dict(font_size=13),
     )
-    fig.add_annotation(text=_plain(source), xref="paper", yref="paper", x=0, y=-0.32, xanchor="left",
-                       yanchor="top", showarrow=False, font=dict(size=12, color=GREY))
+    # Shifted in pixels below the axis labels, so the source line sits at the same place
+    # whatever the figure's height: in the app, in a slide or in an exported image.
+    fig.add_annotation(text=_plain(source), xref="paper", yref="paper", x=0, y=0, yshift=-45, xanchor="left",
+                       yanchor="top", showarrow=False, font=dict(size=13, color=GREY))
     return fig
 
 

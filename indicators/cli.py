@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from indicators.charts import goals_chart, indicator_chart
+from indicators.exports import FORMATS as EXPORT_FORMATS
+from indicators.exports import export
 from indicators.formatting import format_change, format_number, format_value
-from indicators.progress import progress_table
+from indicators.images import FORMATS as IMAGE_FORMATS
+from indicators.images import SLIDE_HEIGHT, SLIDE_WIDTH, ImageExportUnavailable, figure_bytes, image_server
+from indicators.progress import assess_all, progress_table
+from indicators.slides import select, write_deck
 from indicators.series import coverage
 from indicators.validation import load, validate_folder
 
@@ -74,6 +80,44 @@ def _progress(args: argparse.Namespace) -> int:
     return 0
 
 
+def _chart(args: argparse.Namespace) -> int:
+    dataset = load(args.data)
+    results = {p.indicator_id: p for p in assess_all(dataset)}
+    if args.indicator != "goals" and args.indicator not in results:
+        print(f"unknown indicator {args.indicator!r}; `indicators list` shows them", file=sys.stderr)
+        return 2
+    figure = (goals_chart(dataset, list(results.values())) if args.indicator == "goals"
+              else indicator_chart(dataset, results[args.indicator]))
+    out = args.out or Path(f"{args.indicator}.{args.format}")
+    with image_server():
+        out.write_bytes(figure_bytes(figure, args.format, args.width, args.height))
+    print(f"Wrote {out}")
+    return 0
+
+
+def _slides(args: argparse.Namespace) -> int:
+    dataset = load(args.data)
+    try:
+        chosen = select(dataset, args.area, args.indicator)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    scope = dict(zip(dataset.reform_areas["id"], dataset.reform_areas["name"])).get(args.area, "all reform areas")
+    if args.indicator:
+        scope = "selected indicators"
+    with image_server():
+        write_deck(dataset, args.out, chosen, scope)
+    print(f"Wrote {args.out}: {len(chosen) + 2} slides ({len(chosen)} indicators)")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    written = export(load(args.data), args.format, args.out)
+    for path in written:
+        print(f"Wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="indicators", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("validate", _validate, "check every table in the data folder"),
         ("list", _list, "print the catalogue by reform area with latest values and coverage"),
         ("progress", _progress, "print baseline, latest, target, pace and status of each indicator"),
+        ("chart", _chart, "write an indicator's chart (or 'goals') as a PNG, SVG or PDF image"),
+        ("slides", _slides, "write a briefing deck (.pptx)"),
+        ("export", _export, "write the dataset as CSV, Excel, JSON or a Frictionless Data Package"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--data", type=Path, default=None, help="data folder (default: the shipped data)")
@@ -89,12 +136,30 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--csv", type=Path, help="also write the full table to this CSV file")
             command.add_argument("--all", action="store_true",
                                  help="show every indicator, not only those with a target or a change")
+        if name == "chart":
+            command.add_argument("indicator", help="indicator id, or 'goals' for the baseline-vs-goals chart")
+            command.add_argument("--format", choices=IMAGE_FORMATS, default="png")
+            command.add_argument("--out", type=Path, help="output file (default: INDICATOR.FORMAT)")
+            command.add_argument("--width", type=int, default=SLIDE_WIDTH)
+            command.add_argument("--height", type=int, default=SLIDE_HEIGHT)
+        if name == "slides":
+            command.add_argument("--out", type=Path, required=True, help="the .pptx file to write")
+            command.add_argument("--area", help="only this reform area (its id, e.g. women_in_peacekeeping)")
+            command.add_argument("--indicator", action="append",
+                                 help="only this indicator; repeat for several")
+        if name == "export":
+            command.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+            command.add_argument("--out", type=Path, required=True, help="output folder")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except ImageExportUnavailable as error:
+        print(error, file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -128,5 +128,14 @@ def test_source_reader_toggle_shows_only_paragraphs_with_captured_numbers():
 
 def test_about_page_explains_licence_and_citation():
     at = app("views/about.py")
-    assert [s.value for s in at.subheader] == ["Sources", "Licence", "How to cite"]
+    assert [s.value for s in at.subheader] == ["Sources", "Licence", "How to cite", "Download the dataset"]
     assert "A/72/573" in at.code[0].value
+    assert [b.label for b in at.get("download_button")] == ["CSV (zip)", "Excel", "JSON", "Data Package (zip)"]
+
+
+def test_chart_pages_offer_image_downloads_and_the_deck():
+    assert [b.label for b in app("views/indicator.py").get("download_button")] == ["PNG", "SVG"]
+    at = app("views/goals.py")
+    assert [b.label for b in at.get("download_button")] == ["PNG", "SVG", "Download deck (46 slides)"]
+    at.selectbox(key="deck_area").select("safety_and_security").run()
+    assert at.get("download_button")[-1].label == "Download deck (4 slides)"

@@ -3,8 +3,6 @@ Chromium, and save screenshots under test-output/screenshots/."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,20 +14,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.browser
-
-
-def _require_browser():
-    if Path(CHROMIUM).exists():
-        return
-    message = f"Chromium not found at {CHROMIUM}: install Debian's chromium package (apt-get install chromium)"
-    if os.environ.get("REQUIRE_BROWSER") or os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _free_port() -> int:
@@ -39,11 +27,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    _require_browser()
+def app_url(chromium):
     port = _free_port()
-    log = open(ROOT / "test-output" / "streamlit.log", "w") if (ROOT / "test-output").mkdir(exist_ok=True) is None \
-        else None
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    log = open(ROOT / "test-output" / "streamlit.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -67,12 +54,12 @@ def app_url():
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def page(app_url, chromium):
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(30_000)
         yield page
@@ -108,6 +95,17 @@ def test_shared_link_opens_the_same_indicator(page, app_url):
     page.get_by_text("against a 50% target by 2028").wait_for()
     _settle(page)
     page.screenshot(path=SHOTS / "03-indicator-parity.png", full_page=True)
+
+
+def test_chart_image_download(page, app_url):
+    page.goto(f"{app_url}/indicator?indicator=targeted_attacks_on_peacekeepers")
+    page.get_by_text("rose 20% from 189").wait_for()
+    _settle(page)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="SVG").click()
+    assert download.value.suggested_filename == "targeted_attacks_on_peacekeepers.svg"
+    svg = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "Source: A/72/573, para. 100" in svg
 
 
 def test_filter_by_status_is_kept_in_the_url(page, app_url):
@@ -152,3 +150,28 @@ def test_about(page, app_url):
     _settle(page)
     page.screenshot(path=SHOTS / "06-about.png", full_page=True)
     assert page.get_by_text("Data licence").first.is_visible()
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Excel").click()
+    assert download.value.suggested_filename == "peacekeeping-indicators.xlsx"
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert "observations" in workbook.sheetnames
+
+
+def test_deck_download_for_one_area(page, app_url):
+    from pptx import Presentation
+
+    page.goto(f"{app_url}/goals")
+    page.get_by_text("Briefing deck").wait_for()
+    _settle(page)
+    choose = page.get_by_role("combobox", name="Reform area")
+    choose.click()
+    choose.fill("Safety and")
+    choose.press("Enter")
+    page.get_by_role("button", name="Download deck (4 slides)").wait_for()
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download deck (4 slides)").click()
+    assert len(Presentation(download.value.path()).slides) == 4

@@ -3,7 +3,16 @@
 import pandas as pd
 import streamlit as st
 
+from indicators.exports import export_bytes
 from ui import info, load, md
+
+DOWNLOADS = [
+    ("csv", "CSV (zip)", "application/zip", "peacekeeping-indicators-csv.zip"),
+    ("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+     "peacekeeping-indicators.xlsx"),
+    ("json", "JSON", "application/json", "peacekeeping-indicators.json"),
+    ("datapackage", "Data Package (zip)", "application/zip", "peacekeeping-indicators-datapackage.zip"),
+]
 
 dataset, about = load(), info()
 
@@ -31,3 +40,11 @@ st.markdown(f"The compiled data is published under [{md(about.licence_title)}]({
 
 st.subheader("How to cite")
 st.code(about.citation, language=None)
+
+st.subheader("Download the dataset")
+st.write("Tidy tables of indicators, observations, targets and sources, with the provenance of every figure "
+         "(source, paragraph, verbatim quote) and a description of every column.")
+downloads = st.columns(4)
+for column, (fmt, label, mime, file_name) in zip(downloads, DOWNLOADS):
+    column.download_button(label, lambda fmt=fmt: export_bytes(dataset, fmt), file_name=file_name, mime=mime,
+                           key=f"download_{fmt}", icon=":material/download:", on_click="ignore")

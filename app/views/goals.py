@@ -3,20 +3,25 @@
 import pandas as pd
 import streamlit as st
 
+from indicators.images import NO_CHROMIUM, chromium_path
+from indicators.slides import deck_bytes, select
+
 from indicators.charts import goals_chart
 from indicators.formatting import format_change, format_value
-from ui import load, md, progress
+from ui import image_downloads, image_engine, load, md, progress
 
 dataset, results = load(), progress()
 with_target = [p for p in results.values() if p.target is not None]
 
 st.title("Baseline vs goals")
 st.caption("Every indicator that has a target. Sort the table by clicking a column heading.")
-st.plotly_chart(goals_chart(dataset, list(results.values())), theme=None, key="goals_chart",
+figure = goals_chart(dataset, list(results.values()))
+st.plotly_chart(figure, theme=None, key="goals_chart",
                 alt="Baseline, latest value and target of each indicator with a target",
                 config={"displaylogo": False,
                         "toImageButtonOptions": {"format": "png", "filename": "baseline-vs-goals",
                                                  "width": 1600, "height": 900}})
+image_downloads(figure, "baseline-vs-goals", "goals_chart")
 
 
 def text(value, p, show=format_value):
@@ -40,3 +45,24 @@ st.dataframe(table, hide_index=True, key="goals_table", column_config={
     "Summary": st.column_config.TextColumn(width="large"),
 })
 st.caption(md(f"{len(with_target)} indicators have a target."))
+
+st.subheader("Briefing deck")
+st.write("A PowerPoint deck: a title slide, one slide per indicator (chart, figures, status, summary and the "
+         "verbatim quote with its paragraph) and a closing table of the indicators with a target.")
+areas = {"": "All reform areas", **dict(zip(dataset.reform_areas["id"], dataset.reform_areas["name"]))}
+area = st.selectbox("Reform area", list(areas), format_func=areas.get, key="deck_area")
+chosen = select(dataset, area or None)
+
+
+def deck() -> bytes:
+    image_engine()
+    return deck_bytes(dataset, chosen, areas[area] if area else "all reform areas")
+
+
+if chromium_path() is None:
+    st.warning(md(NO_CHROMIUM))
+else:
+    st.download_button(f"Download deck ({len(chosen) + 2} slides)", deck,
+                       file_name=f"peacekeeping-indicators-{area or 'all'}.pptx",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       icon=":material/slideshow:", key="deck", on_click="ignore")

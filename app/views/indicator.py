@@ -6,7 +6,7 @@ import streamlit as st
 from indicators.charts import indicator_chart
 from indicators.formatting import format_change, format_value
 from indicators.series import observations_of, targets_of
-from ui import badge, delta, load, md, progress
+from ui import badge, delta, image_downloads, load, md, progress
 
 dataset, results = load(), progress()
 names = dict(zip(dataset.catalogue["id"], dataset.catalogue["name"]))
@@ -23,10 +23,12 @@ entry = dataset.catalogue.set_index("id").loc[chosen]
 
 st.title(md(p.name))
 st.write(md(entry.description))
-st.plotly_chart(indicator_chart(dataset, p), theme=None, alt=p.summary, key="chart",
+figure = indicator_chart(dataset, p)
+st.plotly_chart(figure, theme=None, alt=p.summary, key="chart",
                 config={"displaylogo": False,
                         "toImageButtonOptions": {"format": "png", "filename": chosen, "width": 1600,
                                                  "height": 900}})
+image_downloads(figure, chosen, "chart")
 st.markdown(f"**{md(p.summary)}**")
 
 figures = st.columns(6)

@@ -1,0 +1,232 @@
+"""The dataset in standard formats: CSV, an Excel workbook, JSON and a Frictionless Data
+Package, each with its provenance columns and a description of every column.
+
+Text cells that a spreadsheet would read as a formula (starting with =, +, -, @, tab or
+carriage return) are prefixed with an apostrophe in CSV, Excel and the data package;
+numeric columns stay numeric. JSON is not opened by spreadsheets and keeps text as is.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from indicators.dataset_info import dataset_info
+from indicators.validation import Dataset
+
+FORMATS = ("csv", "xlsx", "json", "datapackage")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # Frictionless field type: string, number, integer, date, boolean
+    description: str
+
+
+_PROVENANCE = [
+    Column("source", "string", "Symbol of the source document, e.g. A/72/573"),
+    Column("paragraph", "integer", "Numbered paragraph of the source document the figure comes from"),
+    Column("quote", "string", "The verbatim sentence (or clause) of that paragraph that states the figure"),
+    Column("notes", "string", "How the figure was read: placement of undated periods, definitions"),
+]
+COLUMNS: dict[str, list[Column]] = {
+    "indicators": [
+        Column("id", "string", "Identifier of the indicator (snake_case)"),
+        Column("name", "string", "Name of the indicator"),
+        Column("description", "string", "What the indicator measures"),
+        Column("unit", "string", "count, percent or ratio"),
+        Column("reform_area", "string", "Reform area identifier, following the report's sections"),
+        Column("reform_area_name", "string", "Reform area name"),
+        Column("direction", "string", "Which way is better: up, down or neither"),
+        Column("definition_notes", "string", "Notes on the definition, window or coverage"),
+    ],
+    "observations": [
+        Column("indicator_id", "string", "Indicator the figure belongs to (indicators.id)"),
+        Column("period_label", "string", "The period as the report names it, e.g. 2016/17"),
+        Column("period_start", "date", "First day of the period"),
+        Column("period_end", "date", "Last day of the period"),
+        Column("value", "number", "The figure, in the indicator's unit"),
+        Column("value_computed", "boolean", "True when value was computed from numerator and denominator"),
+        Column("numerator", "number", "X of an \"X out of Y\" statement"),
+        Column("denominator", "number", "Y of an \"X out of Y\" statement"),
+        Column("qualifier", "string", "How the report hedges the figure: more than, over, approximately"),
+        Column("is_baseline", "boolean", "True for the observation the report calls the baseline"),
+        Column("unit", "string", "Unit of value: count, percent or ratio"),
+        *_PROVENANCE,
+    ],
+    "targets": [
+        Column("indicator_id", "string", "Indicator the target belongs to (indicators.id)"),
+        Column("value", "number", "The target, in the indicator's unit"),
+        Column("deadline", "date", "Date by which the target is to be met; empty when the report sets none"),
+        Column("deadline_label", "string", "The deadline as the report names it"),
+        Column("kind", "string", "goal, pledge or threshold"),
+        Column("unit", "string", "Unit of value: count, percent or ratio"),
+        *_PROVENANCE,
+    ],
+    "sources": [
+        Column("symbol", "string", "Document symbol"),
+        Column("title", "string", "Title of the document"),
+        Column("issuing_body", "string", "Who issued the document, and to whom"),
+        Column("year", "integer", "Year of issue"),
+        Column("language", "string", "Language of the text used (ISO 639-1)"),
+        Column("url", "string", "Public address of the document"),
+        Column("obtained", "string", "How the text was obtained"),
+        Column("licence", "string", "Terms of the source document"),
+        Column("data_cutoff", "date", "Latest date the document states for its own figures"),
+    ],
+}
+
+
+def tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
+    """The four tidy tables, columns in documented order, dates as ISO text."""
+    areas = dict(zip(dataset.reform_areas["id"], dataset.reform_areas["name"]))
+    catalogue = dataset.catalogue.assign(reform_area_name=dataset.catalogue["reform_area"].map(areas))
+    observations = dataset.observations.assign(
+        value_computed=dataset.observations["numerator"].notna() & dataset.observations["denominator"].notna())
+    sources = pd.DataFrame([{
+        "symbol": s.symbol, "title": s.title, "issuing_body": s.issuing_body, "year": s.year,
+        "language": s.language, "url": s.url, "obtained": s.obtained, "licence": s.licence,
+        "data_cutoff": s.data_cutoff,
+    } for s in dataset.sources.values()])
+    frames = {"indicators": catalogue, "observations": observations, "targets": dataset.targets, "sources": sources}
+    out = {}
+    for name, frame in frames.items():
+        frame = frame[[c.name for c in COLUMNS[name]]].copy()
+        for column in COLUMNS[name]:
+            if column.type == "date":
+                frame[column.name] = pd.to_datetime(frame[column.name]).dt.strftime("%Y-%m-%d")
+            elif column.type == "integer":
+                frame[column.name] = frame[column.name].astype("Int64")
+            elif column.type == "boolean":
+                frame[column.name] = frame[column.name].astype(bool)
+            elif column.type == "string":
+                frame[column.name] = frame[column.name].astype(object).where(frame[column.name].notna(), None)
+        out[name] = frame.reset_index(drop=True)
+    return out
+
+
+def neutralise(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula; leave numbers alone."""
+    frame = frame.copy()
+    for column in COLUMNS[table]:
+        if column.type == "string":
+            frame[column.name] = frame[column.name].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+    return frame
+
+
+def write_csv(dataset: Dataset, out: Path) -> list[Path]:
+    """One CSV per table, RFC 4180 style: CRLF line ends, so any carriage return or line
+    feed inside a cell gets the cell quoted."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in tables(dataset).items():
+        path = out / f"{name}.csv"
+        neutralise(frame, name).to_csv(path, index=False, encoding="utf-8", lineterminator="\r\n",
+                                        float_format="%.10g")
+        written.append(path)
+    return written
+
+
+def write_xlsx(dataset: Dataset, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "peacekeeping-indicators.xlsx"
+    info = dataset_info()
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in tables(dataset).items():
+            neutralise(frame, name).to_excel(writer, sheet_name=name, index=False)
+        pd.DataFrame([{"sheet": table, "column": c.name, "type": c.type, "description": c.description}
+                      for table, columns in COLUMNS.items() for c in columns]).to_excel(
+            writer, sheet_name="columns", index=False)
+        pd.DataFrame({"field": ["title", "description", "licence", "citation"],
+                      "value": [info.title, info.description, f"{info.licence_title} ({info.licence_url})",
+                                info.citation]}).to_excel(writer, sheet_name="about", index=False)
+    return path
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", force_ascii=False))
+
+
+def write_json(dataset: Dataset, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    info = dataset_info()
+    path = out / "peacekeeping-indicators.json"
+    document = {
+        "title": info.title, "description": info.description,
+        "licence": {"name": info.licence_name, "title": info.licence_title, "path": info.licence_url},
+        "citation": info.citation,
+        "columns": {table: [c.__dict__ for c in columns] for table, columns in COLUMNS.items()},
+        "tables": {name: _records(frame) for name, frame in tables(dataset).items()},
+    }
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def datapackage_descriptor(dataset: Dataset) -> dict:
+    info = dataset_info()
+    keys = {"indicators": ["id"], "sources": ["symbol"]}
+    foreign = [{"fields": "indicator_id", "reference": {"resource": "indicators", "fields": "id"}},
+               {"fields": "source", "reference": {"resource": "sources", "fields": "symbol"}}]
+    resources = []
+    for name, columns in COLUMNS.items():
+        schema = {"fields": [{"name": c.name, "type": c.type, "description": c.description} for c in columns],
+                  "missingValues": [""]}
+        if name in keys:
+            schema["primaryKey"] = keys[name]
+        if name in ("observations", "targets"):
+            schema["foreignKeys"] = foreign
+        resources.append({"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
+                          "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema})
+    return {
+        "profile": "tabular-data-package",
+        "name": "peacekeeping-indicators",
+        "title": info.title,
+        "description": info.description,
+        "licenses": [{"name": info.licence_name, "title": info.licence_title, "path": info.licence_url}],
+        "sources": [{"title": f"{s.symbol}: {s.title}", "path": s.url} for s in dataset.sources.values()],
+        "citation": info.citation,
+        "resources": resources,
+    }
+
+
+def write_datapackage(dataset: Dataset, out: Path) -> Path:
+    write_csv(dataset, out)
+    path = out / "datapackage.json"
+    path.write_text(json.dumps(datapackage_descriptor(dataset), ensure_ascii=False, indent=2) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def export(dataset: Dataset, fmt: str, out: Path) -> list[Path]:
+    if fmt == "csv":
+        return write_csv(dataset, out)
+    if fmt == "xlsx":
+        return [write_xlsx(dataset, out)]
+    if fmt == "json":
+        return [write_json(dataset, out)]
+    if fmt == "datapackage":
+        descriptor = write_datapackage(dataset, out)
+        return [descriptor, *sorted(out.glob("*.csv"))]
+    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def export_bytes(dataset: Dataset, fmt: str) -> bytes:
+    """One download: the workbook or JSON file itself, or the CSV files zipped."""
+    with tempfile.TemporaryDirectory() as folder:
+        written = export(dataset, fmt, Path(folder))
+        if len(written) == 1:
+            return written[0].read_bytes()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in written:
+                archive.write(path, path.name)
+        return buffer.getvalue()

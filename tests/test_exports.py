@@ -1,0 +1,162 @@
+"""The dataset exports, opened back and checked."""
+
+import csv
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import indicators
+from indicators.exports import COLUMNS, FORMULA_STARTS, export, neutralise, tables
+from tests.conftest import edit_csv
+
+
+def test_tables_have_documented_columns_and_provenance(dataset):
+    frames = tables(dataset)
+    assert list(frames) == ["indicators", "observations", "targets", "sources"]
+    for name, frame in frames.items():
+        assert list(frame.columns) == [c.name for c in COLUMNS[name]]
+    observations = frames["observations"]
+    assert {"source", "paragraph", "quote"} <= set(observations.columns)
+    assert observations["quote"].notna().all()
+    ready = observations[observations["indicator_id"] == "units_certified_ready"].iloc[0]
+    assert ready["value"] == pytest.approx(100 * 104 / 292) and ready["value_computed"]
+
+
+def test_csv_export_is_pinned(dataset, tmp_path):
+    export(dataset, "csv", tmp_path)
+    lines = (tmp_path / "observations.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ("indicator_id,period_label,period_start,period_end,value,value_computed,numerator,"
+                        "denominator,qualifier,is_baseline,unit,source,paragraph,quote,notes")
+    assert lines[1] == (
+        "targeted_attacks_on_peacekeepers,1 Nov 2015 to 31 Oct 2016,2015-11-01,2016-10-31,189,False,,,,False,"
+        "count,A/72/573,100,The number of targeted attacks increased from 189 to 227 as at 31 October 2017; "
+        "fatality figures decreased from 38 to 37 over the same period.,The window is named in the sentence "
+        "before: the previous corresponding period (1 November 2015–31 October 2016).")
+    ready = next(line for line in lines if line.startswith("units_certified_ready"))
+    assert ",35.61643836,True,104,292," in ready
+    assert (tmp_path / "sources.csv").read_text(encoding="utf-8").splitlines()[1].startswith(
+        "A/72/573,Implementation of the recommendations")
+
+
+def test_xlsx_has_one_sheet_per_table_and_a_columns_sheet(dataset, tmp_path):
+    [path] = export(dataset, "xlsx", tmp_path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["indicators", "observations", "targets", "sources", "columns", "about"]
+    sheet = book["observations"]
+    header = [c.value for c in sheet[1]]
+    assert header == [c.name for c in COLUMNS["observations"]]
+    assert sheet.max_row == len(dataset.observations) + 1
+    value = sheet.cell(row=2, column=header.index("value") + 1)
+    assert value.value == 189 and value.data_type == "n"
+    explained = {(r[0], r[1]) for r in book["columns"].iter_rows(min_row=2, values_only=True)}
+    assert ("observations", "quote") in explained and ("targets", "deadline") in explained
+
+
+def test_json_export(dataset, tmp_path):
+    [path] = export(dataset, "json", tmp_path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["licence"]["name"] == "CC-BY-4.0"
+    assert len(document["tables"]["observations"]) == len(dataset.observations)
+    first = document["tables"]["observations"][0]
+    assert (first["value"], first["paragraph"], first["period_start"]) == (189, 100, "2015-11-01")
+
+
+def test_datapackage_validates_with_frictionless(dataset, tmp_path):
+    from frictionless import validate
+
+    export(dataset, "datapackage", tmp_path)
+    descriptor = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+    assert descriptor["sources"][0]["path"] == "https://undocs.org/A/72/573"
+    assert [r["name"] for r in descriptor["resources"]] == ["indicators", "observations", "targets", "sources"]
+    report = validate(tmp_path / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_broken_datapackage_is_caught_by_frictionless(dataset, tmp_path):
+    """The check above can fail: a dangling foreign key makes the package invalid."""
+    from frictionless import validate
+
+    export(dataset, "datapackage", tmp_path)
+    path = tmp_path / "observations.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("targeted_attacks_on_peacekeepers,", "ghost,", 1),
+                    encoding="utf-8")
+    assert not validate(tmp_path / "datapackage.json").valid
+
+
+# Loading strips surrounding whitespace, so tab and carriage return are covered by the
+# unit test of neutralise below.
+HOSTILE = ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+1+1", "-2+3", "@SUM(A1)"]
+
+
+@pytest.fixture
+def hostile_dataset(data_copy):
+    edit_csv(data_copy / "observations.csv", {(i, "notes"): text for i, text in enumerate(HOSTILE)})
+    return indicators.load(data_copy)
+
+
+def test_formula_injection_is_neutralised_in_csv(hostile_dataset, tmp_path):
+    export(hostile_dataset, "csv", tmp_path)
+    with open(tmp_path / "observations.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["notes"] for r in rows[:len(HOSTILE)]] == ["'" + text for text in HOSTILE]
+    assert rows[0]["value"] == "189"  # numbers untouched
+
+
+def test_formula_injection_is_neutralised_in_xlsx(hostile_dataset, tmp_path):
+    [path] = export(hostile_dataset, "xlsx", tmp_path)
+    sheet = openpyxl.load_workbook(path)["observations"]
+    header = [c.value for c in sheet[1]]
+    notes = [sheet.cell(row=r, column=header.index("notes") + 1) for r in range(2, 2 + len(HOSTILE))]
+    assert all(cell.data_type == "s" for cell in notes)
+    assert all(not str(cell.value).startswith(FORMULA_STARTS) for cell in notes)
+    assert sheet.cell(row=2, column=header.index("value") + 1).data_type == "n"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\tcmd", "\rcmd"])
+def test_neutralise_prefixes_every_formula_start(text):
+    frame = pd.DataFrame({c.name: [None] for c in COLUMNS["targets"]}).assign(notes=[text])
+    assert neutralise(frame, "targets").loc[0, "notes"] == "'" + text
+
+
+def test_carriage_return_inside_a_cell_keeps_the_csv_whole(dataset, tmp_path, monkeypatch):
+    frames = tables(dataset)
+    frames["observations"].loc[0, "notes"] = "line one\rline two"
+    monkeypatch.setattr("indicators.exports.tables", lambda _: frames)
+    export(dataset, "csv", tmp_path)
+    with open(tmp_path / "observations.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(dataset.observations)
+    assert rows[0]["notes"] == "line one\rline two"
+
+
+def test_neutralise_leaves_numbers_and_plain_text():
+    frame = pd.DataFrame({c.name: [None] for c in COLUMNS["targets"]}).assign(
+        value=[-5.0], notes=["-5 is a number in text"], quote=["Plain text."])
+    out = neutralise(frame, "targets")
+    assert out.loc[0, "value"] == -5.0
+    assert out.loc[0, "notes"] == "'-5 is a number in text"
+    assert out.loc[0, "quote"] == "Plain text."
+
+
+@pytest.mark.parametrize("fmt, names", [
+    ("csv", ["indicators.csv", "observations.csv", "targets.csv", "sources.csv"]),
+    ("datapackage", ["datapackage.json", "indicators.csv", "observations.csv", "sources.csv", "targets.csv"]),
+])
+def test_download_bytes_zip_every_file(dataset, fmt, names):
+    import io
+    import zipfile
+
+    from indicators.exports import export_bytes
+
+    with zipfile.ZipFile(io.BytesIO(export_bytes(dataset, fmt))) as archive:
+        assert archive.namelist() == names
+
+
+def test_download_bytes_of_a_single_file(dataset):
+    from indicators.exports import export_bytes
+
+    assert export_bytes(dataset, "xlsx")[:2] == b"PK"
+    assert json.loads(export_bytes(dataset, "json"))["title"] == "Peacekeeping reform indicators"
