@@ -7,7 +7,6 @@ up, calls `indicators.*` and renders.
 from pathlib import Path
 
 import streamlit as st
-
 from ui import footer
 
 HERE = Path(__file__).resolve().parent

@@ -1,5 +1,5 @@
 """Validated, source-cited indicators of peacekeeping reform."""
 
-from indicators.validation import DataValidationError, Dataset, Failure, load, validate_folder
+from indicators.validation import Dataset, DataValidationError, Failure, load, validate_folder
 
 __all__ = ["DataValidationError", "Dataset", "Failure", "load", "validate_folder"]

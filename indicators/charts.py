@@ -18,21 +18,8 @@ from indicators.series import observations_of, targets_of
 from indicators.validation import Dataset
 
 BLUE = "#0072B2"
-ORANGE = "#E69F00"
 VERMILLION = "#D55E00"
-GREEN = "#009E73"
-SKY = "#56B4E9"
-PURPLE = "#CC79A7"
 GREY = "#6B6B6B"
-
-STATUS_COLOURS = {
-    "target achieved": GREEN,
-    "on track": BLUE,
-    "moderate progress": SKY,
-    "limited or no progress": ORANGE,
-    "moving away": VERMILLION,
-    "insufficient data": GREY,
-}
 UNIT_TITLES = {"percent": "Per cent", "count": "Count", "ratio": "Ratio"}
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14, color="#222222")
 

@@ -15,8 +15,8 @@ from indicators.formatting import format_change, format_number, format_value
 from indicators.images import FORMATS as IMAGE_FORMATS
 from indicators.images import SLIDE_HEIGHT, SLIDE_WIDTH, ImageExportUnavailable, figure_bytes, image_server
 from indicators.progress import assess_all, progress_table
-from indicators.slides import select, write_deck
 from indicators.series import coverage
+from indicators.slides import select, write_deck
 from indicators.validation import load, validate_folder
 
 
@@ -52,6 +52,20 @@ def _blank(value) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
+def _progress_cells(row: dict) -> dict[str, str]:
+    unit = row["unit"]
+    shows = {
+        "baseline": lambda v: format_value(v, unit),
+        "latest": lambda v: format_value(v, unit),
+        "change": lambda v: format_change(v, unit),
+        "target": lambda v: format_value(v, unit),
+        "deadline_label": str,
+        "progress_share": lambda v: f"{format_number(v * 100, 0)}%",
+        "required_rate": lambda v: format_change(v, unit) + "/yr",
+    }
+    return {key: "–" if _blank(row[key]) else show(row[key]) for key, show in shows.items()}
+
+
 def _progress(args: argparse.Namespace) -> int:
     table = progress_table(load(args.data))
     if args.csv:
@@ -63,17 +77,7 @@ def _progress(args: argparse.Namespace) -> int:
     print(header)
     print("-" * len(header))
     for row in shown.to_dict("records"):
-        unit = row["unit"]
-        cell = {
-            "baseline": lambda v: format_value(v, unit),
-            "latest": lambda v: format_value(v, unit),
-            "change": lambda v: format_change(v, unit),
-            "target": lambda v: format_value(v, unit),
-            "deadline_label": str,
-            "progress_share": lambda v: f"{format_number(v * 100, 0)}%",
-            "required_rate": lambda v: format_change(v, unit) + "/yr",
-        }
-        text = {key: "–" if _blank(row[key]) else show(row[key]) for key, show in cell.items()}
+        text = _progress_cells(row)
         print(f"{row['indicator_id'][:42]:<42} {text['baseline']:>9} {text['latest']:>9} {text['change']:>11} "
               f"{text['target']:>7} {text['deadline_label']:>8} {text['progress_share']:>8} "
               f"{text['required_rate']:>13}  {row['status']}")
@@ -102,7 +106,7 @@ def _slides(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    scope = dict(zip(dataset.reform_areas["id"], dataset.reform_areas["name"])).get(args.area, "all reform areas")
+    scope = dataset.area_names().get(args.area, "all reform areas")
     if args.indicator:
         scope = "selected indicators"
     with image_server():

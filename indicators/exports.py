@@ -87,7 +87,7 @@ COLUMNS: dict[str, list[Column]] = {
 
 def tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
     """The four tidy tables, columns in documented order, dates as ISO text."""
-    areas = dict(zip(dataset.reform_areas["id"], dataset.reform_areas["name"]))
+    areas = dataset.area_names()
     catalogue = dataset.catalogue.assign(reform_area_name=dataset.catalogue["reform_area"].map(areas))
     observations = dataset.observations.assign(
         value_computed=dataset.observations["numerator"].notna() & dataset.observations["denominator"].notna())

@@ -26,7 +26,7 @@ def coverage(dataset: Dataset) -> pd.DataFrame:
     latest = obs.drop_duplicates("indicator_id", keep="last").set_index("indicator_id")
     counts = dataset.observations.groupby("indicator_id").size()
     target_counts = dataset.targets.groupby("indicator_id").size()
-    areas = dataset.reform_areas.set_index("id")["name"]
+    areas = dataset.area_names()
     table = dataset.catalogue.copy()
     table["reform_area_name"] = table["reform_area"].map(areas)
     table["observations"] = table["id"].map(counts).fillna(0).astype(int)

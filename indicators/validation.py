@@ -72,6 +72,14 @@ class Dataset:
     targets: pd.DataFrame
     sources: dict[str, Source] = field(repr=False)
 
+    def area_names(self) -> dict[str, str]:
+        """Reform area id -> name, in the catalogue's order."""
+        return dict(zip(self.reform_areas["id"], self.reform_areas["name"], strict=True))
+
+    def indicator_names(self) -> dict[str, str]:
+        """Indicator id -> name, in the catalogue's order."""
+        return dict(zip(self.catalogue["id"], self.catalogue["name"], strict=True))
+
 
 class DataValidationError(Exception):
     def __init__(self, failures: list[Failure]):

@@ -44,7 +44,7 @@ def app_url(chromium):
                     break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"the app did not start; see {log.name}")
+                    raise RuntimeError(f"the app did not start; see {log.name}") from None
                 time.sleep(0.3)
         yield url
     finally:

@@ -2,9 +2,9 @@
 
 import pandas as pd
 import streamlit as st
+from ui import info, load, md
 
 from indicators.exports import export_bytes
-from ui import info, load, md
 
 DOWNLOADS = [
     ("csv", "CSV (zip)", "application/zip", "peacekeeping-indicators-csv.zip"),

@@ -2,13 +2,12 @@
 
 import pandas as pd
 import streamlit as st
-
-from indicators.images import NO_CHROMIUM, chromium_path
-from indicators.slides import deck_bytes, select
+from ui import image_downloads, image_engine, load, md, progress
 
 from indicators.charts import goals_chart
 from indicators.formatting import format_change, format_value
-from ui import image_downloads, image_engine, load, md, progress
+from indicators.images import NO_CHROMIUM, chromium_path
+from indicators.slides import deck_bytes, select
 
 dataset, results = load(), progress()
 with_target = [p for p in results.values() if p.target is not None]
@@ -49,7 +48,7 @@ st.caption(md(f"{len(with_target)} indicators have a target."))
 st.subheader("Briefing deck")
 st.write("A PowerPoint deck: a title slide, one slide per indicator (chart, figures, status, summary and the "
          "verbatim quote with its paragraph) and a closing table of the indicators with a target.")
-areas = {"": "All reform areas", **dict(zip(dataset.reform_areas["id"], dataset.reform_areas["name"]))}
+areas = {"": "All reform areas", **dataset.area_names()}
 area = st.selectbox("Reform area", list(areas), format_func=areas.get, key="deck_area")
 chosen = select(dataset, area or None)
 

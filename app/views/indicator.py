@@ -2,14 +2,14 @@
 
 import pandas as pd
 import streamlit as st
+from ui import badge, delta, image_downloads, load, md, progress
 
 from indicators.charts import indicator_chart
 from indicators.formatting import format_change, format_value
 from indicators.series import observations_of, targets_of
-from ui import badge, delta, image_downloads, load, md, progress
 
 dataset, results = load(), progress()
-names = dict(zip(dataset.catalogue["id"], dataset.catalogue["name"]))
+names = dataset.indicator_names()
 
 # The URL carries the indicator's id (stable, readable), not its display name, so the
 # selection is synced by hand rather than with bind="query-params".

@@ -1,11 +1,11 @@
 """Every indicator as a card, grouped by reform area, with filters and headline counts."""
 
 import streamlit as st
+from ui import badge, delta, load, md, progress
 
 from indicators.formatting import format_value
 from indicators.progress import MOVING_AWAY, ON_TRACK, STATUSES, TARGET_ACHIEVED
 from indicators.series import coverage, observations_of
-from ui import badge, delta, load, md, progress
 
 dataset, results = load(), progress()
 table = coverage(dataset)
@@ -20,7 +20,7 @@ counts[1].metric("With a target", len(with_target))
 counts[2].metric("On track or achieved", sum(p.status in (ON_TRACK, TARGET_ACHIEVED) for p in with_target))
 counts[3].metric("Moving away", sum(p.status == MOVING_AWAY for p in with_target))
 
-areas = dict(zip(dataset.reform_areas["id"], dataset.reform_areas["name"]))
+areas = dataset.area_names()
 filters = st.columns([2, 2, 2])
 chosen_areas = filters[0].multiselect("Reform area", list(areas), format_func=areas.get, key="area",
                                       bind="query-params", placeholder="All reform areas")

@@ -1,9 +1,9 @@
 """The report paragraph by paragraph, with every captured number highlighted and linked."""
 
 import streamlit as st
+from ui import load, md
 
 from indicators.reader import coverage, document
-from ui import load, md
 
 dataset = load()
 symbols = list(dataset.sources)
