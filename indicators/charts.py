@@ -78,7 +78,8 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=x, y=rows["value"], mode="lines+markers", name="Observed",
             line=dict(color=BLUE, width=3), marker=dict(size=10, symbol="circle", color=BLUE),
-            customdata=list(zip(rows["period_label"], values, cites)),
+            customdata=[[_plain(str(label)), _plain(value), _plain(cite)]
+                        for label, value, cite in zip(rows["period_label"], values, cites, strict=True)],
             hovertemplate="%{customdata[0]}<br><b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>",
         ))
         baseline = rows[rows["is_baseline"]].iloc[0] if rows["is_baseline"].any() else rows.iloc[0]

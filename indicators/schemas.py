@@ -51,6 +51,7 @@ RULES: dict[str, Rule] = {
     "paragraph_not_in_source": Rule("paragraph", "paragraph {paragraph} does not exist in {source}"),
     "quote_not_in_paragraph": Rule("quote", "quote is not found in {source} paragraph {paragraph}"),
     "value_not_in_quote": Rule("quote", "the quote does not state the number {missing}"),
+    "text_file_missing": Rule("text_file", "'{text_file}' is not in data/sources/"),
     "deadline_before_baseline": Rule("deadline", "deadline {deadline} is before the baseline period of '{indicator_id}'"),
 }
 
@@ -65,6 +66,22 @@ class CatalogueModel(pa.DataFrameModel):
     definition_notes: Series[str] = pa.Field(nullable=True)
     # Template for a one-point summary, e.g. "Women are {value} of military peacekeepers".
     sentence: Series[str] = pa.Field(nullable=True, str_contains="{value}")
+
+    class Config:
+        strict = True
+
+
+class SourceModel(pa.DataFrameModel):
+    symbol: Series[str] = pa.Field(str_length={"min_value": 3}, unique=True)
+    title: Series[str] = pa.Field(str_length={"min_value": 5})
+    issuing_body: Series[str] = pa.Field(str_length={"min_value": 3})
+    year: Series[float] = pa.Field(ge=1945, le=2100)
+    language: Series[str] = pa.Field(str_matches=r"^[a-z]{2}$")
+    url: Series[str] = pa.Field(str_startswith="https://")
+    text_file: Series[str] = pa.Field(str_length={"min_value": 1})
+    obtained: Series[str] = pa.Field(str_length={"min_value": 10})
+    licence: Series[str] = pa.Field(str_length={"min_value": 5})
+    data_cutoff: Series[pd.Timestamp] = pa.Field(nullable=True)
 
     class Config:
         strict = True

@@ -100,12 +100,17 @@ def split_paragraphs(raw: str, symbol: str) -> dict[int, str]:
     return {number: normalise(" ".join(lines)) for number, lines in paragraphs.items()}
 
 
+def source_records(data_dir: Path) -> list[dict]:
+    """The entries of ``data/sources/sources.yaml`` as written (validated elsewhere)."""
+    document = yaml.safe_load((data_dir / SOURCES_DIR / SOURCES_FILE).read_text(encoding="utf-8")) or {}
+    return list(document.get("sources") or [])
+
+
 def load_sources(data_dir: Path) -> dict[str, Source]:
     """Every source listed in ``data/sources/sources.yaml``, keyed by symbol."""
     folder = data_dir / SOURCES_DIR
-    records = yaml.safe_load((folder / SOURCES_FILE).read_text(encoding="utf-8"))["sources"]
     sources = {}
-    for record in records:
+    for record in source_records(data_dir):
         raw = (folder / record["text_file"]).read_text(encoding="utf-8")
         sources[record["symbol"]] = Source(
             symbol=record["symbol"],

@@ -20,13 +20,14 @@ from indicators.schemas import (
     RULES,
     CatalogueModel,
     ObservationModel,
+    SourceModel,
     TargetModel,
     context_checks,
     missing_numbers,
     observation_numbers,
     ratio_value,
 )
-from indicators.sources import Source, load_sources
+from indicators.sources import Source, load_sources, source_records
 
 TEXT = "text"
 NUMBER = "number"
@@ -34,6 +35,8 @@ WHOLE = "whole number"
 DATE = "date"
 FLAG = "true/false"
 
+SOURCE_COLUMNS = {"symbol": TEXT, "title": TEXT, "issuing_body": TEXT, "year": WHOLE, "language": TEXT,
+                  "url": TEXT, "text_file": TEXT, "obtained": TEXT, "licence": TEXT, "data_cutoff": DATE}
 CATALOGUE_COLUMNS = {"id": TEXT, "name": TEXT, "description": TEXT, "unit": TEXT,
                      "reform_area": TEXT, "direction": TEXT, "definition_notes": TEXT,
                      "sentence": TEXT}
@@ -43,7 +46,7 @@ OBSERVATION_COLUMNS = {"indicator_id": TEXT, "period_label": TEXT, "period_start
                        "denominator": NUMBER, "qualifier": TEXT, "is_baseline": FLAG, **_PROVENANCE}
 TARGET_COLUMNS = {"indicator_id": TEXT, "value": NUMBER, "deadline": DATE,
                   "deadline_label": TEXT, "kind": TEXT, **_PROVENANCE}
-OPTIONAL = {"definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
+OPTIONAL = {"data_cutoff", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label"}
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
@@ -115,6 +118,9 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
     for column, kind in spec.items():
         if column not in frame.columns:
             frame[column] = pd.NA
+            if column in missing:
+                # Reported once as a missing column, not again on every row.
+                table.unreadable.update((index, column) for index in frame.index)
         raw = frame[column].astype("string").str.strip().replace("", pd.NA)
         if kind == TEXT:
             parsed = raw.astype(object).where(raw.notna(), None)
@@ -134,14 +140,13 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
                 table.file, table.row(index), column, f"not_a_{kind.replace(' ', '_').replace('/', '_or_')}",
                 f"'{raw[index]}' is not a {kind}" + (" (YYYY-MM-DD)" if kind == DATE else "")))
         frame[column] = parsed
-    if "is_baseline" in frame.columns:
-        frame["is_baseline"] = frame["is_baseline"].astype(bool)
-    for column in ("value", "numerator", "denominator", "paragraph"):
-        if column in frame.columns:
+    for column, kind in spec.items():
+        if kind in (NUMBER, WHOLE):
             frame[column] = frame[column].astype("float64")
-    for column in ("period_start", "period_end", "deadline"):
-        if column in frame.columns:
+        elif kind == DATE:
             frame[column] = pd.to_datetime(frame[column])
+        elif kind == FLAG:
+            frame[column] = frame[column].astype(bool)
     table.frame = frame
 
 
@@ -213,6 +218,16 @@ def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[
     """Validate everything in ``data_dir``; return the dataset (None when any rule fails)
     and the list of failures."""
     data_dir = Path(data_dir or paths.DEFAULT_DATA_DIR)
+    source_table = _Table(f"{paths.SOURCES_DIR}/{paths.SOURCES_FILE}", pd.DataFrame(source_records(data_dir)),
+                          first_row=1)
+    _parse(source_table, SOURCE_COLUMNS)
+    folder = data_dir / paths.SOURCES_DIR
+    text_found = pa.Check(lambda df: df["text_file"].map(lambda f: isinstance(f, str) and (folder / f).is_file()),
+                          error="text_file_missing")
+    _collect(source_table, _with_checks(SourceModel, [text_found]))
+    if source_table.failures:
+        # Quotes cannot be checked against texts that cannot be read.
+        return None, source_table.failures
     sources = load_sources(data_dir)
     areas, catalogue_raw = _read_catalogue(data_dir / paths.CATALOGUE_FILE)
 

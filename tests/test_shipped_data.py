@@ -96,3 +96,11 @@ def test_every_catalogue_entry_has_a_figure(dataset):
 
 def test_every_reform_area_is_used(dataset):
     assert set(dataset.reform_areas["id"]) == set(dataset.catalogue["reform_area"])
+
+
+def test_dataset_description_has_licence_and_citation():
+    from indicators.dataset_info import dataset_info
+
+    info = dataset_info()
+    assert info.licence_name == "CC-BY-4.0" and info.licence_url.startswith("https://")
+    assert "A/72/573" in info.citation

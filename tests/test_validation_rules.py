@@ -125,3 +125,30 @@ def test_unreadable_csv_is_a_failure_not_a_crash(data_copy):
         handle.write('x,"unclosed quote\n')
     _, failures = indicators.validate_folder(data_copy)
     assert [(f.file, f.rule) for f in failures] == [(OBS, "unreadable_file")]
+
+
+@pytest.mark.parametrize("field, value, rule", [
+    ("url", "ftp://example.invalid/doc", "str_startswith"),
+    ("year", 1066, "greater_than_or_equal_to"),
+    ("language", "English", "str_matches"),
+    ("text_file", "missing.txt", "text_file_missing"),
+    ("data_cutoff", "31 October 2017", "not_a_date"),
+])
+def test_source_metadata_is_checked(data_copy, field, value, rule):
+    path = data_copy / "sources" / "sources.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["sources"][0][field] = value
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    dataset, failures = indicators.validate_folder(data_copy)
+    assert dataset is None
+    assert [(f.file, f.row, f.column) for f in failures] == [("sources/sources.yaml", 1, field)]
+    assert failures[0].rule.startswith(rule)
+
+
+def test_source_without_required_field(data_copy):
+    path = data_copy / "sources" / "sources.yaml"
+    document = yaml.safe_load(path.read_text())
+    del document["sources"][0]["licence"]
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    _, failures = indicators.validate_folder(data_copy)
+    assert [(f.column, f.rule) for f in failures] == [("licence", "missing_column")]

@@ -1,0 +1,90 @@
+"""The chart builders: what a figure carries, checked on its traces and annotations."""
+
+import pandas as pd
+import pytest
+
+import indicators
+from indicators.charts import goals_chart, indicator_chart, source_line
+from indicators.progress import assess_all
+
+
+def figure_for(dataset, indicator_id):
+    progress = {p.indicator_id: p for p in assess_all(dataset)}
+    return indicator_chart(dataset, progress[indicator_id])
+
+
+def traces(figure) -> dict:
+    return {trace.name: trace for trace in figure.data}
+
+
+def source_annotation(figure) -> str:
+    return next(a.text for a in figure.layout.annotations if a.text.startswith("Source:"))
+
+
+@pytest.fixture
+def with_deadline(data_copy):
+    """Shipped data plus a target with a deadline for client satisfaction (71%, stated in
+    para. 53), so the chart has a glide path and a projection."""
+    path = data_copy / "targets.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    quote = "In 2017, 71 per cent of respondents expressed overall satisfaction with support services, up from " \
+            "65 per cent in 2016."
+    row = {"indicator_id": "field_support_client_satisfaction", "value": "71", "deadline": "2019-12-31",
+           "deadline_label": "2019", "kind": "threshold", "unit": "percent", "source": "A/72/573",
+           "paragraph": "53", "quote": quote, "notes": "test fixture"}
+    pd.concat([frame, pd.DataFrame([row])]).to_csv(path, index=False)
+    return indicators.load(data_copy)
+
+
+def test_series_chart_has_title_unit_source_and_hover_provenance(dataset):
+    figure = figure_for(dataset, "targeted_attacks_on_peacekeepers")
+    assert "Targeted attacks on peacekeepers" in figure.layout.title.text
+    assert figure.layout.yaxis.title.text == "Count"
+    assert source_annotation(figure) == "Source: A/72/573, para. 100 · Data as of 31 Oct 2017"
+    observed = traces(figure)["Observed"]
+    assert list(observed.y) == [189, 227]
+    assert [row[2] for row in observed.customdata] == ["A/72/573, para. 100"] * 2
+    assert [row[0] for row in observed.customdata] == ["1 Nov 2015 to 31 Oct 2016", "1 Nov 2016 to 31 Oct 2017"]
+    assert "Baseline" in traces(figure)
+
+
+def test_target_at_deadline_glide_path_and_dashed_projection(with_deadline):
+    figure = figure_for(with_deadline, "field_support_client_satisfaction")
+    names = traces(figure)
+    target = names["Target 71% by 2019"]
+    assert target.marker.symbol == "star" and list(target.y) == [71]
+    assert names["Glide path to target"].line.dash == "dot"
+    projection = names["Projection at observed pace (from two points)"]
+    assert projection.line.dash == "dash"
+    assert projection.y[-1] == pytest.approx(71 + 6 * (2020.0 - (2017 + 182.5 / 365)), rel=1e-3)
+
+
+def test_target_without_deadline_is_a_labelled_line(dataset):
+    figure = figure_for(dataset, "women_military_peacekeepers")
+    assert "Target 15% (no deadline)" in traces(figure)
+    assert any(shape.line.dash == "longdash" for shape in figure.layout.shapes)
+
+
+def test_chart_text_from_data_is_not_markup(data_copy):
+    path = data_copy / "catalogue.yaml"
+    path.write_text(path.read_text().replace("name: Targeted attacks on peacekeepers",
+                                             "name: Targeted <b>attacks</b> on peacekeepers"))
+    figure = figure_for(indicators.load(data_copy), "targeted_attacks_on_peacekeepers")
+    assert "&lt;b&gt;attacks&lt;/b&gt;" in figure.layout.title.text
+
+
+def test_goals_chart_has_a_line_per_indicator_with_a_target(dataset):
+    figure = goals_chart(dataset, assess_all(dataset))
+    targets = [t for t in figure.data if t.name == "Target"]
+    assert len(targets) == dataset.targets["indicator_id"].nunique()
+    assert source_annotation(figure) == "Source: A/72/573, paras. 94, 97, 98, 99 · Data as of 31 Oct 2017"
+
+
+@pytest.mark.parametrize("rows, expected", [
+    ([("A/72/573", 100)], "Source: A/72/573, para. 100"),
+    ([("A/72/573", 99), ("A/72/573", 97), ("A/72/573", 99)], "Source: A/72/573, paras. 97, 99"),
+    ([("A/73/480", 5), ("A/72/573", 9)], "Source: A/72/573, para. 9; A/73/480, para. 5"),
+    ([], "Source: none"),
+])
+def test_source_line(rows, expected):
+    assert source_line(pd.DataFrame(rows, columns=["source", "paragraph"])) == expected
