@@ -12,7 +12,7 @@ import streamlit as st
 import indicators
 from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
-from indicators.images import ImageExportUnavailable, chromium_path, figure_bytes, start_server, stop_server
+from indicators import images
 from indicators.progress import (
     INSUFFICIENT,
     LIMITED,
@@ -85,23 +85,22 @@ def footer() -> None:
 @st.cache_resource
 def image_engine() -> bool:
     """One Kaleido server for the whole app process, stopped when the process exits."""
-    start_server()
-    atexit.register(stop_server)
+    images.start_server()
+    atexit.register(images.stop_server)
     return True
 
 
 def image_downloads(figure: go.Figure, name: str, key: str) -> None:
     """PNG and SVG download buttons for a chart, rendered at slide size when clicked."""
-    if chromium_path() is None:
-        st.caption(md(str(ImageExportUnavailable(
-            "Image downloads need a Chromium browser on the server (apt-get install chromium); "
-            "the camera icon above the chart still saves a PNG."))))
+    if images.chromium_path() is None:
+        st.caption(md("Image downloads need a Chromium browser on the server (apt-get install chromium); "
+                      "the camera icon above the chart still saves a PNG."))
         return
 
     def render(fmt: str) -> Callable[[], bytes]:
         def build() -> bytes:
             image_engine()
-            return figure_bytes(figure, fmt)
+            return images.figure_bytes(figure, fmt)
         return build
 
     columns = st.columns([1, 1, 6])

@@ -133,9 +133,19 @@ def test_about_page_explains_licence_and_citation():
     assert [b.label for b in at.get("download_button")] == ["CSV (zip)", "Excel", "JSON", "Data Package (zip)"]
 
 
-def test_chart_pages_offer_image_downloads_and_the_deck():
+def test_chart_pages_offer_image_downloads_and_the_deck(chromium):
     assert [b.label for b in app("views/indicator.py").get("download_button")] == ["PNG", "SVG"]
     at = app("views/goals.py")
     assert [b.label for b in at.get("download_button")] == ["PNG", "SVG", "Download deck (46 slides)"]
     at.selectbox(key="deck_area").select("safety_and_security").run()
     assert at.get("download_button")[-1].label == "Download deck (4 slides)"
+
+
+def test_without_chromium_the_pages_say_what_to_install(monkeypatch):
+    monkeypatch.setattr("indicators.images.chromium_path", lambda: None)
+    at = app("views/indicator.py")
+    assert not at.get("download_button")
+    assert any("need a Chromium browser" in c.value for c in at.caption)
+    at = app("views/goals.py")
+    assert not at.get("download_button")
+    assert "apt\\-get install chromium" in at.warning[0].value

@@ -6,7 +6,7 @@ from ui import image_downloads, image_engine, load, md, progress
 
 from indicators.charts import goals_chart
 from indicators.formatting import format_change, format_value
-from indicators.images import NO_CHROMIUM, chromium_path
+from indicators import images
 from indicators.slides import deck_bytes, select
 
 dataset, results = load(), progress()
@@ -58,8 +58,8 @@ def deck() -> bytes:
     return deck_bytes(dataset, chosen, areas[area] if area else "all reform areas")
 
 
-if chromium_path() is None:
-    st.warning(md(NO_CHROMIUM))
+if images.chromium_path() is None:
+    st.warning(md(images.NO_CHROMIUM))
 else:
     st.download_button(f"Download deck ({len(chosen) + 2} slides)", deck,
                        file_name=f"peacekeeping-indicators-{area or 'all'}.pptx",
