@@ -56,3 +56,12 @@ def test_progress_prints_the_table_and_writes_csv(tmp_path):
 
     table = pd.read_csv(out)
     assert len(table) == 44 and {"status", "summary", "required_rate", "projection"} <= set(table.columns)
+
+
+def test_output_piped_into_a_closed_reader_ends_quietly():
+    # The reader is gone before the command has even started writing, as with `| head -0`.
+    process = subprocess.Popen([COMMAND, "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 0
+    assert b"Traceback" not in errors and b"Exception ignored" not in errors
