@@ -24,7 +24,7 @@ image_downloads(figure, "baseline-vs-goals", "goals_chart")
 
 
 def text(value, p, show=format_value):
-    return None if value is None else show(value, p.unit)
+    return "–" if value is None else show(value, p.unit)
 
 
 table = pd.DataFrame([{
