@@ -93,8 +93,7 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
     if progress.target is not None and not targets.empty:
         target = targets.iloc[0]
         cite = f"{target.source}, para. {target.paragraph}"
-        label = f"Target {format_value(progress.target, unit)}" + (
-            f" by {progress.deadline_label}" if progress.deadline_label else " (no deadline)")
+        label = f"Target {progress.target_text}" + ("" if progress.deadline_label else " (no deadline)")
         if deadline is not None and not pd.isna(deadline):
             fig.add_trace(go.Scatter(
                 x=[deadline], y=[progress.target], mode="markers+text", name=label,

@@ -97,6 +97,14 @@ class Progress:
     status: str = INSUFFICIENT
     summary: str = ""
 
+    @property
+    def target_text(self) -> str | None:
+        """The target as text: "50% by 2028", or "15%" when it has no deadline."""
+        if self.target is None:
+            return None
+        text = format_value(self.target, self.unit)
+        return f"{text} by {self.deadline_label}" if self.deadline_label else text
+
 
 def _growth(start: float, end: float, years: float) -> float | None:
     """Compound annual growth rate, or None where it is undefined."""
@@ -205,6 +213,7 @@ def _amount(value: float, unit: str, qualifier: str | None = None) -> str:
 def _with_summary(p: Progress, sentence: str | None, first: Point | None, last: Point | None) -> Progress:
     target = ""
     if p.target is not None:
+        # "against a 50% target by 2028": the word "target" sits between value and deadline.
         target = f", against a {_amount(p.target, p.unit)} target"
         if p.deadline_label:
             target += f" by {p.deadline_label}"

@@ -90,8 +90,7 @@ def _figures(p: Progress) -> list[str]:
     if p.change is not None:
         lines.append(f"Change: {format_change(p.change, p.unit)} ({p.trend})")
     if p.target is not None:
-        lines.append(f"Target: {value(p.target)}" + (f" by {p.deadline_label}" if p.deadline_label else
-                                                     " (no deadline)"))
+        lines.append(f"Target: {p.target_text}" + ("" if p.deadline_label else " (no deadline)"))
     if p.required_rate is not None:
         lines.append(f"Required pace: {format_change(p.required_rate, p.unit)} a year")
     lines.append(f"Status: {p.status}")

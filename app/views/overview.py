@@ -54,7 +54,7 @@ for area, rows in shown.groupby("reform_area_name", sort=False):
             if p.change is not None:
                 st.caption(f"Baseline: {md(format_value(p.baseline, p.unit))} ({md(p.baseline_label)})")
             if p.target is not None:
-                target = format_value(p.target, p.unit) + (f" by {p.deadline_label}" if p.deadline_label else "")
+                target = p.target_text
                 if p.progress_share is not None:
                     share = p.progress_share
                     label = f"{share:.0%} of the way from baseline to the {target} target"
