@@ -1,44 +1,87 @@
-"""Find the numbers a sentence states, written in digits or in words.
+"""Find the numbers a sentence states, what kind of number each is, and the role it plays.
 
-Used to prove that a stored value appears in its verbatim quote, and by the source reader
-to count and highlight the numbers of a paragraph. It knows "71 per cent", "1,000",
-"2.5", number words ("nine missions", "twenty-five"), fractions ("two thirds", "three out
-of four") and "parity", which in a gender target means 50 per cent.
+Used to prove that a stored value is stated by its verbatim quote, and by the source reader
+to count and highlight the numbers of a paragraph.
+
+Every number is a :class:`NumberMention` with its span and a ``kind``:
+
+- ``measure``: a quantity the sentence states ("71 per cent", "1,000", "2.5", "nine
+  missions", "one hundred and five", "1.5 million", "two thirds", "parity");
+- ``year``: a four-digit year (UN style writes quantities of a thousand and more with a
+  comma, so a bare 1900-2100 is a year);
+- ``day``: the day of a date ("31 October", "October 31");
+- ``reference``: resolution, document, paragraph, section or category numbers
+  ("resolution 2365 (2017)", "category 1", "para. 12").
+
+Digits touching a slash or a hyphen are not numbers at all: document symbols
+(A/72/573), fiscal years (2016/17), page-header residue (9/20 17-19483), grades (D-1).
+
+Measures also get a ``role`` when the sentence relates two of them, with a ``pair`` id
+shared by both: "from X to Y", "increased from X to Y", "Y, up from X" (``from``/``to``:
+the earlier and the later figure), and "X out of Y", "X of an authorized Y", "two thirds"
+(``part``/``whole``).
+
+Number words are read by text2num; fractions, "parity" and scale words after digits
+("1.5 million"), which it does not read, are handled here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
-# Document symbols and fiscal years (A/72/573, 2016/17) are not measurements, so digits
-# touching a slash are skipped.
+from text_to_num import text2num
+
+MEASURE, YEAR, DAY, REFERENCE = "measure", "year", "day", "reference"
+FROM, TO, PART, WHOLE = "from", "to", "part", "whole"
+
+_UNIT_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
+).split()
+_SCALE_WORDS = ("hundred", "thousand", "million", "billion")
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 # Denominators of fractions written as words: "two thirds" states 2 and 3; alone
 # ("second quarters", "third levels") they are ordinals, not numbers.
-_FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
+_FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
+                   "fifth": 5, "fifths": 5}
+_SMALL = {w: i for i, w in enumerate(_UNIT_WORDS[:20])}
 # "Parity" between women and men is half of the total.
 _MEANING_WORDS = {"parity": 50}
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+           "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
 
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES], key=len, reverse=True))
-_WORD_NUMBER = rf"(?:{_WORD})(?:[\s-]+(?:{_WORD}))*"
+_WORD = "|".join(sorted([*_UNIT_WORDS, *_SCALE_WORDS], key=len, reverse=True))
+_WORD_NUMBER = rf"(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*"
 _TOKEN = re.compile(
-    rf"\b(?P<numerator>{'|'.join(_UNITS)}|a)\s+(?P<fraction>{'|'.join(_FRACTION_WORDS)})\b"
-    rf"|(?<![\w.,/])(?P<digits>{_DIGITS})(?![\w/])"
+    rf"\b(?P<numerator>{'|'.join(_SMALL)}|a)[\s-]+(?P<fraction>{'|'.join(_FRACTION_WORDS)})\b"
+    rf"|(?<![\w.,/\-])(?P<digits>{_DIGITS})(?:\s+(?P<scale>{'|'.join(_SCALES)})\b)?(?![\w/]|-\d|[.,]\d)"
     # An ordinal such as "seventy-second" is not a number word.
     rf"|\b(?P<words>{_WORD_NUMBER})\b(?!-)"
     rf"|\b(?P<meaning>{'|'.join(_MEANING_WORDS)})\b",
+    re.IGNORECASE,
+)
+_DAY_AFTER = re.compile(rf"^\s+(?:{_MONTHS})\b", re.IGNORECASE)
+_DAY_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s+$", re.IGNORECASE)
+# Words after which a number names something rather than counting it.
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:resolutions?|paragraphs?|paras?\.|sections?|chapters?|annex(?:es)?|articles?|rules?|"
+    r"categor(?:y|ies)|phases?|levels?|tiers?|grades?|No\.|numbers?\s+(?=\d)|documents?|"
+    r"report|A/|S/)\s*(?:\d+(?:\s*\(\d{4}\))?\s*(?:,|and)\s*)*$",
+    re.IGNORECASE,
+)
+_REFERENCE_AFTER = re.compile(r"^\s*\(\d{4}\)")  # "2365 (2017)": a resolution and its year
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
+_TO_BETWEEN = re.compile(r"^(?:\s*(?:per\s*cent|percent|%))?[^;.]{0,40}?\bto\s+(?:the\s+|a\s+|an\s+)?$",
+                         re.IGNORECASE)
+_CHANGE_FROM_BEFORE = re.compile(
+    r"\b(?:up|down|increase[sd]?|decrease[sd]?|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|grew|grown|"
+    r"growth|decline[sd]?|reduction|improvement)\s+from\s+(?:the\s+|a\s+|an\s+)?$",
+    re.IGNORECASE,
+)
+_PART_BETWEEN = re.compile(
+    r"^(?:\s+out)?\s+of\s+(?:the\s+|a\s+total\s+of\s+|an?\s+authori[sz]ed\s+|an?\s+approved\s+)?$",
     re.IGNORECASE,
 )
 
@@ -49,48 +92,137 @@ class NumberMention:
     start: int
     end: int
     text: str
+    kind: str = MEASURE
+    role: str | None = None
+    pair: int | None = None
 
 
 def _words_value(phrase: str) -> float:
-    total = 0
-    current = 0
-    for word in re.split(r"[\s-]+", phrase.lower()):
-        if word in _UNITS:
-            current += _UNITS[word]
-        elif word in _TENS:
-            current += _TENS[word]
-        elif word == "hundred":
-            current = max(current, 1) * 100
-        else:
-            total += max(current, 1) * _SCALES[word]
-            current = 0
-    return float(total + current)
+    """A number written in words; text2num reads it, or each part joined by "and"."""
+    cleaned = re.sub(r"\s+", " ", phrase.lower()).strip()
+    try:
+        return float(text2num(cleaned, "en"))
+    except ValueError:
+        # "five and six" is two numbers run together; keep the first, the caller splits.
+        return float(text2num(cleaned.split(" and ")[0], "en"))
 
 
-def find_numbers(text: str) -> list[NumberMention]:
-    """Every number stated in ``text``, in order of appearance."""
+def _split_word_phrase(match: re.Match) -> list[tuple[int, int, str]]:
+    """A run of number words, split where text2num cannot read it as one number
+    ("five and six" is two numbers, "one hundred and five" is one)."""
+    phrase, offset = match.group("words"), match.start("words")
+    try:
+        text2num(re.sub(r"\s+", " ", phrase.lower()), "en")
+        return [(offset, offset + len(phrase), phrase)]
+    except ValueError:
+        parts, at = [], 0
+        for piece in re.split(r"(\s+and\s+)", phrase):
+            if piece.strip().lower() != "and" and not re.fullmatch(r"\s+and\s+", piece):
+                parts.append((offset + at, offset + at + len(piece), piece))
+            at += len(piece)
+        return parts
+
+
+def _raw_mentions(text: str) -> list[NumberMention]:
     found = []
     for match in _TOKEN.finditer(text):
         if match.group("fraction"):
-            # "two thirds" states two numbers: 2 and 3 (the numerator alone for "a half").
-            numerator = match.group("numerator")
+            numerator, denominator = match.group("numerator"), match.group("fraction")
+            whole = float(_FRACTION_WORDS[denominator.lower()])
+            # "a half" states only its denominator; "one third" and "two thirds" state both.
             if numerator.lower() != "a":
-                found.append(NumberMention(_words_value(numerator), match.start("numerator"),
-                                           match.end("numerator"), numerator))
-            denominator = match.group("fraction")
-            found.append(NumberMention(float(_FRACTION_WORDS[denominator.lower()]), match.start("fraction"),
-                                       match.end("fraction"), denominator))
+                found.append(NumberMention(float(_SMALL[numerator.lower()]), match.start("numerator"),
+                                           match.end("numerator"), numerator, role=PART))
+            found.append(NumberMention(whole, match.start("fraction"), match.end("fraction"), denominator,
+                                       role=WHOLE))
             continue
         if match.group("digits"):
             value = float(match.group("digits").replace(",", ""))
+            if match.group("scale"):
+                value *= _SCALES[match.group("scale").lower()]
+            found.append(NumberMention(value, match.start(), match.end(), match.group(0)))
         elif match.group("words"):
-            value = _words_value(match.group("words"))
+            for start, end, phrase in _split_word_phrase(match):
+                found.append(NumberMention(_words_value(phrase), start, end, phrase))
         else:
-            value = float(_MEANING_WORDS[match.group("meaning").lower()])
-        found.append(NumberMention(value, match.start(), match.end(), match.group(0)))
+            found.append(NumberMention(float(_MEANING_WORDS[match.group("meaning").lower()]), match.start(),
+                                       match.end(), match.group(0)))
     return found
 
 
-def states_number(text: str, value: float) -> bool:
-    """True when ``text`` states ``value`` (compared to a millionth, so 71 matches 71.0)."""
-    return any(abs(mention.value - value) < 1e-6 for mention in find_numbers(text))
+def _kind(text: str, mention: NumberMention) -> str:
+    before, after = text[:mention.start], text[mention.end:]
+    plain_digits = mention.text.isdigit()
+    if _REFERENCE_BEFORE.search(before) or (plain_digits and _REFERENCE_AFTER.match(after)):
+        return REFERENCE
+    if plain_digits and len(mention.text) == 4 and 1900 <= mention.value <= 2100:
+        return YEAR
+    if plain_digits and 1 <= mention.value <= 31 and (_DAY_AFTER.match(after) or _DAY_BEFORE.search(before)):
+        return DAY
+    return MEASURE
+
+
+def _clause_break(text: str) -> bool:
+    return ";" in text or re.search(r"\.\s", text) is not None
+
+
+def _with_roles(text: str, mentions: list[NumberMention]) -> list[NumberMention]:
+    """Mark pairs of measures: from/to and part/whole, each pair with its own id."""
+    out = list(mentions)
+    measures = [i for i, m in enumerate(out) if m.kind == MEASURE]
+    pair = 0
+    # Fractions in words ("two thirds") come paired from the tokenizer.
+    for a, b in zip(measures, measures[1:], strict=False):
+        if out[a].role == PART and out[b].role == WHOLE and out[b].start - out[a].end <= 2:
+            pair += 1
+            out[a], out[b] = replace(out[a], pair=pair), replace(out[b], pair=pair)
+    for a, b in zip(measures, measures[1:], strict=False):
+        first, second = out[a], out[b]
+        if first.role or second.role:
+            continue
+        between = text[first.end:second.start]
+        if _FROM_BEFORE.search(text[:first.start]) and _TO_BETWEEN.match(between):
+            pair += 1
+            out[a], out[b] = replace(first, role=FROM, pair=pair), replace(second, role=TO, pair=pair)
+        elif _PART_BETWEEN.match(between):
+            pair += 1
+            out[a], out[b] = replace(first, role=PART, pair=pair), replace(second, role=WHOLE, pair=pair)
+    # "71 per cent ..., up from 65 per cent": the figure changed from is the earlier one, and
+    # the nearest free measure before it in the same clause is the later one.
+    for position, i in enumerate(measures):
+        mention = out[i]
+        if mention.role or not _CHANGE_FROM_BEFORE.search(text[:mention.start]):
+            continue
+        pair += 1
+        out[i] = replace(mention, role=FROM, pair=pair)
+        for j in reversed(measures[:position]):
+            earlier = out[j]
+            if _clause_break(text[earlier.end:mention.start]) or mention.start - earlier.end > 160:
+                break
+            if earlier.role is None:
+                out[j] = replace(earlier, role=TO, pair=pair)
+                break
+    return out
+
+
+def find_numbers(text: str) -> list[NumberMention]:
+    """Every number in ``text``, in order of appearance, with its kind and role."""
+    mentions = [replace(m, kind=_kind(text, m)) for m in _raw_mentions(text)]
+    return _with_roles(text, mentions)
+
+
+def measures(text: str, allow_years: bool = False) -> list[NumberMention]:
+    """The quantities ``text`` states: no dates, days or references; years only when the
+    figure itself is a year."""
+    wanted = {MEASURE, YEAR} if allow_years else {MEASURE}
+    return [m for m in find_numbers(text) if m.kind in wanted]
+
+
+def same(a: float, b: float) -> bool:
+    """Equal to a millionth, so 71 matches 71.0."""
+    return abs(a - b) < 1e-6
+
+
+def states_number(text: str, value: float, allow_years: bool = False) -> bool:
+    """True when ``text`` states ``value`` as a quantity (not as a date, day or reference)."""
+    return any(same(m.value, value) for m in measures(text, allow_years))

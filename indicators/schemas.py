@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from indicators.numbers import states_number
+from indicators.proof import prove_observations, prove_targets
 from indicators.sources import Source
 
 UNITS = ("count", "percent", "ratio")
@@ -49,8 +49,12 @@ RULES: dict[str, Rule] = {
     "duplicate_observation": Rule("period_label", "another row has the same indicator, period and source"),
     "duplicate_target": Rule("indicator_id", "another row has the same indicator, kind, deadline and source"),
     "paragraph_not_in_source": Rule("paragraph", "paragraph {paragraph} does not exist in {source}"),
-    "quote_not_in_paragraph": Rule("quote", "quote is not found in {source} paragraph {paragraph}"),
-    "value_not_in_quote": Rule("quote", "the quote does not state the number {missing}"),
+    "quote_not_in_paragraph": Rule("quote", "quote is not found in {source} paragraph {paragraph} "
+                                            "(on word boundaries)"),
+    "value_not_in_quote": Rule("quote", "the quote does not state the number {detail} as a quantity "
+                                        "(dates, days, years and references do not count)"),
+    "value_in_wrong_role": Rule("value", "{detail}"),
+    "pair_mismatch": Rule("value", "{detail}"),
     "text_file_missing": Rule("text_file", "'{text_file}' is not in data/sources/"),
     "deadline_before_baseline": Rule("deadline", "deadline {deadline} is before the baseline period of '{indicator_id}'"),
 }
@@ -156,25 +160,25 @@ def _value_checks(units: pd.Series, value: pd.Series) -> dict[str, pd.Series]:
     }
 
 
-def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], numbers) -> dict[str, pd.Series]:
-    """Paragraph exists, quote is in it, and the quote states every number of the row."""
-    paragraph_ok, quote_ok, numbers_ok = [], [], []
+def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> dict[str, pd.Series]:
+    """Paragraph exists, quote is in it, and the quote states every number of the row in
+    the row's role (:mod:`indicators.proof`)."""
+    paragraph_ok, quote_ok = [], []
     for row in df.itertuples(index=False):
         source = sources.get(row.source)
         number = int(row.paragraph) if pd.notna(row.paragraph) else None
         has_paragraph = source is not None and number is not None and source.paragraph(number) is not None
         paragraph_ok.append(has_paragraph or source is None or number is None)
         quote_ok.append(not has_paragraph or source.find_quote(number, row.quote) is not None)
-        numbers_ok.append(not missing_numbers(row.quote, numbers(row)))
+    verdicts = prove_verdicts(df, table)
+    rules = verdicts.map(lambda v: v.rule)
     return {
         "paragraph_not_in_source": pd.Series(paragraph_ok, index=df.index),
         "quote_not_in_paragraph": pd.Series(quote_ok, index=df.index),
-        "value_not_in_quote": pd.Series(numbers_ok, index=df.index),
+        "value_not_in_quote": rules != "value_not_in_quote",
+        "value_in_wrong_role": rules != "value_in_wrong_role",
+        "pair_mismatch": rules != "pair_mismatch",
     }
-
-
-def missing_numbers(quote: str, values: list[float]) -> list[float]:
-    return [v for v in values if pd.notna(v) and not states_number(quote, float(v))]
 
 
 def observation_numbers(row) -> list[float]:
@@ -183,6 +187,14 @@ def observation_numbers(row) -> list[float]:
     if pd.notna(row.numerator) and pd.notna(row.denominator):
         return [row.numerator, row.denominator]
     return [row.value]
+
+
+def prove_verdicts(df: pd.DataFrame, table: str) -> pd.Series:
+    return prove_observations(df) if table == "observations" else prove_targets(df)
+
+
+QUOTE_RULES = ("paragraph_not_in_source", "quote_not_in_paragraph", "value_not_in_quote", "value_in_wrong_role",
+               "pair_mismatch")
 
 
 def context_checks(
@@ -222,16 +234,12 @@ def context_checks(
         for rule in ("percent_out_of_range", "count_not_whole", "count_negative"):
             checks.append(pa.Check(
                 lambda df, rule=rule: _value_checks(df["unit"], computed(df))[rule], error=rule))
-        for rule in ("paragraph_not_in_source", "quote_not_in_paragraph", "value_not_in_quote"):
-            checks.append(pa.Check(
-                lambda df, rule=rule: _quote_checks(df, sources, observation_numbers)[rule], error=rule))
+        checks += _quote_rule_checks(sources, "observations")
     if table == "targets":
         for rule in ("percent_out_of_range", "count_not_whole", "count_negative"):
             checks.append(pa.Check(
                 lambda df, rule=rule: _value_checks(df["unit"], df["value"])[rule], error=rule))
-        for rule in ("paragraph_not_in_source", "quote_not_in_paragraph", "value_not_in_quote"):
-            checks.append(pa.Check(
-                lambda df, rule=rule: _quote_checks(df, sources, lambda row: [row.value])[rule], error=rule))
+        checks += _quote_rule_checks(sources, "targets")
         if observations is not None:
             baseline_end = baseline_periods(observations)["period_end"]
 
@@ -241,6 +249,21 @@ def context_checks(
 
             checks.append(pa.Check(deadline_after_baseline, error="deadline_before_baseline"))
     return checks
+
+
+def _quote_rule_checks(sources: dict[str, Source], table: str) -> list[pa.Check]:
+    """One check per quote rule, all answered by one pass over the table (the proof reads
+    every quote once, not once per rule)."""
+    memo: dict[int, dict[str, pd.Series]] = {}
+
+    def result(df, rule):
+        key = id(df)
+        if key not in memo:
+            memo.clear()
+            memo[key] = _quote_checks(df, sources, table)
+        return memo[key][rule]
+
+    return [pa.Check(lambda df, rule=rule: result(df, rule), error=rule) for rule in QUOTE_RULES]
 
 
 def baseline_periods(observations: pd.DataFrame) -> pd.DataFrame:

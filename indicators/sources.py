@@ -64,6 +64,9 @@ class Source:
 
 
 def find_ignoring_whitespace(text: str, quote: str) -> tuple[int, int] | None:
+    """Span of the first place ``quote`` stands in ``text`` on word boundaries, whitespace
+    ignored; a quote that starts or ends inside a word ("27" inside "227", "ober 2017")
+    is not found there."""
     needle = "".join(quote.translate(_QUOTE_CHARS).split())
     if not needle:
         return None
@@ -71,9 +74,19 @@ def find_ignoring_whitespace(text: str, quote: str) -> tuple[int, int] | None:
     positions = [i for i, ch in enumerate(plain) if not ch.isspace()]
     haystack = "".join(plain[i] for i in positions)
     at = haystack.find(needle)
-    if at < 0:
-        return None
-    return positions[at], positions[at + len(needle) - 1] + 1
+    while at >= 0:
+        start, end = positions[at], positions[at + len(needle) - 1] + 1
+        if _on_boundary(plain, start, end):
+            return start, end
+        at = haystack.find(needle, at + 1)
+    return None
+
+
+def _on_boundary(text: str, start: int, end: int) -> bool:
+    """A span starts and ends on a word boundary: no letter or digit runs on across it."""
+    opens = start == 0 or not (text[start - 1].isalnum() and text[start].isalnum())
+    closes = end == len(text) or not (text[end - 1].isalnum() and text[end].isalnum())
+    return opens and closes
 
 
 def split_paragraphs(raw: str, symbol: str) -> dict[int, str]:

@@ -23,8 +23,7 @@ from indicators.schemas import (
     SourceModel,
     TargetModel,
     context_checks,
-    missing_numbers,
-    observation_numbers,
+    prove_verdicts,
     ratio_value,
 )
 from indicators.sources import Source, load_sources, source_records
@@ -48,6 +47,7 @@ TARGET_COLUMNS = {"indicator_id": TEXT, "value": NUMBER, "deadline": DATE,
                   "deadline_label": TEXT, "kind": TEXT, **_PROVENANCE}
 OPTIONAL = {"data_cutoff", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label"}
+_NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -125,7 +125,10 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
         if kind == TEXT:
             parsed = raw.astype(object).where(raw.notna(), None)
         elif kind in (NUMBER, WHOLE):
-            parsed = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
+            # A thousands separator must sit where one belongs: "1,890" reads, "1,89" and
+            # "18,9" (a decimal comma, or a typo) are refused rather than read as 189.
+            well_formed = raw.str.fullmatch(_NUMBER_CELL).fillna(False).astype(bool)
+            parsed = pd.to_numeric(raw.where(well_formed).str.replace(",", "", regex=False), errors="coerce")
             if kind == WHOLE:
                 parsed = parsed.where(parsed.isna() | (parsed == parsed.round()))
         elif kind == DATE:
@@ -150,12 +153,13 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
     table.frame = frame
 
 
-def _collect(table: _Table, schema: pa.DataFrameSchema) -> None:
+def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None) -> None:
     """Validate lazily and turn pandera's failure cases into one failure per row and rule."""
     try:
         schema.validate(table.frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         seen = set()
+        verdicts = None
         for case in errors.failure_cases.itertuples(index=False):
             index = None if case.index is None or pd.isna(case.index) else case.index
             rule_name = str(case.check)
@@ -169,19 +173,14 @@ def _collect(table: _Table, schema: pa.DataFrameSchema) -> None:
             seen.add(key)
             if rule and index is not None:
                 values = {k: _show(v) for k, v in table.frame.loc[index].items()}
-                values["missing"] = _missing_number(table.frame.loc[index])
+                if "{detail}" in rule.message:
+                    # The proof says which number failed and why; ask it once per table.
+                    verdicts = prove_verdicts(table.frame, name) if verdicts is None else verdicts
+                    values["detail"] = verdicts[index].detail
                 message = rule.message.format(**values)
             else:
                 message = f"{_show(case.failure_case)} fails {rule_name}"
             table.failures.append(Failure(table.file, table.row(index), column, rule_name, message))
-
-
-def _missing_number(row: pd.Series) -> str:
-    if "numerator" in row.index:
-        wanted = observation_numbers(row)
-    else:
-        wanted = [row.get("value")]
-    return ", ".join(_show(v) for v in missing_numbers(str(row.get("quote") or ""), wanted))
 
 
 def _show(value) -> str:
@@ -250,7 +249,7 @@ def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[
             continue
         readable = "period_end" in observations.frame.columns
         checks = context_checks(name, catalogue.frame, sources, observations.frame if readable else None)
-        _collect(table, _with_checks(model, checks))
+        _collect(table, _with_checks(model, checks), name)
 
     failures = catalogue.failures + observations.failures + targets.failures
     failures.sort(key=lambda f: (f.file, f.row or 0, f.column or "", f.rule))
