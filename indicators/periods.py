@@ -40,9 +40,12 @@ _DAY_RANGE = re.compile(r"^\d{1,2} \w+ \d{4} to \d{1,2} \w+ \d{4}$")
 
 
 def short_label(start: pd.Timestamp, end: pd.Timestamp, label: str) -> str:
-    """A compact label for sentences: calendar years, fiscal years, single months and
+    """A compact label for sentences: single days ("as at 31 Oct 2017"), calendar years, fiscal years, single months and
     day-to-day ranges over whole months are written from their dates ("1 Nov 2015 to
     31 Oct 2016" -> "Nov 2015 to Oct 2016"); any other period keeps the report's label."""
+    if start == end:
+        # One day: a figure "as at" a date, such as an undated "current" figure at the cut-off.
+        return f"as at {start.day} {start:%b %Y}"
     if start.day != 1 or not _month_end(end) or end < start:
         return label
     if start.month == 1 and end.month == 12:

@@ -1,7 +1,8 @@
 """The source reader's view of a document: each paragraph cut into plain text and number
 mentions, each mention marked as captured (with the indicators it feeds) or not.
 
-Years are not counted as numbers to capture: they date things rather than measure them.
+Years, days of dates and references (resolution, paragraph or category numbers) are not
+counted as numbers to capture: they date or name things rather than measure them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from indicators.numbers import NumberMention, find_numbers
+from indicators.numbers import MEASURE, find_numbers
 from indicators.schemas import observation_numbers
 from indicators.validation import Dataset
 
@@ -35,12 +36,8 @@ class Coverage:
     @property
     def line(self) -> str:
         return (f"{self.captured} of {self.numbers} numbers in the document are captured "
-                f"({self.captured / self.numbers:.0%}); years are not counted.") if self.numbers else \
+                f"({self.captured / self.numbers:.0%}); dates, years and references are not counted.") if self.numbers else \
             "The document states no numbers."
-
-
-def _is_year(mention: NumberMention) -> bool:
-    return mention.text.isdigit() and len(mention.text) == 4 and 1900 <= mention.value <= 2100
 
 
 def captured_spans(dataset: Dataset, symbol: str) -> dict[int, dict[tuple[int, int], set[str]]]:
@@ -64,7 +61,7 @@ def paragraph_segments(text: str, spans: dict[tuple[int, int], set[str]]) -> lis
     """Cut a paragraph into plain text and number mentions, captured ones carrying indicators."""
     segments, at = [], 0
     for mention in find_numbers(text):
-        if _is_year(mention) and (mention.start, mention.end) not in spans:
+        if mention.kind != MEASURE and (mention.start, mention.end) not in spans:
             continue
         if mention.start > at:
             segments.append(Segment(text[at:mention.start]))

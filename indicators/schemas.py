@@ -55,6 +55,8 @@ RULES: dict[str, Rule] = {
                                         "(dates, days, years and references do not count)"),
     "value_in_wrong_role": Rule("value", "{detail}"),
     "pair_mismatch": Rule("value", "{detail}"),
+    "current_not_at_cutoff": Rule("period_start", "a 'current' figure must start and end on the data cut-off of "
+                                                  "{source}"),
     "text_file_missing": Rule("text_file", "'{text_file}' is not in data/sources/"),
     "deadline_before_baseline": Rule("deadline", "deadline {deadline} is before the baseline period of '{indicator_id}'"),
 }
@@ -86,6 +88,8 @@ class SourceModel(pa.DataFrameModel):
     obtained: Series[str] = pa.Field(str_length={"min_value": 10})
     licence: Series[str] = pa.Field(str_length={"min_value": 5})
     data_cutoff: Series[pd.Timestamp] = pa.Field(nullable=True)
+    # How undated ("current") figures of this source are placed in time.
+    current_figures: Series[str] = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -231,6 +235,15 @@ def context_checks(
             return stated.isna() | ratio.isna() | ((stated - ratio).abs() <= RATIO_TOLERANCE)
 
         checks.append(pa.Check(agrees, error="value_disagrees_with_ratio"))
+        cutoffs = {symbol: pd.Timestamp(s.data_cutoff) if s.data_cutoff else None for symbol, s in sources.items()}
+
+        def current_at_cutoff(df):
+            # The one rule for undated figures: they stand at their source's data cut-off.
+            cutoff = df["source"].map(cutoffs)
+            current = df["period_label"].astype(str).str.lower() == "current"
+            return ~current | (cutoff.notna() & (df["period_start"] == cutoff) & (df["period_end"] == cutoff))
+
+        checks.append(pa.Check(current_at_cutoff, error="current_not_at_cutoff"))
         for rule in ("percent_out_of_range", "count_not_whole", "count_negative"):
             checks.append(pa.Check(
                 lambda df, rule=rule: _value_checks(df["unit"], computed(df))[rule], error=rule))

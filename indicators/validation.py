@@ -35,7 +35,8 @@ DATE = "date"
 FLAG = "true/false"
 
 SOURCE_COLUMNS = {"symbol": TEXT, "title": TEXT, "issuing_body": TEXT, "year": WHOLE, "language": TEXT,
-                  "url": TEXT, "text_file": TEXT, "obtained": TEXT, "licence": TEXT, "data_cutoff": DATE}
+                  "url": TEXT, "text_file": TEXT, "obtained": TEXT, "licence": TEXT, "data_cutoff": DATE,
+                  "current_figures": TEXT}
 CATALOGUE_COLUMNS = {"id": TEXT, "name": TEXT, "description": TEXT, "unit": TEXT,
                      "reform_area": TEXT, "direction": TEXT, "definition_notes": TEXT,
                      "sentence": TEXT}
@@ -45,7 +46,7 @@ OBSERVATION_COLUMNS = {"indicator_id": TEXT, "period_label": TEXT, "period_start
                        "denominator": NUMBER, "qualifier": TEXT, "is_baseline": FLAG, **_PROVENANCE}
 TARGET_COLUMNS = {"indicator_id": TEXT, "value": NUMBER, "deadline": DATE,
                   "deadline_label": TEXT, "kind": TEXT, **_PROVENANCE}
-OPTIONAL = {"data_cutoff", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
+OPTIONAL = {"data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label"}
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}

@@ -114,7 +114,7 @@ def test_source_reader_opens_the_paragraph_from_the_url():
     selected = markdown(at)
     first = next(text for text in selected if text.startswith("**100.**"))
     assert "[189](indicator?indicator=targeted_attacks_on_peacekeepers)" in first
-    assert "[37](indicator?indicator=peacekeeper_fatalities)" in first
+    assert "[37](indicator?indicator=peacekeeper_fatalities_in_targeted_attacks)" in first
 
 
 def test_source_reader_toggle_shows_only_paragraphs_with_captured_numbers():

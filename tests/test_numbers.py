@@ -1,50 +1,111 @@
+"""Numbers as tokens: value, kind (measure, year, day, reference) and role (from/to,
+part/whole), table-driven for every shape the reports use."""
+
 import pytest
 
-from indicators.numbers import find_numbers, states_number
+from indicators.numbers import DAY, FROM, MEASURE, PART, REFERENCE, TO, WHOLE, YEAR, find_numbers, measures, states_number
+
+
+def shape(text):
+    return [(m.text, m.value, m.kind, m.role) for m in find_numbers(text)]
 
 
 @pytest.mark.parametrize("text, expected", [
     ("71 per cent of respondents", [71]),
-    ("up from 65 per cent in 2016", [65, 2016]),
     ("1,000 troops", [1000]),
     ("a 2.5 per cent rise", [2.5]),
     ("nine missions", [9]),
+    ("twenty-five countries", [25]),
+    ("one hundred and five posts", [105]),
+    ("five and six", [5, 6]),
+    ("one allegation", [1]),
+    ("1.5 million dollars", [1_500_000]),
+    ("$2 billion", [2_000_000_000]),
     ("three out of four projects", [3, 4]),
     ("two thirds of current peace operations", [2, 3]),
-    ("twenty-five countries", [25]),
+    ("three quarters of units", [3, 4]),
+    ("a half of the posts", [2]),
     ("gender parity", [50]),
-    ("resolution A/72/573 of 2016/17", []),
     ("someone and none", []),
+    ("the second and third levels", []),
+    ("the seventy-second session", []),
 ])
-def test_find_numbers(text, expected):
-    assert [m.value for m in find_numbers(text)] == expected
+def test_measures_and_their_values(text, expected):
+    assert [m.value for m in measures(text)] == expected
+
+
+@pytest.mark.parametrize("text, kinds", [
+    ("up from 65 per cent in 2016", [("65", MEASURE), ("2016", YEAR)]),
+    ("as at 31 October 2017", [("31", DAY), ("2017", YEAR)]),
+    ("on October 31, 2017", [("31", DAY), ("2017", YEAR)]),
+    ("resolution 2365 (2017)", [("2365", REFERENCE), ("2017", YEAR)]),
+    ("resolutions 2086 (2013) and 2151 (2014)", [("2086", REFERENCE), ("2013", YEAR), ("2151", REFERENCE),
+                                                  ("2014", YEAR)]),
+    ("see paragraph 12 and para. 40", [("12", REFERENCE), ("40", REFERENCE)]),
+    ("in category 1 (down from 150)", [("1", REFERENCE), ("150", MEASURE)]),
+    ("between the second quarters of 2016 and 2017", [("2016", YEAR), ("2017", YEAR)]),
+])
+def test_kinds(text, kinds):
+    assert [(m.text, m.kind) for m in find_numbers(text)] == kinds
+
+
+@pytest.mark.parametrize("noise", [
+    "A/72/573", "fiscal 2016/17", "9/20 21-01548", "17-19483", "at the D-1 and D-2 levels", "scheme 10-1-2",
+    "1,89", "18,9",
+])
+def test_symbols_page_residue_and_malformed_digits_are_not_numbers(noise):
+    assert measures(noise) == []
+
+
+@pytest.mark.parametrize("text, roles", [
+    ("The number of targeted attacks increased from 189 to 227 as at 31 October 2017; fatality figures "
+     "decreased from 38 to 37 over the same period.",
+     [("189", FROM), ("227", TO), ("38", FROM), ("37", TO)]),
+    ("In 2017, 71 per cent of respondents expressed overall satisfaction, up from 65 per cent in 2016.",
+     [("71", TO), ("65", FROM)]),
+    ("30 per cent female candidates, a slight increase from the 28 per cent baseline.", [("30", TO), ("28", FROM)]),
+    ("In 2017 the number of subscriptions rose from 563 to 831.", [("563", FROM), ("831", TO)]),
+    ("(down from 150) and in category 2 (down from 562)", [("150", FROM), ("562", FROM)]),
+    ("certified 104 out of 292 deployed units", [("104", PART), ("292", WHOLE)]),
+    ("1,250 of an authorized 2,000 police officers", [("1,250", PART), ("2,000", WHOLE)]),
+    ("two thirds of operations", [("two", PART), ("thirds", WHOLE)]),
+    ("rose from 17 per cent in 2016 to 22 per cent", [("17", FROM), ("22", TO)]),
+    ("1,250 police officers (312 women, or 25 per cent)", [("1,250", None), ("312", None), ("25", None)]),
+])
+def test_roles(text, roles):
+    assert [(m.text, m.role) for m in measures(text)] == roles
+
+
+def test_pairs_keep_statements_apart():
+    found = measures("increased from 189 to 227; decreased from 38 to 37")
+    assert [m.pair for m in found][:2] == [found[0].pair] * 2
+    assert found[0].pair != found[2].pair and found[2].pair == found[3].pair
 
 
 @pytest.mark.parametrize("text, value, stated", [
     ("In 2017, 71 per cent of respondents", 71, True),
     ("In 2017, 71 per cent of respondents", 7, False),
-    ("from 189 to 227", 227.0, True),
+    ("In 2017, 71 per cent of respondents", 2017, False),
+    ("from 189 to 227 as at 31 October 2017", 227.0, True),
+    ("from 189 to 227 as at 31 October 2017", 27, False),
+    ("from 189 to 227 as at 31 October 2017", 31, False),
     ("over 60 Member States", 60, True),
     ("1,000 troops", 1000, True),
     ("1,000 troops", 1, False),
     ("seven missions", 7, True),
+    ("seven missions", 70, False),
+    ("seventy missions", 70, True),
+    ("resolution 2365 (2017)", 2365, False),
 ])
 def test_states_number(text, value, stated):
     assert states_number(text, value) is stated
 
 
+def test_years_count_when_the_figure_is_a_year():
+    assert states_number("the deadline of 2028", 2028, allow_years=True)
+    assert not states_number("the deadline of 2028", 2028)
+
+
 def test_mentions_carry_their_position():
     text = "rose from 563 to 831."
-    mentions = find_numbers(text)
-    assert [text[m.start:m.end] for m in mentions] == ["563", "831"]
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("between the second quarters of 2016 and 2017", [2016, 2017]),
-    ("the second and third levels", []),
-    ("the seventy-second session", []),
-    ("three quarters of units", [3, 4]),
-    ("a half of the posts", [2]),
-])
-def test_ordinals_are_not_numbers(text, expected):
-    assert [m.value for m in find_numbers(text)] == expected
+    assert [text[m.start:m.end] for m in find_numbers(text)] == ["563", "831"]

@@ -120,7 +120,7 @@ def test_period_midpoints(start, end, year):
     ("2016-01-01", "2017-12-31", "2016 to 2017", "2016 to 2017"),
     ("2017-08-01", "2017-08-31", "August 2017", "Aug 2017"),
     ("2016-04-01", "2017-06-30", "Q2 2016 to Q2 2017", "Q2 2016 to Q2 2017"),
-    ("2017-01-01", "2017-01-01", "start of 2017", "start of 2017"),
+    ("2017-01-01", "2017-01-01", "start of 2017", "as at 1 Jan 2017"),
 ])
 def test_short_labels(start, end, label, short):
     assert short_label(ts(start), ts(end), label) == short
@@ -177,12 +177,12 @@ def test_every_indicator_with_a_target_has_a_status(dataset, shipped):
      "Targeted attacks on peacekeepers rose 20% from 189 (Nov 2015 to Oct 2016) to 227 (Nov 2016 to Oct 2017)."),
     ("field_support_client_satisfaction",
      "Field support client satisfaction rose 6 percentage points from 65% (2016) to 71% (2017)."),
-    ("women_military_peacekeepers", "Women are 3% of military peacekeepers (2017), against a 15% target."),
-    ("women_individual_police", "Women are 17% of individual police officers (2017), against a 20% target."),
-    ("women_formed_police_units", "Women are 6% of formed police unit personnel (2017), against a 20% target."),
+    ("women_military_peacekeepers", "Women are 3% of military peacekeepers (as at 31 Oct 2017), against a 15% target."),
+    ("women_individual_police", "Women are 17% of individual police officers (as at 31 Oct 2017), against a 20% target."),
+    ("women_formed_police_units", "Women are 6% of formed police unit personnel (as at 31 Oct 2017), against a 20% target."),
     ("women_civilian_staff_peace_operations",
      "Women are 28% of civilian staff in peace operations (Sep 2017), against a 50% target by 2028."),
-    ("units_certified_ready", "Deployed units certified operationally ready: 35.6% (2017)."),
+    ("units_certified_ready", "Deployed units certified operationally ready: 35.6% (as at 31 Oct 2017)."),
     ("misconduct_allegations_category_1",
      "Category 1 misconduct allegations (excluding SEA) fell 23% from 150 (2015/16) to 115 (2016/17)."),
     ("misconduct_allegations_category_2",

@@ -28,7 +28,7 @@ CASES = [
     ("count_not_whole", OBS, "targeted_attacks_on_peacekeepers", {"value": "189.5"}, "value"),
     ("numerator_above_denominator", OBS, "units_certified_ready", {"numerator": "392"}, "numerator"),
     ("value_disagrees_with_ratio", OBS, "units_certified_ready", {"value": "50"}, "value"),
-    ("period_end_before_start", OBS, "peacekeeper_fatalities", {"period_end": "2015-10-31"}, "period_end"),
+    ("period_end_before_start", OBS, "peacekeeper_fatalities_in_targeted_attacks", {"period_end": "2015-10-31"}, "period_end"),
     ("quote_not_in_paragraph", OBS, "field_support_client_satisfaction",
      {"quote": "In 2016, 65 per cent of respondents were delighted."}, "quote"),
     ("quote_not_in_paragraph", TGT, "women_military_peacekeepers", {"paragraph": "98"}, "quote"),
@@ -41,6 +41,7 @@ CASES = [
     ("unknown_source", OBS, "targeted_attacks_on_peacekeepers", {"source": "A/99/999"}, "source"),
     ("not_a_date", OBS, "targeted_attacks_on_peacekeepers", {"period_start": "November 2015"}, "period_start"),
     ("not_a_number", OBS, "targeted_attacks_on_peacekeepers", {"value": "one hundred"}, "value"),
+    ("current_not_at_cutoff", OBS, "units_certified_ready", {"period_start": "2017-01-01"}, "period_start"),
     ("value_missing", OBS, "targeted_attacks_on_peacekeepers", {"value": ""}, "value"),
 ]
 
