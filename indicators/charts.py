@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from indicators.formatting import format_value
-from indicators.periods import midpoint
+from indicators.periods import midpoint, midpoint_year
 from indicators.progress import Progress
 from indicators.series import observations_of, targets_of
 from indicators.validation import Dataset
@@ -43,6 +43,14 @@ def as_of(dataset: Dataset) -> str | None:
     return max(cutoffs).strftime("%-d %b %Y") if cutoffs else None
 
 
+def as_of_date(dataset: Dataset, *tables: pd.DataFrame) -> pd.Timestamp | None:
+    """The latest data cut-off among the sources the given rows cite (all sources without rows)."""
+    cited = {symbol for table in tables for symbol in table["source"]} or set(dataset.sources)
+    cutoffs = [pd.Timestamp(s.data_cutoff) for symbol, s in dataset.sources.items()
+               if s.data_cutoff and symbol in cited]
+    return max(cutoffs) if cutoffs else None
+
+
 def _frame(fig: go.Figure, title: str, subtitle: str, source: str) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
@@ -65,74 +73,91 @@ def _plain(text: str) -> str:
 
 
 def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
-    """The series with its baseline, target at its deadline, glide path and projection."""
+    """The series with its baseline, target at its deadline, glide path and projection.
+    A target with no observation is still drawn; a single observation is labelled."""
     rows = observations_of(dataset, progress.indicator_id)
     targets = targets_of(dataset, progress.indicator_id)
     unit = progress.unit
     fig = go.Figure()
+    base_x = None
     if not rows.empty:
         x = [midpoint(r.period_start, r.period_end) for r in rows.itertuples()]
         values = [format_value(r.value, unit, r.qualifier if isinstance(r.qualifier, str) else None,
                                r.numerator, r.denominator) for r in rows.itertuples()]
         cites = [f"{r.source}, para. {r.paragraph}" for r in rows.itertuples()]
+        single = len(rows) == 1
         fig.add_trace(go.Scatter(
-            x=x, y=rows["value"], mode="lines+markers", name="Observed",
+            x=x, y=rows["value"], mode="lines+markers+text" if single else "lines+markers", name="Observed",
             line=dict(color=BLUE, width=3), marker=dict(size=10, symbol="circle", color=BLUE),
+            # One point has no line to read it from: its value is written beside it.
+            text=[_plain(v) for v in values] if single else None, textposition="middle right",
             customdata=[[_plain(str(label)), _plain(value), _plain(cite)]
                         for label, value, cite in zip(rows["period_label"], values, cites, strict=True)],
             hovertemplate="%{customdata[0]}<br><b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>",
         ))
-        baseline = rows[rows["is_baseline"]].iloc[0] if rows["is_baseline"].any() else rows.iloc[0]
-        base_x = midpoint(baseline.period_start, baseline.period_end)
-        fig.add_trace(go.Scatter(
-            x=[base_x], y=[baseline.value], mode="markers+text", name="Baseline",
-            marker=dict(size=18, symbol="circle-open", color=BLUE, line=dict(width=3)),
-            text=["Baseline"], textposition="top center", hoverinfo="skip",
-        ))
+        if progress.baseline_year is not None:
+            years = [midpoint_year(r.period_start, r.period_end) for r in rows.itertuples()]
+            at = min(range(len(years)), key=lambda i: abs(years[i] - progress.baseline_year))
+            base_x = x[at]
+            fig.add_trace(go.Scatter(
+                x=[base_x], y=[progress.baseline], mode="markers+text", name="Baseline",
+                marker=dict(size=18, symbol="circle-open", color=BLUE, line=dict(width=3)),
+                text=["Baseline"], textposition="top center", hoverinfo="skip",
+            ))
     deadline = targets["deadline"].dropna().min() if not targets.empty else None
+    has_deadline = deadline is not None and not pd.isna(deadline)
     if progress.target is not None and not targets.empty:
         target = targets.iloc[0]
         cite = f"{target.source}, para. {target.paragraph}"
         label = f"Target {progress.target_text}" + ("" if progress.deadline_label else " (no deadline)")
-        if deadline is not None and not pd.isna(deadline):
+        if progress.target_scope:
+            label += f", set for {progress.target_scope}"
+        if has_deadline:
             fig.add_trace(go.Scatter(
-                x=[deadline], y=[progress.target], mode="markers+text", name=label,
-                marker=dict(size=18, symbol="star", color=VERMILLION), text=[label], textposition="top left",
-                hovertemplate=f"{_plain(label)} ({target.kind})<br>{cite}<extra></extra>",
+                x=[deadline], y=[progress.target], mode="markers+text", name=_plain(label),
+                marker=dict(size=18, symbol="star", color=VERMILLION), text=[_plain(label)],
+                textposition="top left",
+                hovertemplate=f"{_plain(label)} ({_plain(target.kind)})<br>{_plain(cite)}<extra></extra>",
             ))
-            if not rows.empty:
+            if base_x is not None and not progress.target_scope:
                 fig.add_trace(go.Scatter(
-                    x=[base_x, deadline], y=[baseline.value, progress.target], mode="lines",
+                    x=[base_x, deadline], y=[progress.baseline, progress.target], mode="lines",
                     name="Glide path to target", line=dict(color=VERMILLION, width=2, dash="dot"),
                     hoverinfo="skip",
                 ))
         else:
             fig.add_hline(y=progress.target, line=dict(color=VERMILLION, width=2, dash="longdash"),
                           annotation_text=_plain(label), annotation_position="top left")
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=label,
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=_plain(label),
                                      line=dict(color=VERMILLION, width=2, dash="longdash")))
-    if progress.projection is not None and deadline is not None and not rows.empty:
+    if progress.projection is not None and has_deadline and not rows.empty:
         latest = rows.iloc[-1]
-        caveat = " (from two points)" if progress.projection_from_two_points else ""
-        fig.add_trace(go.Scatter(
-            x=[midpoint(latest.period_start, latest.period_end), deadline],
-            y=[latest.value, progress.projection], mode="lines+markers",
-            name=f"Projection at observed pace{caveat}",
-            line=dict(color=GREY, width=2, dash="dash"), marker=dict(symbol=["circle", "x"], size=[1, 10]),
-            hovertemplate=f"Projection{caveat}: %{{y:.1f}}<extra></extra>",
-        ))
+        latest_x = midpoint(latest.period_start, latest.period_end)
+        if deadline > latest_x:  # a projection only ever runs forward in time
+            caveat = " (from two points)" if progress.projection_from_two_points else ""
+            fig.add_trace(go.Scatter(
+                x=[latest_x, deadline], y=[latest.value, progress.projection], mode="lines+markers",
+                name=f"Projection at observed pace{caveat}",
+                line=dict(color=GREY, width=2, dash="dash"), marker=dict(symbol=["circle", "x"], size=[1, 10]),
+                hovertemplate=f"Projection{caveat}: %{{y:.1f}}<extra></extra>",
+            ))
     heights = [y for trace in fig.data if trace.y is not None for y in trace.y if y is not None]
-    top = max(heights + [progress.target or 0]) if heights else 1
+    top = max(heights + [progress.target or 0]) if heights or progress.target else 1
     # Headroom above the highest mark keeps its label inside the plot.
     fig.update_yaxes(title_text=UNIT_TITLES.get(unit, unit), range=[0, top * 1.2 or 1],
                      ticksuffix="%" if unit == "percent" else "")
     dates = [d for trace in fig.data if trace.x is not None for d in trace.x if d is not None]
+    if not dates:
+        # Nothing on the time axis (a target without deadline and no observation): centre
+        # the axis on the data's as-of date so the target line has a frame.
+        cutoff = as_of_date(dataset, rows, targets)
+        dates = [cutoff] if cutoff is not None else []
     if dates:
         # Half a year either side keeps a single point, or a deadline, off the plot's edge.
         pad = pd.DateOffset(months=6)
         fig.update_xaxes(range=[min(dates) - pad, max(dates) + pad], tickformat="%b %Y", title_text=None)
     all_rows = pd.concat([rows[["source", "paragraph"]], targets[["source", "paragraph"]]])
-    subtitle = f"{UNIT_TITLES.get(unit, unit)} · status: {progress.status}"
+    subtitle = f"{UNIT_TITLES.get(unit, unit)} · {progress.headline} · status: {progress.status_text}"
     return _frame(fig, progress.name, subtitle, source_line(all_rows, as_of(dataset)))
 
 

@@ -68,6 +68,8 @@ COLUMNS: dict[str, list[Column]] = {
         Column("deadline", "date", "Date by which the target is to be met; empty when the report sets none"),
         Column("deadline_label", "string", "The deadline as the report names it"),
         Column("kind", "string", "goal, pledge or threshold"),
+        Column("scope", "string", "Whom the target is set for, where that is not the indicator's own population; "
+                                  "such a target sets no required pace for the indicator"),
         Column("unit", "string", "Unit of value: count, percent or ratio"),
         *_PROVENANCE,
     ],

@@ -6,13 +6,15 @@ import math
 
 import pandas as pd
 
+# How a missing figure reads, everywhere: app, charts, slides, CLI and exports.
+MISSING = "–"
 _UNIT_SUFFIX = {"percent": "%", "count": "", "ratio": ""}
 
 
 def format_number(value: float, decimals: int = 1) -> str:
     """71 -> "71", 35.616 -> "35.6", 1234 -> "1,234"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return MISSING
     rounded = round(float(value), decimals)
     if rounded.is_integer():
         return f"{int(rounded):,}"

@@ -18,6 +18,13 @@ def decimal_year(moment: pd.Timestamp) -> float:
     return moment.year + (moment - start) / (end - start)
 
 
+def from_decimal_year(year: float) -> pd.Timestamp:
+    """The moment a decimal year stands for (the inverse of :func:`decimal_year`)."""
+    whole = int(year)
+    start = pd.Timestamp(year=whole, month=1, day=1)
+    return start + (pd.Timestamp(year=whole + 1, month=1, day=1) - start) * (year - whole)
+
+
 def midpoint(start: pd.Timestamp, end: pd.Timestamp) -> pd.Timestamp:
     # A period's end date is inclusive: 2017-12-31 means through the end of that day.
     return start + (end + pd.Timedelta(days=1) - start) / 2

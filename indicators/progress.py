@@ -1,49 +1,89 @@
-"""Baseline to goal: change, progress towards the target, pace and status of each indicator.
+"""Baseline to goal: change, trend, progress towards the target, pace and status.
 
-Status follows Open SDG's progress measure (Statistics Canada's method): the observed
-compound annual growth rate from baseline to latest (CAGR_i) is compared with the rate
-required to go from the baseline to the target by its deadline (CAGR_T). With d = +1 when
-higher is better and -1 when lower is better, R = d·CAGR_i / (d·CAGR_T) and
+Status follows Open SDG's progress measure as implemented in sdg-build
+(``sdg/ProgressMeasure.py``), with three choices of our own, stated in the README:
 
-    target achieved     the latest value meets the target
-    on track            R >= 0.95
-    moderate progress   0.60 <= R < 0.95
-    limited progress    0 <= R < 0.60 (limited or no progress)
-    moving away         R < 0
-    insufficient data   one observation only, or no target
+- **Pace from the whole series.** Open SDG compares the base year with the latest year
+  only. Here the observed pace is the least-squares trend through every observation from
+  the baseline on: a straight line for the rate per year, a straight line through the
+  logarithms for compound growth (where every value is positive). With two observations
+  both equal Open SDG's endpoint rates; with more, a middle point counts.
+- **Targets without a deadline.** sdg-build assumes the SDG horizon (2030) when a target
+  has no year. That horizon means nothing for a peacekeeping target, so such a target is
+  judged as Open SDG judges an indicator without a quantitative target (method 1): the
+  observed compound growth in the better direction against 1.5% and 0.5% a year.
+- **Deadlines that pass.** Once an observation falls after the deadline the target is
+  settled at the deadline: "target achieved" or "target missed", judged on the last
+  observation on or before the deadline (the first after it when there is none).
 
-A target without a deadline has no required rate; its status then follows Open SDG's
-thresholds for indicators without a quantitative target, on the observed rate towards
-the target: >= 1.5% a year on track, 0.5% to 1.5% moderate, 0 to 0.5% limited, below 0
-moving away. Where a compound rate is undefined (a zero or negative value), linear rates
-(change per year) stand in for it. Projections are linear from the observed pace, and are
-flagged when they rest on two observations only.
+With d = +1 when higher is better and -1 when lower is better (towards the target where
+the indicator has no better direction), the status with a deadline ahead is read from
+R = d·growth_observed / |growth_required| (Open SDG's method 2):
+
+    target achieved      the latest value meets the target
+    on track             R >= 0.95
+    moderate progress    0.60 <= R < 0.95
+    limited or no progress  0 <= R < 0.60
+    moving away          R < 0
+
+and without a target, or with one that has no deadline, from g = d·growth_observed:
+
+    substantial progress g >= 1.5% a year
+    moderate progress    0.5% <= g < 1.5%
+    limited or no progress  0 <= g < 0.5%
+    moving away          g < 0
+
+Where a compound rate is undefined (a value of zero), linear rates stand in: the ratio of
+the observed to the required change per year, or the change per year relative to the
+baseline. "Insufficient data" is kept for an indicator with fewer than two observations
+(and no target met), and the reason says what is missing. An indicator with no better
+direction and no target is not rated.
+
+A target set for another population than the indicator measures (``scope``) is shown with
+its scope wherever it is drawn, but it sets no required pace, glide path or projection for
+this indicator, and the status then follows the trend alone.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
 
-from indicators.formatting import format_number, format_value
+from indicators.baseline import baseline_position
+from indicators.formatting import MISSING, format_change, format_number, format_value
 from indicators.periods import deadline_year, midpoint_year, short_label
 from indicators.series import observations_of, targets_of
 from indicators.validation import Dataset
 
 TARGET_ACHIEVED = "target achieved"
+TARGET_MISSED = "target missed"
 ON_TRACK = "on track"
+SUBSTANTIAL = "substantial progress"
 MODERATE = "moderate progress"
 LIMITED = "limited or no progress"
 MOVING_AWAY = "moving away"
 INSUFFICIENT = "insufficient data"
-STATUSES = (TARGET_ACHIEVED, ON_TRACK, MODERATE, LIMITED, MOVING_AWAY, INSUFFICIENT)
+NOT_RATED = "no better direction"
+STATUSES = (TARGET_ACHIEVED, ON_TRACK, SUBSTANTIAL, MODERATE, LIMITED, MOVING_AWAY, TARGET_MISSED, INSUFFICIENT,
+            NOT_RATED)
+# Statuses that mean "going the right way", and "going the wrong way", for headline counts.
+IMPROVING = (TARGET_ACHIEVED, ON_TRACK, SUBSTANTIAL, MODERATE)
+WORSENING = (MOVING_AWAY, TARGET_MISSED)
 
+# Open SDG's thresholds: on the ratio of observed to required growth (method 2) ...
 ON_TRACK_RATIO = 0.95
 MODERATE_RATIO = 0.60
-# Thresholds on the observed annual growth towards a target that has no deadline.
-NO_DEADLINE_ON_TRACK = 0.015
-NO_DEADLINE_MODERATE = 0.005
+# ... and on observed annual growth in the better direction (method 1).
+SUBSTANTIAL_GROWTH = 0.015
+MODERATE_GROWTH = 0.005
+
+NO_OBSERVATION = "no observation yet"
+ONE_OBSERVATION = "one observation; next report needed"
+SAME_PERIOD = "observations share one period; a later one is needed"
+NO_DIRECTION = "no better direction and no target"
 
 
 @dataclass(frozen=True)
@@ -52,6 +92,7 @@ class Point:
     year: float
     label: str
     qualifier: str | None = None
+    is_baseline: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +101,8 @@ class Goal:
     deadline_year: float | None
     deadline_label: str | None
     kind: str
+    # Whom the target is set for, where that is not the indicator's own population.
+    scope: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,17 +115,23 @@ class Progress:
     baseline: float | None = None
     baseline_label: str | None = None
     baseline_year: float | None = None
+    baseline_qualifier: str | None = None
+    # True when the baseline is later than another observation (those are left out of the trend).
+    baseline_not_earliest: bool = False
     latest: float | None = None
     latest_label: str | None = None
     latest_year: float | None = None
     latest_qualifier: str | None = None
+    points_in_trend: int = 0
     change: float | None = None
     relative_change: float | None = None
     trend: str | None = None  # improved, worsened, unchanged, changed (no better direction)
     target: float | None = None
     target_kind: str | None = None
+    target_scope: str | None = None
     deadline_label: str | None = None
     deadline_year: float | None = None
+    deadline_passed: bool = False
     gap: float | None = None
     progress_share: float | None = None
     met: bool | None = None
@@ -95,6 +144,7 @@ class Progress:
     projection_from_two_points: bool = False
     ratio: float | None = None
     status: str = INSUFFICIENT
+    status_reason: str | None = None
     summary: str = ""
 
     @property
@@ -105,12 +155,114 @@ class Progress:
         text = format_value(self.target, self.unit)
         return f"{text} by {self.deadline_label}" if self.deadline_label else text
 
+    @property
+    def status_text(self) -> str:
+        """The status with what is missing, where something is: "insufficient data: one
+        observation; next report needed"."""
+        return f"{self.status}: {self.status_reason}" if self.status_reason else self.status
+
+    @property
+    def latest_text(self) -> str:
+        if self.latest is None:
+            return MISSING
+        return format_value(self.latest, self.unit, self.latest_qualifier)
+
+    @property
+    def baseline_text(self) -> str:
+        if self.baseline is None:
+            return MISSING
+        return format_value(self.baseline, self.unit, self.baseline_qualifier)
+
+    @property
+    def headline(self) -> str:
+        """What a briefer says: "28% now · target 50% by 2028 · 22 pts to go"."""
+        parts = [f"{self.latest_text} now" if self.latest is not None else NO_OBSERVATION]
+        if self.target is not None:
+            target = f"target {self.target_text}"
+            if self.target_scope:
+                target += f" (set for {self.target_scope})"
+            parts.append(target)
+            if self.status == TARGET_MISSED:
+                parts.append("missed at the deadline")
+            elif self.met:
+                parts.append("target met")
+            elif self.gap is not None and not self.target_scope:
+                parts.append(f"{format_change(abs(self.gap), self.unit).lstrip('+−±')} to go")
+        return " · ".join(parts)
+
+    @property
+    def bar_share(self) -> float | None:
+        """The share of the way to the target for a progress bar, 0 to 1: from the baseline
+        where there is a trend; from zero for a single observation of a higher-is-better
+        indicator; none otherwise (a lower-is-better target has no way to measure from zero)."""
+        if self.target is None or self.target_scope or self.latest is None:
+            return None
+        if self.met:
+            return 1.0
+        if self.progress_share is not None:
+            return min(max(self.progress_share, 0.0), 1.0)
+        if self.direction == "up" and self.target > 0:
+            return min(max(self.latest / self.target, 0.0), 1.0)
+        return None
+
+    @property
+    def bar_text(self) -> str | None:
+        share = self.bar_share
+        if share is None:
+            return None
+        if self.progress_share is not None or self.met:
+            return f"{share:.0%} of the way from baseline to {self.target_text}"
+        return f"{self.latest_text} is {share:.0%} of the {self.target_text} target"
+
+
+def ratio_status(ratio: float) -> str:
+    """Open SDG method 2: observed growth as a share of the growth required."""
+    if ratio >= ON_TRACK_RATIO:
+        return ON_TRACK
+    if ratio >= MODERATE_RATIO:
+        return MODERATE
+    return LIMITED if ratio >= 0 else MOVING_AWAY
+
+
+def growth_status(growth: float) -> str:
+    """Open SDG method 1: observed annual growth in the better direction."""
+    if growth >= SUBSTANTIAL_GROWTH:
+        return SUBSTANTIAL
+    if growth >= MODERATE_GROWTH:
+        return MODERATE
+    return LIMITED if growth >= 0 else MOVING_AWAY
+
 
 def _growth(start: float, end: float, years: float) -> float | None:
     """Compound annual growth rate, or None where it is undefined."""
     if years <= 0 or start <= 0 or end <= 0:
         return None
     return (end / start) ** (1 / years) - 1
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Least-squares trend of a series: change per year, compound growth and a line to project."""
+
+    rate: float | None
+    growth: float | None
+    intercept: float | None
+
+    def at(self, year: float) -> float | None:
+        return None if self.rate is None else self.intercept + self.rate * year
+
+
+def fit(points: list[Point]) -> Fit:
+    years = np.array([p.year for p in points], dtype=float)
+    values = np.array([p.value for p in points], dtype=float)
+    if len(points) < 2 or np.ptp(years) <= 0:
+        return Fit(None, None, None)
+    rate, intercept = np.polyfit(years, values, 1)
+    growth = None
+    if (values > 0).all():
+        log_rate, _ = np.polyfit(years, np.log(values), 1)
+        growth = math.expm1(log_rate)
+    return Fit(float(rate), None if growth is None else float(growth), float(intercept))
 
 
 def _sign(direction: str, baseline: float | None, target: float | None) -> int:
@@ -121,58 +273,49 @@ def _sign(direction: str, baseline: float | None, target: float | None) -> int:
     return 1
 
 
-def _status(points: list[Point], goal: Goal | None, sign: int, met: bool | None,
-            observed_growth, observed_rate, required_growth, required_rate) -> tuple[str, float | None]:
-    if goal is None:
-        return INSUFFICIENT, None
-    if met:
-        return TARGET_ACHIEVED, None
-    if len(points) < 2:
-        return INSUFFICIENT, None
-    baseline = points[0].value
-    if goal.deadline_year is None:
-        towards = sign * (observed_growth if observed_growth is not None else
-                          (observed_rate / abs(baseline) if baseline else observed_rate))
-        if towards >= NO_DEADLINE_ON_TRACK:
-            return ON_TRACK, None
-        if towards >= NO_DEADLINE_MODERATE:
-            return MODERATE, None
-        return (LIMITED, None) if towards >= 0 else (MOVING_AWAY, None)
-    use_growth = observed_growth is not None and required_growth is not None
-    observed = observed_growth if use_growth else observed_rate
-    required = required_growth if use_growth else required_rate
-    if required is None or sign * required <= 0:
-        # The baseline already met the target, and the latest value no longer does.
-        return MOVING_AWAY, None
-    ratio = (sign * observed) / (sign * required)
-    if ratio >= ON_TRACK_RATIO:
-        return ON_TRACK, ratio
-    if ratio >= MODERATE_RATIO:
-        return MODERATE, ratio
-    return (LIMITED, ratio) if ratio >= 0 else (MOVING_AWAY, ratio)
+def _meets(value: float, target: float, sign: int) -> bool:
+    return sign * (value - target) >= 0
+
+
+def _trend_growth(trend: Fit, baseline: float) -> float:
+    """Observed annual growth; where a zero value leaves it undefined, the change per year
+    relative to the baseline (or its sign alone, from a baseline of zero)."""
+    if trend.growth is not None:
+        return trend.growth
+    if baseline:
+        return trend.rate / abs(baseline)
+    return math.copysign(math.inf, trend.rate) if trend.rate else 0.0
 
 
 def assess(indicator: dict, points: list[Point], goal: Goal | None, sentence: str | None = None) -> Progress:
-    """Progress of one indicator from its observations (oldest first, baseline first) and
-    its target. Pure: no dataset needed, so every case can be tested from plain numbers."""
+    """Progress of one indicator from its observations and its target. Pure: no dataset
+    needed, so every case can be tested from plain numbers. ``points`` may come in any
+    order; the baseline is the one marked ``is_baseline``, else the earliest."""
     unit, direction = indicator["unit"], indicator["direction"]
     base = dict(indicator_id=indicator["id"], name=indicator["name"], unit=unit,
                 direction=direction, observations=len(points))
+    scoped = goal is not None and bool(goal.scope)
     if goal is not None:
-        base.update(target=goal.value, target_kind=goal.kind, deadline_label=goal.deadline_label,
-                    deadline_year=goal.deadline_year)
+        base.update(target=goal.value, target_kind=goal.kind, target_scope=goal.scope or None,
+                    deadline_label=goal.deadline_label, deadline_year=goal.deadline_year)
     if not points:
-        result = Progress(**base)
-        return _with_summary(result, sentence, None, None)
-    first, last = points[0], points[-1]
+        return _with_summary(Progress(**base, status=INSUFFICIENT, status_reason=NO_OBSERVATION), sentence, None, None)
+
+    ordered = sorted(points, key=lambda p: p.year)
+    first = baseline_of(ordered)
+    used = [p for p in ordered if p.year >= first.year]
+    last = used[-1]
     sign = _sign(direction, first.value, goal.value if goal else None)
-    years = last.year - first.year
-    change = last.value - first.value if len(points) > 1 else None
+    trend = fit(used)
+    has_change = len(used) > 1
+    change = last.value - first.value if has_change else None
     values = dict(
         baseline=first.value, baseline_label=first.label, baseline_year=first.year,
+        baseline_qualifier=first.qualifier, baseline_not_earliest=first is not ordered[0],
         latest=last.value, latest_label=last.label, latest_year=last.year, latest_qualifier=last.qualifier,
-        change=change,
+        points_in_trend=len(used), change=change,
         relative_change=(change / first.value if change is not None and first.value else None),
+        observed_rate=trend.rate, observed_growth=trend.growth,
     )
     if change is not None:
         if change == 0:
@@ -181,29 +324,62 @@ def assess(indicator: dict, points: list[Point], goal: Goal | None, sentence: st
             values["trend"] = "changed"
         else:
             values["trend"] = "improved" if (change > 0) == (direction == "up") else "worsened"
-    observed_rate = change / years if change is not None and years > 0 else None
-    observed_growth = _growth(first.value, last.value, years) if change is not None else None
-    values.update(observed_rate=observed_rate, observed_growth=observed_growth)
-    met = None
-    if goal is not None:
-        met = sign * (last.value - goal.value) >= 0
+
+    status, reason, ratio = None, None, None
+    if goal is not None and not scoped:
+        met = _meets(last.value, goal.value, sign)
         span = goal.value - first.value
         values.update(gap=goal.value - last.value, met=met)
-        if change is not None:
+        if has_change:
             values["progress_share"] = (last.value - first.value) / span if span else (1.0 if met else 0.0)
-        if goal.deadline_year is not None:
+        if goal.deadline_year is not None and last.year > goal.deadline_year:
+            # Settled at the deadline: judged on the last observation on or before it.
+            before = [p for p in used if p.year <= goal.deadline_year] or [used[0]]
+            at_deadline = _meets(before[-1].value, goal.value, sign)
+            values["deadline_passed"] = True
+            status = TARGET_ACHIEVED if at_deadline else TARGET_MISSED
+        elif met:
+            status = TARGET_ACHIEVED
+        elif goal.deadline_year is not None:
             to_deadline = goal.deadline_year - first.year
-            values["required_rate"] = span / to_deadline if to_deadline > 0 else None
-            values["required_growth"] = _growth(first.value, goal.value, to_deadline)
+            if to_deadline > 0:
+                values["required_rate"] = span / to_deadline
+                values["required_growth"] = _growth(first.value, goal.value, to_deadline)
             remaining = goal.deadline_year - last.year
             values["remaining_rate"] = (goal.value - last.value) / remaining if remaining > 0 else None
-            if observed_rate is not None:
-                values["projection"] = last.value + observed_rate * (goal.deadline_year - last.year)
-                values["projection_from_two_points"] = len(points) == 2
-    status, ratio = _status(points, goal, sign, met, observed_growth, observed_rate,
-                            values.get("required_growth"), values.get("required_rate"))
-    result = Progress(**base, **values, status=status, ratio=ratio)
-    return _with_summary(result, sentence, first, last)
+            if trend.rate is not None:
+                values["projection"] = trend.at(goal.deadline_year)
+                values["projection_from_two_points"] = len(used) == 2
+    if status is None:
+        if len(used) < 2:
+            status, reason = INSUFFICIENT, ONE_OBSERVATION
+        elif trend.rate is None:
+            status, reason = INSUFFICIENT, SAME_PERIOD
+        elif goal is not None and not scoped and goal.deadline_year is not None:
+            status, ratio = _deadline_status(sign, trend, values.get("required_growth"), values.get("required_rate"))
+        elif direction == "neither" and (goal is None or scoped):
+            status, reason = NOT_RATED, NO_DIRECTION
+        else:
+            # No target for this population, or one without a deadline: Open SDG's method 1.
+            status = growth_status(sign * _trend_growth(trend, first.value))
+    result = Progress(**base, **values, status=status, status_reason=reason, ratio=ratio)
+    return _with_summary(result, sentence, first if has_change else None, last)
+
+
+def _deadline_status(sign: int, trend: Fit, required_growth, required_rate) -> tuple[str, float | None]:
+    use_growth = trend.growth is not None and required_growth is not None
+    observed = trend.growth if use_growth else trend.rate
+    required = required_growth if use_growth else required_rate
+    if not required:
+        # The baseline sat on the target and the latest value is no longer there.
+        return MOVING_AWAY, None
+    ratio = sign * observed / abs(required)
+    return ratio_status(ratio), ratio
+
+
+def baseline_of(points: list[Point]) -> Point:
+    """The baseline among ``points`` in time order (:mod:`indicators.baseline`)."""
+    return points[baseline_position([p.is_baseline for p in points])]
 
 
 def _amount(value: float, unit: str, qualifier: str | None = None) -> str:
@@ -214,12 +390,15 @@ def _with_summary(p: Progress, sentence: str | None, first: Point | None, last: 
     target = ""
     if p.target is not None:
         # "against a 50% target by 2028": the word "target" sits between value and deadline.
-        target = f", against a {_amount(p.target, p.unit)} target"
-        if p.deadline_label:
-            target += f" by {p.deadline_label}"
+        by = f" by {p.deadline_label}" if p.deadline_label else ""
+        if p.target_scope:
+            # A target for another population is not "against" this figure: say whom it is for.
+            target = f"; the {_amount(p.target, p.unit)} target{by} is set for {p.target_scope}"
+        else:
+            target = f", against a {_amount(p.target, p.unit)} target{by}"
     if last is None:
         text = f"{p.name}: no observation yet{target}."
-    elif p.change is None or first is last:
+    elif first is None:
         stated = _amount(last.value, p.unit, last.qualifier)
         if sentence:
             text = f"{sentence.format(value=stated)} ({last.label}){target}."
@@ -244,12 +423,12 @@ def _with_summary(p: Progress, sentence: str | None, first: Point | None, last: 
 
 
 def points_of(dataset: Dataset, indicator_id: str) -> list[Point]:
-    """Observations as points on the time axis; one marked as baseline comes first."""
+    """Observations as points on the time axis, oldest first."""
     rows = observations_of(dataset, indicator_id)
-    rows = rows.assign(_first=~rows["is_baseline"]).sort_values(["_first", "period_end", "period_start"])
     return [Point(value=row.value, year=midpoint_year(row.period_start, row.period_end),
                   label=short_label(row.period_start, row.period_end, row.period_label),
-                  qualifier=row.qualifier if isinstance(row.qualifier, str) else None)
+                  qualifier=row.qualifier if isinstance(row.qualifier, str) else None,
+                  is_baseline=bool(row.is_baseline))
             for row in rows.itertuples()]
 
 
@@ -262,8 +441,9 @@ def goal_of(dataset: Dataset, indicator_id: str) -> Goal | None:
     has_deadline = pd.notna(row.deadline)
     label = row.deadline_label if isinstance(row.deadline_label, str) else (
         str(row.deadline.year) if has_deadline else None)
+    scope = row.get("scope")
     return Goal(value=row.value, deadline_year=deadline_year(row.deadline) if has_deadline else None,
-                deadline_label=label, kind=row.kind)
+                deadline_label=label, kind=row.kind, scope=scope if isinstance(scope, str) and scope else None)
 
 
 def assess_all(dataset: Dataset) -> list[Progress]:
@@ -278,4 +458,3 @@ def assess_all(dataset: Dataset) -> list[Progress]:
 def progress_table(dataset: Dataset) -> pd.DataFrame:
     frame = pd.DataFrame([asdict(p) for p in assess_all(dataset)])
     return frame.astype({"met": "object"})
-

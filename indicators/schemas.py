@@ -14,6 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from indicators.baseline import baseline_position
 from indicators.proof import prove_observations, prove_targets
 from indicators.sources import Source
 
@@ -47,6 +48,8 @@ RULES: dict[str, Rule] = {
     "value_disagrees_with_ratio": Rule("value", "value {value} disagrees with {numerator}/{denominator}"),
     "period_end_before_start": Rule("period_end", "period ends ({period_end}) before it starts ({period_start})"),
     "duplicate_observation": Rule("period_label", "another row has the same indicator, period and source"),
+    "multiple_baselines": Rule("is_baseline", "another observation of '{indicator_id}' is marked as baseline; "
+                                              "mark at most one"),
     "duplicate_target": Rule("indicator_id", "another row has the same indicator, kind, deadline and source"),
     "paragraph_not_in_source": Rule("paragraph", "paragraph {paragraph} does not exist in {source}"),
     "quote_not_in_paragraph": Rule("quote", "quote is not found in {source} paragraph {paragraph} "
@@ -129,6 +132,13 @@ class ObservationModel(_ProvenanceModel):
     def _value_present(cls, df: pd.DataFrame) -> Series[bool]:
         return df["value"].notna() | (df["numerator"].notna() & df["denominator"].notna())
 
+    @pa.dataframe_check(error="multiple_baselines")
+    def _one_baseline(cls, df: pd.DataFrame) -> Series[bool]:
+        # The baseline is chosen once per indicator; two marked rows would leave it to chance.
+        marked = df["is_baseline"].astype(bool)
+        count = marked.groupby(df["indicator_id"]).transform("sum")
+        return ~(marked & (count > 1))
+
     @pa.dataframe_check(error="duplicate_observation")
     def _unique_period(cls, df: pd.DataFrame) -> Series[bool]:
         key = ["indicator_id", "period_start", "period_end", "source"]
@@ -140,6 +150,8 @@ class TargetModel(_ProvenanceModel):
     deadline: Series[pd.Timestamp] = pa.Field(nullable=True)
     deadline_label: Series[str] = pa.Field(nullable=True)
     kind: Series[str] = pa.Field(isin=TARGET_KINDS)
+    # Whom the target is set for, when that is not the population the indicator measures.
+    scope: Series[str] = pa.Field(nullable=True)
 
     class Config:
         strict = True
@@ -280,7 +292,8 @@ def _quote_rule_checks(sources: dict[str, Source], table: str) -> list[pa.Check]
 
 
 def baseline_periods(observations: pd.DataFrame) -> pd.DataFrame:
-    """One row per indicator: the observation marked as baseline, else the earliest."""
-    ordered = observations.sort_values(["indicator_id", "is_baseline", "period_start", "period_end"],
-                                       ascending=[True, False, True, True])
-    return ordered.drop_duplicates("indicator_id").set_index("indicator_id")
+    """One row per indicator: its baseline observation (:mod:`indicators.baseline`)."""
+    ordered = observations.sort_values(["indicator_id", "period_end", "period_start"], kind="stable")
+    chosen = [group.index[baseline_position(group["is_baseline"].astype(bool).tolist())]
+              for _, group in ordered.groupby("indicator_id", sort=False)]
+    return ordered.loc[chosen].set_index("indicator_id")

@@ -45,9 +45,9 @@ OBSERVATION_COLUMNS = {"indicator_id": TEXT, "period_label": TEXT, "period_start
                        "period_end": DATE, "value": NUMBER, "numerator": NUMBER,
                        "denominator": NUMBER, "qualifier": TEXT, "is_baseline": FLAG, **_PROVENANCE}
 TARGET_COLUMNS = {"indicator_id": TEXT, "value": NUMBER, "deadline": DATE,
-                  "deadline_label": TEXT, "kind": TEXT, **_PROVENANCE}
+                  "deadline_label": TEXT, "kind": TEXT, "scope": TEXT, **_PROVENANCE}
 OPTIONAL = {"data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
-            "is_baseline", "deadline", "deadline_label"}
+            "is_baseline", "deadline", "deadline_label", "scope"}
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 

@@ -23,8 +23,9 @@ def source_annotation(figure) -> str:
 
 @pytest.fixture
 def with_deadline(data_copy):
-    """Shipped data plus a target with a deadline for client satisfaction (71%, stated in
-    para. 53), so the chart has a glide path and a projection."""
+    """Shipped data plus a target with a deadline for client satisfaction, so the chart has
+    a glide path and a projection. Fictional: a test fixture, never in data/ (the quote
+    proves only that para. 53 states 71; the deadline is made up)."""
     path = data_copy / "targets.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     quote = "In 2017, 71 per cent of respondents expressed overall satisfaction with support services, up from " \
@@ -54,15 +55,32 @@ def test_target_at_deadline_glide_path_and_dashed_projection(with_deadline):
     target = names["Target 71% by 2019"]
     assert target.marker.symbol == "star" and list(target.y) == [71]
     assert names["Glide path to target"].line.dash == "dot"
-    projection = names["Projection at observed pace (from two points)"]
-    assert projection.line.dash == "dash"
-    assert projection.y[-1] == pytest.approx(71 + 6 * (2020.0 - (2017 + 182.5 / 365)), rel=1e-3)
+    assert "Projection at observed pace (from two points)" not in names  # already met: nothing to project
 
 
-def test_target_without_deadline_is_a_labelled_line(dataset):
+def test_target_without_deadline_is_a_labelled_line_with_its_scope(dataset):
     figure = figure_for(dataset, "women_military_peacekeepers")
-    assert "Target 15% (no deadline)" in traces(figure)
+    name = next(n for n in traces(figure) if n.startswith("Target 15% (no deadline)"))
+    assert "set for the pledges of over 60 Member States" in name
     assert any(shape.line.dash == "longdash" for shape in figure.layout.shapes)
+
+
+def test_target_set_for_another_population_has_no_glide_path_or_projection(dataset):
+    names = traces(figure_for(dataset, "women_civilian_staff_peace_operations"))
+    assert any(n.startswith("Target 50% by 2028, set for internationally recruited") for n in names)
+    assert "Glide path to target" not in names and not any(n.startswith("Projection") for n in names)
+
+
+def test_target_without_observation_is_drawn_on_a_framed_axis(dataset):
+    figure = figure_for(dataset, "women_staff_officer_posts")
+    assert "Observed" not in traces(figure)
+    assert any(shape.y0 == 15 for shape in figure.layout.shapes)
+    assert figure.layout.xaxis.range is not None and figure.layout.yaxis.range[1] >= 15
+
+
+def test_single_point_is_labelled_with_its_value(dataset):
+    observed = traces(figure_for(dataset, "units_certified_ready"))["Observed"]
+    assert list(observed.text) == ["35.6% (104 of 292)"] and "text" in observed.mode
 
 
 def test_chart_text_from_data_is_not_markup(data_copy):
