@@ -30,7 +30,7 @@ def _validate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(f"OK: {len(dataset.catalogue)} indicators, {len(dataset.observations)} observations, "
-          f"{len(dataset.targets)} targets from {len(dataset.sources)} source(s); "
+          f"{len(dataset.targets)} targets, {len(dataset.milestones)} milestones from {len(dataset.sources)} source(s); "
           "every quote was found in its paragraph and states its number.")
     return 0
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from indicators.dataset_info import dataset_info
+from indicators.milestones import milestone_table
 from indicators.validation import Dataset
 
 FORMATS = ("csv", "xlsx", "json", "datapackage")
@@ -84,11 +85,29 @@ COLUMNS: dict[str, list[Column]] = {
         Column("licence", "string", "Terms of the source document"),
         Column("data_cutoff", "date", "Latest date the document states for its own figures"),
     ],
+    "milestones": [
+        Column("id", "string", "Identifier of the commitment (snake_case)"),
+        Column("reform_area", "string", "Reform area identifier"),
+        Column("reform_area_name", "string", "Reform area name"),
+        Column("commitment", "string", "What the report commits to"),
+        Column("due", "date", "Date by which it is due"),
+        Column("due_label", "string", "The due date as the report words it"),
+        Column("status", "string", "pending (due date ahead), overdue (passed, not settled by a later source), "
+                                   "met or missed (settled by a later source)"),
+        Column("source", "string", "Symbol of the document that makes the commitment"),
+        Column("paragraph", "integer", "Its paragraph"),
+        Column("quote", "string", "The verbatim sentence (or clause) that makes the commitment"),
+        Column("outcome", "string", "met or missed, as a later source states; empty until then"),
+        Column("settled_by", "string", "Symbol of the source that settles it"),
+        Column("settled_paragraph", "integer", "Paragraph of that source"),
+        Column("settled_quote", "string", "The verbatim sentence that settles it"),
+        Column("notes", "string", "How the due date was read"),
+    ],
 }
 
 
 def tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
-    """The four tidy tables, columns in documented order, dates as ISO text."""
+    """The tidy tables, columns in documented order, dates as ISO text."""
     areas = dataset.area_names()
     catalogue = dataset.catalogue.assign(reform_area_name=dataset.catalogue["reform_area"].map(areas))
     observations = dataset.observations.assign(
@@ -98,7 +117,8 @@ def tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
         "language": s.language, "url": s.url, "obtained": s.obtained, "licence": s.licence,
         "data_cutoff": s.data_cutoff,
     } for s in dataset.sources.values()])
-    frames = {"indicators": catalogue, "observations": observations, "targets": dataset.targets, "sources": sources}
+    frames = {"indicators": catalogue, "observations": observations, "targets": dataset.targets, "sources": sources,
+              "milestones": milestone_table(dataset)}
     out = {}
     for name, frame in frames.items():
         frame = frame[[c.name for c in COLUMNS[name]]].copy()
@@ -186,6 +206,9 @@ def datapackage_descriptor(dataset: Dataset) -> dict:
             schema["primaryKey"] = keys[name]
         if name in ("observations", "targets"):
             schema["foreignKeys"] = foreign
+        if name == "milestones":
+            schema["primaryKey"] = ["id"]
+            schema["foreignKeys"] = [foreign[1]]
         resources.append({"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
                           "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": schema})
     return {

@@ -16,11 +16,13 @@ from pandera.typing import Series
 
 from indicators.baseline import baseline_position
 from indicators.proof import prove_observations, prove_targets
-from indicators.sources import Source
+from indicators.sources import Source, find_ignoring_whitespace
 
 UNITS = ("count", "percent", "ratio")
 DIRECTIONS = ("up", "down", "neither")
 TARGET_KINDS = ("goal", "pledge", "threshold")
+# How a later source settles a dated commitment.
+OUTCOMES = ("met", "missed")
 # How the report hedges a figure; kept so a summary can say "more than 95%".
 QUALIFIERS = ("more than", "over", "approximately", "about", "nearly", "almost", "at least",
               "less than", "under", "up to")
@@ -60,6 +62,11 @@ RULES: dict[str, Rule] = {
     "pair_mismatch": Rule("value", "{detail}"),
     "current_not_at_cutoff": Rule("period_start", "a 'current' figure must start and end on the data cut-off of "
                                                   "{source}"),
+    "due_not_in_quote": Rule("due_label", "the quote does not state the due date '{due_label}'"),
+    "settlement_incomplete": Rule("outcome", "an outcome needs settled_by, settled_paragraph and settled_quote, "
+                                             "and those need an outcome"),
+    "settled_quote_not_in_paragraph": Rule("settled_quote", "settled_quote is not found in {settled_by} paragraph "
+                                                            "{settled_paragraph}"),
     "text_file_missing": Rule("text_file", "'{text_file}' is not in data/sources/"),
     "deadline_before_baseline": Rule("deadline", "deadline {deadline} is before the baseline period of '{indicator_id}'"),
 }
@@ -159,6 +166,70 @@ class TargetModel(_ProvenanceModel):
     @pa.dataframe_check(error="duplicate_target")
     def _unique_target(cls, df: pd.DataFrame) -> Series[bool]:
         return ~df.duplicated(subset=["indicator_id", "kind", "deadline", "source"], keep=False)
+
+
+class MilestoneModel(pa.DataFrameModel):
+    """A dated commitment a report makes, and how a later source settled it."""
+
+    id: Series[str] = pa.Field(str_matches=SNAKE_CASE, unique=True)
+    reform_area: Series[str] = pa.Field(str_matches=SNAKE_CASE)
+    commitment: Series[str] = pa.Field(str_length={"min_value": 5})
+    due: Series[pd.Timestamp]
+    due_label: Series[str] = pa.Field(str_length={"min_value": 4})
+    source: Series[str] = pa.Field(str_length={"min_value": 1})
+    paragraph: Series[float] = pa.Field(ge=1)
+    quote: Series[str] = pa.Field(str_length={"min_value": 5})
+    outcome: Series[str] = pa.Field(nullable=True, isin=OUTCOMES)
+    settled_by: Series[str] = pa.Field(nullable=True)
+    settled_paragraph: Series[float] = pa.Field(nullable=True, ge=1)
+    settled_quote: Series[str] = pa.Field(nullable=True, str_length={"min_value": 5})
+    notes: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+
+    @pa.dataframe_check(error="settlement_incomplete")
+    def _settled_together(cls, df: pd.DataFrame) -> Series[bool]:
+        parts = df[["outcome", "settled_by", "settled_paragraph", "settled_quote"]].notna()
+        return parts.all(axis=1) | ~parts.any(axis=1)
+
+
+def milestone_checks(areas: pd.DataFrame, sources: dict[str, Source]) -> list[pa.Check]:
+    """Reform area and sources known, quotes in their paragraphs, the due date stated."""
+
+    def quote_found(symbol, paragraph, quote) -> bool:
+        source = sources.get(symbol)
+        if source is None or pd.isna(paragraph) or not isinstance(quote, str):
+            return True  # reported by unknown_source or the column's own rule
+        return source.find_quote(int(paragraph), quote) is not None
+
+    def paragraph_exists(df):
+        return pd.Series([s not in sources or pd.isna(n) or sources[s].paragraph(int(n)) is not None
+                          for s, n in zip(df["source"], df["paragraph"], strict=True)], index=df.index)
+
+    def quoted(df):
+        return pd.Series([quote_found(*row) for row in zip(df["source"], df["paragraph"], df["quote"], strict=True)],
+                         index=df.index)
+
+    def settled_quoted(df):
+        return pd.Series([quote_found(*row) for row in zip(df["settled_by"], df["settled_paragraph"],
+                                                           df["settled_quote"], strict=True)], index=df.index)
+
+    def due_stated(df):
+        return pd.Series([not isinstance(q, str) or not isinstance(d, str) or find_ignoring_whitespace(q, d) is not None
+                          for q, d in zip(df["quote"], df["due_label"], strict=True)], index=df.index)
+
+    def sources_known(df):
+        return df["source"].isin(list(sources)) & (df["settled_by"].isna() | df["settled_by"].isin(list(sources)))
+
+    return [
+        pa.Check(lambda df: df["reform_area"].isin(areas["id"]), error="unknown_reform_area"),
+        pa.Check(sources_known, error="unknown_source"),
+        pa.Check(paragraph_exists, error="paragraph_not_in_source"),
+        pa.Check(quoted, error="quote_not_in_paragraph"),
+        pa.Check(settled_quoted, error="settled_quote_not_in_paragraph"),
+        pa.Check(due_stated, error="due_not_in_quote"),
+    ]
 
 
 def ratio_value(numerator: pd.Series, denominator: pd.Series, unit: pd.Series) -> pd.Series:

@@ -19,6 +19,8 @@ from indicators import paths
 from indicators.schemas import (
     RULES,
     CatalogueModel,
+    MilestoneModel,
+    milestone_checks,
     ObservationModel,
     SourceModel,
     TargetModel,
@@ -46,7 +48,10 @@ OBSERVATION_COLUMNS = {"indicator_id": TEXT, "period_label": TEXT, "period_start
                        "denominator": NUMBER, "qualifier": TEXT, "is_baseline": FLAG, **_PROVENANCE}
 TARGET_COLUMNS = {"indicator_id": TEXT, "value": NUMBER, "deadline": DATE,
                   "deadline_label": TEXT, "kind": TEXT, "scope": TEXT, **_PROVENANCE}
-OPTIONAL = {"data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
+MILESTONE_COLUMNS = {"id": TEXT, "reform_area": TEXT, "commitment": TEXT, "due": DATE, "due_label": TEXT,
+                     "source": TEXT, "paragraph": WHOLE, "quote": TEXT, "outcome": TEXT, "settled_by": TEXT,
+                     "settled_paragraph": WHOLE, "settled_quote": TEXT, "notes": TEXT}
+OPTIONAL = {"outcome", "settled_by", "settled_paragraph", "settled_quote", "data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label", "scope"}
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
@@ -75,6 +80,7 @@ class Dataset:
     observations: pd.DataFrame
     targets: pd.DataFrame
     sources: dict[str, Source] = field(repr=False)
+    milestones: pd.DataFrame = field(default_factory=lambda: empty_milestones(), repr=False)
 
     def area_names(self) -> dict[str, str]:
         """Reform area id -> name, in the catalogue's order."""
@@ -83,6 +89,14 @@ class Dataset:
     def indicator_names(self) -> dict[str, str]:
         """Indicator id -> name, in the catalogue's order."""
         return dict(zip(self.catalogue["id"], self.catalogue["name"], strict=True))
+
+
+def empty_milestones() -> pd.DataFrame:
+    """The milestones table of a data folder that has none (the file is optional)."""
+    frame = pd.DataFrame({column: pd.Series(dtype="datetime64[ns]" if kind == DATE else
+                                            "float64" if kind == WHOLE else object)
+                          for column, kind in MILESTONE_COLUMNS.items()})
+    return frame
 
 
 class DataValidationError(Exception):
@@ -252,7 +266,16 @@ def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[
         checks = context_checks(name, catalogue.frame, sources, observations.frame if readable else None)
         _collect(table, _with_checks(model, checks), name)
 
-    failures = catalogue.failures + observations.failures + targets.failures
+    milestones = _Table(paths.MILESTONES_FILE, empty_milestones(), first_row=2)
+    if (data_dir / paths.MILESTONES_FILE).exists():
+        frame, unreadable = _read_csv(data_dir / paths.MILESTONES_FILE)
+        milestones = _Table(paths.MILESTONES_FILE, frame, first_row=2, failures=unreadable)
+        if not unreadable:
+            _parse(milestones, MILESTONE_COLUMNS)
+            if not any(f.rule == "missing_column" for f in milestones.failures):
+                _collect(milestones, _with_checks(MilestoneModel, milestone_checks(areas, sources)), "milestones")
+
+    failures = catalogue.failures + observations.failures + targets.failures + milestones.failures
     failures.sort(key=lambda f: (f.file, f.row or 0, f.column or "", f.rule))
     if failures:
         return None, failures
@@ -261,7 +284,7 @@ def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[
     obs["paragraph"] = obs["paragraph"].astype(int)
     tgt = targets.frame.copy()
     tgt["paragraph"] = tgt["paragraph"].astype(int)
-    return Dataset(areas, catalogue.frame, obs, tgt, sources), []
+    return Dataset(areas, catalogue.frame, obs, tgt, sources, milestones.frame), []
 
 
 def load(data_dir: Path | None = None) -> Dataset:

@@ -14,7 +14,7 @@ from tests.conftest import edit_csv
 
 def test_tables_have_documented_columns_and_provenance(dataset):
     frames = tables(dataset)
-    assert list(frames) == ["indicators", "observations", "targets", "sources"]
+    assert list(frames) == ["indicators", "observations", "targets", "sources", "milestones"]
     for name, frame in frames.items():
         assert list(frame.columns) == [c.name for c in COLUMNS[name]]
     observations = frames["observations"]
@@ -43,7 +43,7 @@ def test_csv_export_is_pinned(dataset, tmp_path):
 def test_xlsx_has_one_sheet_per_table_and_a_columns_sheet(dataset, tmp_path):
     [path] = export(dataset, "xlsx", tmp_path)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["indicators", "observations", "targets", "sources", "columns", "about"]
+    assert book.sheetnames == ["indicators", "observations", "targets", "sources", "milestones", "columns", "about"]
     sheet = book["observations"]
     header = [c.value for c in sheet[1]]
     assert header == [c.name for c in COLUMNS["observations"]]
@@ -70,7 +70,8 @@ def test_datapackage_validates_with_frictionless(dataset, tmp_path):
     descriptor = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
     assert descriptor["sources"][0]["path"] == "https://undocs.org/A/72/573"
-    assert [r["name"] for r in descriptor["resources"]] == ["indicators", "observations", "targets", "sources"]
+    assert [r["name"] for r in descriptor["resources"]] == ["indicators", "observations", "targets", "sources",
+                                                            "milestones"]
     report = validate(tmp_path / "datapackage.json")
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
 
@@ -142,8 +143,9 @@ def test_neutralise_leaves_numbers_and_plain_text():
 
 
 @pytest.mark.parametrize("fmt, names", [
-    ("csv", ["indicators.csv", "observations.csv", "targets.csv", "sources.csv"]),
-    ("datapackage", ["datapackage.json", "indicators.csv", "observations.csv", "sources.csv", "targets.csv"]),
+    ("csv", ["indicators.csv", "observations.csv", "targets.csv", "sources.csv", "milestones.csv"]),
+    ("datapackage", ["datapackage.json", "indicators.csv", "milestones.csv", "observations.csv", "sources.csv",
+                     "targets.csv"]),
 ])
 def test_download_bytes_zip_every_file(dataset, fmt, names):
     import io
@@ -160,3 +162,14 @@ def test_download_bytes_of_a_single_file(dataset):
 
     assert export_bytes(dataset, "xlsx")[:2] == b"PK"
     assert json.loads(export_bytes(dataset, "json"))["title"] == "Peacekeeping reform indicators"
+
+
+def test_milestones_export_with_their_status(dataset, tmp_path):
+    [path] = export(dataset, "xlsx", tmp_path)
+    sheet = openpyxl.load_workbook(path)["milestones"]
+    header = [cell.value for cell in sheet[1]]
+    rows = [dict(zip(header, [cell.value for cell in row], strict=True)) for row in sheet.iter_rows(min_row=2)]
+    aviation = next(r for r in rows if r["id"] == "aviation_manual")
+    # Due in 2017 and not settled by any later source: overdue.
+    assert (aviation["due"], aviation["status"], aviation["paragraph"]) == ("2017-12-31", "overdue", 92)
+    assert "finalized in 2017" in aviation["quote"]
