@@ -13,13 +13,17 @@ import indicators
 from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
 from indicators import images
+from indicators.milestones import MET, MISSED, OVERDUE, PENDING
 from indicators.progress import (
     INSUFFICIENT,
     LIMITED,
     MODERATE,
     MOVING_AWAY,
+    NOT_RATED,
     ON_TRACK,
+    SUBSTANTIAL,
     TARGET_ACHIEVED,
+    TARGET_MISSED,
     Progress,
     assess_all,
 )
@@ -27,10 +31,19 @@ from indicators.progress import (
 BADGES = {
     TARGET_ACHIEVED: ("green", ":material/check_circle:"),
     ON_TRACK: ("blue", ":material/trending_up:"),
+    SUBSTANTIAL: ("blue", ":material/trending_up:"),
     MODERATE: ("violet", ":material/trending_flat:"),
     LIMITED: ("orange", ":material/hourglass_empty:"),
     MOVING_AWAY: ("red", ":material/trending_down:"),
+    TARGET_MISSED: ("red", ":material/cancel:"),
     INSUFFICIENT: ("gray", ":material/help:"),
+    NOT_RATED: ("gray", ":material/swap_vert:"),
+}
+MILESTONE_BADGES = {
+    OVERDUE: ("red", ":material/schedule:"),
+    PENDING: ("gray", ":material/pending:"),
+    MET: ("green", ":material/check_circle:"),
+    MISSED: ("orange", ":material/cancel:"),
 }
 # Markdown and Streamlit's own syntax (":blue[...]", "$math$") are escaped so text from
 # data files is always shown as typed.
@@ -56,8 +69,15 @@ def info() -> DatasetInfo:
     return dataset_info()
 
 
-def badge(status: str) -> None:
-    colour, icon = BADGES[status]
+def badge(p: Progress) -> None:
+    """The status, with what is missing where something is ("Insufficient data: one
+    observation; next report needed")."""
+    colour, icon = BADGES[p.status]
+    st.badge(md(p.status_text.capitalize()), color=colour, icon=icon)
+
+
+def milestone_badge(status: str) -> None:
+    colour, icon = MILESTONE_BADGES[status]
     st.badge(status.capitalize(), color=colour, icon=icon)
 
 

@@ -12,12 +12,12 @@ import pandas as pd
 from indicators.charts import goals_chart, indicator_chart
 from indicators.exports import FORMATS as EXPORT_FORMATS
 from indicators.exports import export
-from indicators.formatting import format_change, format_number, format_value
+from indicators.formatting import MISSING, format_change, format_number, format_value
 from indicators.images import FORMATS as IMAGE_FORMATS
 from indicators.images import SLIDE_HEIGHT, SLIDE_WIDTH, ImageExportUnavailable, figure_bytes, image_server
 from indicators.progress import assess_all, progress_table
 from indicators.series import coverage
-from indicators.slides import select, write_deck
+from indicators.slides import deck_size, select, write_deck
 from indicators.validation import load, validate_folder
 
 
@@ -56,15 +56,15 @@ def _blank(value) -> bool:
 def _progress_cells(row: dict) -> dict[str, str]:
     unit = row["unit"]
     shows = {
-        "baseline": lambda v: format_value(v, unit),
-        "latest": lambda v: format_value(v, unit),
+        "baseline": lambda v: format_value(v, unit, row.get("baseline_qualifier")),
+        "latest": lambda v: format_value(v, unit, row.get("latest_qualifier")),
         "change": lambda v: format_change(v, unit),
-        "target": lambda v: format_value(v, unit),
+        "target": lambda v: format_value(v, unit) + ("*" if isinstance(row.get("target_scope"), str) else ""),
         "deadline_label": str,
         "progress_share": lambda v: f"{format_number(v * 100, 0)}%",
         "required_rate": lambda v: format_change(v, unit) + "/yr",
     }
-    return {key: "–" if _blank(row[key]) else show(row[key]) for key, show in shows.items()}
+    return {key: MISSING if _blank(row[key]) else show(row[key]) for key, show in shows.items()}
 
 
 def _progress(args: argparse.Namespace) -> int:
@@ -73,15 +73,19 @@ def _progress(args: argparse.Namespace) -> int:
         table.to_csv(args.csv, index=False)
         print(f"Wrote {len(table)} rows to {args.csv}")
     shown = table if args.all else table[table["target"].notna() | table["change"].notna()]
-    header = (f"{'indicator':<42} {'baseline':>9} {'latest':>9} {'change':>11} {'target':>7} {'deadline':>8} "
-              f"{'progress':>8} {'required':>13}  status")
+    width = max([len("indicator"), *shown["indicator_id"].str.len()])
+    header = (f"{'indicator':<{width}} {'baseline':>15} {'latest':>15} {'change':>11} {'target':>7} "
+              f"{'deadline':>8} {'progress':>8} {'required':>13}  status")
     print(header)
     print("-" * len(header))
     for row in shown.to_dict("records"):
         text = _progress_cells(row)
-        print(f"{row['indicator_id'][:42]:<42} {text['baseline']:>9} {text['latest']:>9} {text['change']:>11} "
+        status = row["status"] + (f" ({row['status_reason']})" if isinstance(row["status_reason"], str) else "")
+        print(f"{row['indicator_id']:<{width}} {text['baseline']:>15} {text['latest']:>15} {text['change']:>11} "
               f"{text['target']:>7} {text['deadline_label']:>8} {text['progress_share']:>8} "
-              f"{text['required_rate']:>13}  {row['status']}")
+              f"{text['required_rate']:>13}  {status}")
+    if shown["target_scope"].notna().any():
+        print("* target set for another population than the indicator measures: no required pace")
     return 0
 
 
@@ -112,7 +116,7 @@ def _slides(args: argparse.Namespace) -> int:
         scope = "selected indicators"
     with image_server():
         write_deck(dataset, args.out, chosen, scope)
-    print(f"Wrote {args.out}: {len(chosen) + 2} slides ({len(chosen)} indicators)")
+    print(f"Wrote {args.out}: {deck_size(len(chosen))} slides ({len(chosen)} indicators)")
     return 0
 
 

@@ -1,5 +1,5 @@
-"""A briefing deck: title slide, one slide per indicator, and a closing table of every
-indicator with a target. Text stays editable (real text boxes and a real table); only the
+"""A briefing deck: title slide, one slide per indicator, a table of every indicator with a
+target and a slide of the milestones (dated commitments) of the reform areas covered. Text stays editable (real text boxes and a real table); only the
 chart is a picture. Every slide carries the source line.
 """
 
@@ -16,7 +16,8 @@ from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
 from indicators.charts import as_of, indicator_chart, source_line
-from indicators.formatting import format_change, format_value
+from indicators.formatting import MISSING, format_change, format_value
+from indicators.milestones import milestone_table
 from indicators.images import figure_bytes
 from indicators.progress import Progress, assess_all
 from indicators.series import observations_of, targets_of
@@ -28,6 +29,14 @@ DARK = RGBColor(0x22, 0x22, 0x22)
 GREY = RGBColor(0x6B, 0x6B, 0x6B)
 BLUE = RGBColor(0x00, 0x72, 0xB2)
 BLANK_LAYOUT = 6
+# Rows that fit one slide at 11 pt; the full list is in the app and the exports.
+MILESTONES_PER_SLIDE = 12
+# Slides besides one per indicator: the title, the table of targets and the milestones.
+EXTRA_SLIDES = 3
+
+
+def deck_size(indicators: int) -> int:
+    return indicators + EXTRA_SLIDES
 
 
 def select(dataset: Dataset, area: str | None = None, indicator_ids: Iterable[str] | None = None) -> list[str]:
@@ -80,20 +89,20 @@ def _title_slide(prs, dataset: Dataset, count: int, scope: str, footer: str) -> 
 
 
 def _figures(p: Progress) -> list[str]:
-    def value(number, label=None):
-        return "–" if number is None else format_value(number, p.unit) + (f" ({label})" if label else "")
-
+    """The key figures beside the chart; qualifiers ("more than 95%") kept."""
     lines = [
-        f"Baseline: {value(p.baseline, p.baseline_label)}",
-        f"Latest: {value(p.latest, p.latest_label)}" if p.latest is not None else "Latest: no observation yet",
+        f"Baseline: {p.baseline_text}" + (f" ({p.baseline_label})" if p.baseline_label else ""),
+        f"Latest: {p.latest_text} ({p.latest_label})" if p.latest is not None else "Latest: no observation yet",
     ]
     if p.change is not None:
         lines.append(f"Change: {format_change(p.change, p.unit)} ({p.trend})")
     if p.target is not None:
         lines.append(f"Target: {p.target_text}" + ("" if p.deadline_label else " (no deadline)"))
+        if p.target_scope:
+            lines.append(f"Set for {p.target_scope}")
     if p.required_rate is not None:
         lines.append(f"Required pace: {format_change(p.required_rate, p.unit)} a year")
-    lines.append(f"Status: {p.status}")
+    lines.append(f"Status: {p.status_text}")
     return lines
 
 
@@ -138,12 +147,10 @@ def _table_slide(prs, dataset: Dataset, progress: list[Progress], footer: str) -
     for col, text in enumerate(header):
         table.cell(0, col).text = text
     for r, p in enumerate(rows, start=1):
-        cells = [p.name,
-                 "–" if p.baseline is None else format_value(p.baseline, p.unit),
-                 "–" if p.latest is None else format_value(p.latest, p.unit),
-                 format_value(p.target, p.unit), p.deadline_label or "none",
-                 "–" if p.required_rate is None else format_change(p.required_rate, p.unit) + "/yr",
-                 p.status]
+        cells = [p.name, p.baseline_text, p.latest_text,
+                 format_value(p.target, p.unit) + (" *" if p.target_scope else ""), p.deadline_label or MISSING,
+                 MISSING if p.required_rate is None else format_change(p.required_rate, p.unit) + "/yr",
+                 p.status_text]
         for col, text in enumerate(cells):
             table.cell(r, col).text = text
     for r in range(len(rows) + 1):
@@ -151,7 +158,46 @@ def _table_slide(prs, dataset: Dataset, progress: list[Progress], footer: str) -
             for paragraph in table.cell(r, col).text_frame.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(13)
+    if any(p.target_scope for p in rows):
+        _text(slide, MARGIN, Inches(1.3) + Inches(0.4) * (len(rows) + 1), WIDTH - 2 * MARGIN, Inches(0.5),
+              ["* Set for another population than the indicator measures; no required pace is computed."],
+              size=11, colour=GREY)
     _footer(slide, source_line(_cited(dataset, [p.indicator_id for p in rows]), as_of(dataset)))
+
+
+def _milestones_slide(prs, dataset: Dataset, areas: set[str], footer: str) -> None:
+    """The dated commitments of the chosen reform areas, overdue first."""
+    table = milestone_table(dataset)
+    table = table[table["reform_area"].isin(areas)].head(MILESTONES_PER_SLIDE)
+    slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])
+    _text(slide, MARGIN, Inches(0.3), WIDTH - 2 * MARGIN, Inches(0.7), ["Milestones"], size=28, colour=BLUE,
+          bold_first=True)
+    if table.empty:
+        _text(slide, MARGIN, Inches(1.3), WIDTH - 2 * MARGIN, Inches(0.6),
+              ["The reports set no dated commitment in these reform areas."], size=16)
+        _footer(slide, footer)
+        return
+    header = ["Commitment", "Reform area", "Due", "Status", "Source"]
+    grid = slide.shapes.add_table(len(table) + 1, len(header), MARGIN, Inches(1.1), WIDTH - 2 * MARGIN,
+                                  Inches(0.38) * (len(table) + 1)).table
+    for i, width in enumerate([6.2, 2.3, 1.4, 1.1, 1.33]):
+        grid.columns[i].width = Inches(width)
+    for col, text in enumerate(header):
+        grid.cell(0, col).text = text
+    for r, row in enumerate(table.itertuples(), start=1):
+        for col, text in enumerate([row.commitment, row.reform_area_name, row.due_label, row.status,
+                                    f"{row.source}, para. {int(row.paragraph)}"]):
+            grid.cell(r, col).text = text
+    for r in range(len(table) + 1):
+        for col in range(len(header)):
+            for paragraph in grid.cell(r, col).text_frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(11)
+    slide.notes_slide.notes_text_frame.text = "\n".join(
+        f"{row.commitment}: \u201c{row.quote}\u201d ({row.source}, para. {int(row.paragraph)})"
+        for row in table.itertuples())
+    cited = table[["source", "paragraph"]].astype({"paragraph": int})
+    _footer(slide, f"{source_line(cited, as_of(dataset))} · peacekeeping-indicators")
 
 
 def build_deck(dataset: Dataset, indicator_ids: list[str], scope: str = "all reform areas",
@@ -169,6 +215,8 @@ def build_deck(dataset: Dataset, indicator_ids: list[str], scope: str = "all ref
         _indicator_slide(prs, dataset, p, render(indicator_chart(dataset, p), "png", 1100, 620),
                          f"{footer_line} · peacekeeping-indicators")
     _table_slide(prs, dataset, [progress[i] for i in indicator_ids], footer)
+    areas = set(dataset.catalogue.loc[dataset.catalogue["id"].isin(indicator_ids), "reform_area"])
+    _milestones_slide(prs, dataset, areas, footer)
     return prs
 
 

@@ -13,7 +13,7 @@ from indicators import cli
 from indicators.charts import goals_chart, indicator_chart
 from indicators.images import SLIDE_HEIGHT, SLIDE_WIDTH, ImageExportUnavailable, figure_bytes
 from indicators.progress import assess_all
-from indicators.slides import build_deck, select
+from indicators.slides import build_deck, deck_size, select
 from tests.conftest import require
 
 SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "slides"
@@ -71,17 +71,36 @@ def slide_text(slide) -> str:
 def test_deck_has_title_one_slide_per_indicator_and_a_closing_table(dataset, full_deck):
     deck = Presentation(full_deck)
     slides = list(deck.slides)
-    assert len(slides) == len(dataset.catalogue) + 2
+    assert len(slides) == deck_size(len(dataset.catalogue))
     assert "Peacekeeping reform indicators" in slide_text(slides[0])
     assert "Source: A/72/573" in slide_text(slides[0])
-    table = next(shape for shape in slides[-1].shapes if shape.has_table).table
+    table = next(shape for shape in slides[-2].shapes if shape.has_table).table
     assert len(table.rows) == dataset.targets["indicator_id"].nunique() + 1
     assert table.cell(1, 0).text == "Women among civilian staff in peace operations"
+    assert table.cell(1, 3).text == "50% *"  # set system-wide, explained under the table
+    assert "Set for another population" in slide_text(slides[-2])
+
+
+def test_milestones_slide_lists_commitments_overdue_first(dataset, full_deck):
+    slide = list(Presentation(full_deck).slides)[-1]
+    assert slide_text(slide).startswith("Milestones")
+    table = next(shape for shape in slide.shapes if shape.has_table).table
+    statuses = [table.cell(r, 3).text for r in range(1, len(table.rows))]
+    assert statuses == sorted(statuses, key=["overdue", "pending", "missed", "met"].index)
+    assert "aviation manual" in slide.notes_slide.notes_text_frame.text
+
+
+def test_figures_keep_qualifiers_and_scope(dataset, progress, full_deck):
+    slides = dict(zip(select(dataset), list(Presentation(full_deck).slides)[1:-2], strict=True))
+    assert "Latest: more than 95% (as at 31 Oct 2017)" in slide_text(slides["peacekeepers_in_poc_missions"])
+    officers = slide_text(slides["women_staff_officer_posts"])
+    assert "Latest: no observation yet" in officers and "Target: 15% (no deadline)" in officers
+    assert "Set for United Nations police as a whole" in slide_text(slides["women_individual_police"])
 
 
 def test_every_indicator_slide_cites_its_quote_and_paragraph(dataset, progress, full_deck):
     deck = Presentation(full_deck)
-    for slide, indicator_id in zip(list(deck.slides)[1:-1], select(dataset)):
+    for slide, indicator_id in zip(list(deck.slides)[1:-2], select(dataset)):
         text = slide_text(slide)
         rows = dataset.observations[dataset.observations["indicator_id"] == indicator_id]
         if rows.empty:
@@ -101,28 +120,31 @@ def test_deck_renders_to_pdf_pages_with_libreoffice(dataset, full_deck, tmp_path
                     "--outdir", str(tmp_path), str(full_deck)], check=True, capture_output=True, timeout=300)
     pdf = tmp_path / "deck.pdf"
     pages = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
-    assert f"Pages:           {len(dataset.catalogue) + 2}" in pages
-    # Pages for a person to look at: title, the attacks slide, the closing table.
+    assert f"Pages:           {deck_size(len(dataset.catalogue))}" in pages
+    # Pages for a person to look at: title, the attacks slide, the staff officer slide (a
+    # target without an observation), the table of targets and the milestones.
     SHOTS.mkdir(parents=True, exist_ok=True)
     attacks = select(dataset).index("targeted_attacks_on_peacekeepers") + 2
-    for page in (1, attacks, len(dataset.catalogue) + 2):
+    officers = select(dataset).index("women_staff_officer_posts") + 2
+    last = deck_size(len(dataset.catalogue))
+    for page in (1, attacks, officers, last - 1, last):
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), str(pdf),
                         str(SHOTS / "page")], check=True, timeout=60)
-    assert len(list(SHOTS.glob("page-*.png"))) >= 3
+    assert len(list(SHOTS.glob("page-*.png"))) >= 5
 
 
 def test_cli_slides_for_one_area(dataset, chromium, tmp_path):
     out = tmp_path / "women.pptx"
     assert cli.main(["slides", "--out", str(out), "--area", "women_in_peacekeeping"]) == 0
     women = (dataset.catalogue["reform_area"] == "women_in_peacekeeping").sum()
-    assert len(Presentation(out).slides) == women + 2
+    assert len(Presentation(out).slides) == deck_size(women)
 
 
 def test_cli_slides_for_chosen_indicators(chromium, tmp_path):
     out = tmp_path / "two.pptx"
     assert cli.main(["slides", "--out", str(out), "--indicator", "targeted_attacks_on_peacekeepers",
                      "--indicator", "field_support_client_satisfaction"]) == 0
-    titles = [slide_text(s).splitlines()[0] for s in list(Presentation(out).slides)[1:-1]]
+    titles = [slide_text(s).splitlines()[0] for s in list(Presentation(out).slides)[1:-2]]
     assert titles == ["Field support client satisfaction", "Targeted attacks on peacekeepers"]
 
 
@@ -140,10 +162,11 @@ def test_cli_chart_writes_png_and_svg(chromium, tmp_path):
 
 
 @pytest.mark.parametrize("fmt, expected", [
-    ("csv", ["indicators.csv", "observations.csv", "sources.csv", "targets.csv"]),
+    ("csv", ["indicators.csv", "milestones.csv", "observations.csv", "sources.csv", "targets.csv"]),
     ("xlsx", ["peacekeeping-indicators.xlsx"]),
     ("json", ["peacekeeping-indicators.json"]),
-    ("datapackage", ["datapackage.json", "indicators.csv", "observations.csv", "sources.csv", "targets.csv"]),
+    ("datapackage", ["datapackage.json", "indicators.csv", "milestones.csv", "observations.csv", "sources.csv",
+                     "targets.csv"]),
 ])
 def test_cli_export(tmp_path, fmt, expected):
     assert cli.main(["export", "--format", fmt, "--out", str(tmp_path / fmt)]) == 0

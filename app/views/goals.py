@@ -5,9 +5,9 @@ import streamlit as st
 from ui import image_downloads, image_engine, load, md, progress
 
 from indicators.charts import goals_chart
-from indicators.formatting import format_change, format_value
+from indicators.formatting import MISSING, format_change, format_value
 from indicators import images
-from indicators.slides import deck_bytes, select
+from indicators.slides import deck_bytes, deck_size, select
 
 dataset, results = load(), progress()
 with_target = [p for p in results.values() if p.target is not None]
@@ -24,23 +24,24 @@ image_downloads(figure, "baseline-vs-goals", "goals_chart")
 
 
 def text(value, p, show=format_value):
-    return "–" if value is None else show(value, p.unit)
+    return MISSING if value is None else show(value, p.unit)
 
 
 table = pd.DataFrame([{
     "Indicator": p.name,
-    "Baseline": text(p.baseline, p),
-    "Latest": text(p.latest, p),
+    "Baseline": p.baseline_text,
+    "Latest": p.latest_text,
     "Target": text(p.target, p),
-    "Deadline": p.deadline_label or "none",
-    "Gap": p.gap,
-    "Progress (%)": None if p.progress_share is None else round(p.progress_share * 100),
+    "Deadline": p.deadline_label or MISSING,
+    "Set for": p.target_scope or "this indicator",
+    "Gap": MISSING if p.gap is None or p.target_scope else format_change(p.gap, p.unit),
+    "Progress": MISSING if p.progress_share is None else f"{p.progress_share:.0%}",
     "Required pace": text(p.required_rate, p, lambda v, u: format_change(v, u) + "/yr"),
-    "Status": p.status,
+    "Status": p.status_text,
     "Summary": p.summary,
 } for p in with_target])
 st.dataframe(table, hide_index=True, key="goals_table", column_config={
-    "Gap": st.column_config.NumberColumn(help="Target minus latest value, in the indicator's unit", format="%.1f"),
+    "Gap": st.column_config.TextColumn(help="Target minus latest value, in the indicator's unit"),
     "Summary": st.column_config.TextColumn(width="large"),
 })
 st.caption(md(f"{len(with_target)} indicators have a target."))
@@ -61,7 +62,7 @@ def deck() -> bytes:
 if images.chromium_path() is None:
     st.warning(md(images.NO_CHROMIUM))
 else:
-    st.download_button(f"Download deck ({len(chosen) + 2} slides)", deck,
+    st.download_button(f"Download deck ({deck_size(len(chosen))} slides)", deck,
                        file_name=f"peacekeeping-indicators-{area or 'all'}.pptx",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        icon=":material/slideshow:", key="deck", on_click="ignore")

@@ -5,7 +5,7 @@ import streamlit as st
 from ui import badge, delta, image_downloads, load, md, progress
 
 from indicators.charts import indicator_chart
-from indicators.formatting import format_change, format_value
+from indicators.formatting import MISSING, format_change, format_value
 from indicators.series import observations_of, targets_of
 
 dataset, results = load(), progress()
@@ -32,20 +32,28 @@ image_downloads(figure, chosen, "chart")
 st.markdown(f"**{md(p.summary)}**")
 
 figures = st.columns(6)
-figures[0].metric("Baseline", "–" if p.baseline is None else format_value(p.baseline, p.unit),
-                  help=md(p.baseline_label or ""))
+figures[0].metric("Baseline", p.baseline_text, help=md(p.baseline_label or ""))
 text, colour = delta(p)
-figures[1].metric("Latest", "–" if p.latest is None else format_value(p.latest, p.unit, p.latest_qualifier),
-                  text, delta_color=colour, help=md(p.latest_label or ""))
+figures[1].metric("Latest", p.latest_text, text, delta_color=colour, help=md(p.latest_label or ""))
 figures[2].metric("Target", "None set" if p.target is None else format_value(p.target, p.unit),
                   help=md(f"Deadline: {p.deadline_label}" if p.deadline_label else "No deadline stated"))
-figures[3].metric("Deadline", p.deadline_label or "–")
-figures[4].metric("Required pace", "–" if p.required_rate is None else format_change(p.required_rate, p.unit) + "/yr",
-                  help="Linear change a year needed from the baseline to reach the target by its deadline.")
-figures[5].metric("Projection at deadline", "–" if p.projection is None else format_value(p.projection, p.unit),
-                  help="Linear, from the observed pace" +
+figures[3].metric("Deadline", p.deadline_label or MISSING)
+figures[4].metric("Required pace", MISSING if p.required_rate is None else format_change(p.required_rate, p.unit) + "/yr",
+                  help="Linear change a year needed from the baseline to reach the target by its deadline; none for "
+                       "a target set for another population, or one whose deadline has passed.")
+figures[5].metric("Projection at deadline", MISSING if p.projection is None else format_value(p.projection, p.unit),
+                  help="The least-squares trend through the observations, extended to the deadline" +
                        ("; rests on two observations only." if p.projection_from_two_points else "."))
-badge(p.status)
+badge(p)
+if p.target is not None:
+    st.caption(md(p.headline))
+if p.target_scope:
+    st.warning(md(f"The {p.target_text} target is set for {p.target_scope}. It is shown for reference; the report "
+                  "sets no target for this indicator's own population, so no required pace is computed."),
+               icon=":material/group:")
+if p.baseline_not_earliest:
+    st.info(md(f"The baseline ({p.baseline_label}) is later than other observations; the trend starts at the "
+               "baseline and leaves the earlier ones out."), icon=":material/info:")
 if isinstance(entry.definition_notes, str):
     st.info(md(entry.definition_notes), icon=":material/info:")
 
@@ -59,7 +67,7 @@ provenance = pd.concat([
         "Source": obs["source"], "Paragraph": obs["paragraph"], "Quote": obs["quote"],
     }),
     pd.DataFrame({
-        "Figure": "Target (" + tgt["kind"] + ")", "Period or deadline": tgt["deadline_label"].fillna("no deadline"),
+        "Figure": "Target (" + tgt["kind"] + ")", "Period or deadline": tgt["deadline_label"].fillna(MISSING),
         "Value": [format_value(v, u) for v, u in zip(tgt["value"], tgt["unit"])],
         "Source": tgt["source"], "Paragraph": tgt["paragraph"], "Quote": tgt["quote"],
     }),

@@ -3,8 +3,7 @@
 import streamlit as st
 from ui import badge, delta, load, md, progress
 
-from indicators.formatting import format_value
-from indicators.progress import MOVING_AWAY, ON_TRACK, STATUSES, TARGET_ACHIEVED
+from indicators.progress import IMPROVING, STATUSES, WORSENING
 from indicators.series import coverage, observations_of
 
 dataset, results = load(), progress()
@@ -17,8 +16,10 @@ counts = st.columns(4)
 with_target = [p for p in results.values() if p.target is not None]
 counts[0].metric("Indicators tracked", len(results))
 counts[1].metric("With a target", len(with_target))
-counts[2].metric("On track or achieved", sum(p.status in (ON_TRACK, TARGET_ACHIEVED) for p in with_target))
-counts[3].metric("Moving away", sum(p.status == MOVING_AWAY for p in with_target))
+counts[2].metric("Improving or achieved", sum(p.status in IMPROVING for p in results.values()),
+                 help="Target achieved, on track, substantial or moderate progress")
+counts[3].metric("Moving away or missed", sum(p.status in WORSENING for p in results.values()),
+                 help="Moving away from the target or the better direction, or a target missed at its deadline")
 
 areas = dataset.area_names()
 filters = st.columns([2, 2, 2])
@@ -45,25 +46,17 @@ for area, rows in shown.groupby("reform_area_name", sort=False):
         p = results[row.id]
         with columns[i % 3].container(border=True):
             values = observations_of(dataset, row.id)["value"].tolist()
-            latest = ("No observation yet" if p.latest is None else
-                      format_value(p.latest, p.unit, p.latest_qualifier))
             text, colour = delta(p)
             st.markdown(f"**{md(p.name)}**", help=md(row.description))
-            st.metric(f"Latest ({md(p.latest_label)})" if p.latest_label else "Latest", latest, text,
+            st.metric(f"Latest ({md(p.latest_label)})" if p.latest_label else "Latest",
+                      p.latest_text if p.latest is not None else "No observation yet", text,
                       delta_color=colour, chart_data=values if len(values) >= 2 else None)
             if p.change is not None:
-                st.caption(f"Baseline: {md(format_value(p.baseline, p.unit))} ({md(p.baseline_label)})")
+                st.caption(f"Baseline: {md(p.baseline_text)} ({md(p.baseline_label)})")
             if p.target is not None:
-                target = p.target_text
-                if p.progress_share is not None:
-                    share = p.progress_share
-                    label = f"{share:.0%} of the way from baseline to the {target} target"
-                elif p.latest is not None and p.target:
-                    share = p.latest / p.target
-                    label = f"Latest is {share:.0%} of the {target} target"
-                else:
-                    share, label = 0.0, f"Target {target}; no observation yet"
-                st.progress(min(max(share, 0.0), 1.0), text=md(label))
-            badge(p.status)
+                st.caption(md(p.headline))
+                if p.bar_share is not None:
+                    st.progress(p.bar_share, text=md(p.bar_text))
+            badge(p)
             st.page_link("views/indicator.py", label="Chart, figures and quotes", icon=":material/arrow_forward:",
                          query_params={"indicator": row.id})
