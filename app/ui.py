@@ -5,11 +5,13 @@ from __future__ import annotations
 import atexit
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
 
 import indicators
+from indicators import paths
 from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
 from indicators import images
@@ -55,18 +57,31 @@ def md(text: object) -> str:
 
 
 @st.cache_data(show_spinner="Loading and validating the data…")
+def _load(folder: str) -> indicators.Dataset:
+    return indicators.load(Path(folder))
+
+
+@st.cache_data
+def _progress(folder: str) -> dict[str, Progress]:
+    return {p.indicator_id: p for p in assess_all(_load(folder))}
+
+
+@st.cache_data
+def _info(folder: str) -> DatasetInfo:
+    return dataset_info(Path(folder))
+
+
+# Cached per data folder, so pointing INDICATORS_DATA_DIR elsewhere never serves another folder's data.
 def load() -> indicators.Dataset:
-    return indicators.load()
+    return _load(str(paths.data_dir()))
 
 
-@st.cache_data
 def progress() -> dict[str, Progress]:
-    return {p.indicator_id: p for p in assess_all(load())}
+    return _progress(str(paths.data_dir()))
 
 
-@st.cache_data
 def info() -> DatasetInfo:
-    return dataset_info()
+    return _info(str(paths.data_dir()))
 
 
 def badge(p: Progress) -> None:

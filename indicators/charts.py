@@ -90,7 +90,7 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
             x=x, y=rows["value"], mode="lines+markers+text" if single else "lines+markers", name="Observed",
             line=dict(color=BLUE, width=3), marker=dict(size=10, symbol="circle", color=BLUE),
             # One point has no line to read it from: its value is written beside it.
-            text=[_plain(v) for v in values] if single else None, textposition="middle right",
+            text=["  " + _plain(v) for v in values] if single else None, textposition="middle right",
             customdata=[[_plain(str(label)), _plain(value), _plain(cite)]
                         for label, value, cite in zip(rows["period_label"], values, cites, strict=True)],
             hovertemplate="%{customdata[0]}<br><b>%{customdata[1]}</b><br>%{customdata[2]}<extra></extra>",
@@ -155,7 +155,8 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
     if dates:
         # Half a year either side keeps a single point, or a deadline, off the plot's edge.
         pad = pd.DateOffset(months=6)
-        fig.update_xaxes(range=[min(dates) - pad, max(dates) + pad], tickformat="%b %Y", title_text=None)
+        fig.update_xaxes(type="date", range=[min(dates) - pad, max(dates) + pad], tickformat="%b %Y",
+                         title_text=None)
     all_rows = pd.concat([rows[["source", "paragraph"]], targets[["source", "paragraph"]]])
     subtitle = f"{UNIT_TITLES.get(unit, unit)} · {progress.headline} · status: {progress.status_text}"
     return _frame(fig, progress.name, subtitle, source_line(all_rows, as_of(dataset)))

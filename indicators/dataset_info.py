@@ -21,7 +21,7 @@ class DatasetInfo:
 
 
 def dataset_info(data_dir: Path | None = None) -> DatasetInfo:
-    record = yaml.safe_load((Path(data_dir or paths.DEFAULT_DATA_DIR) / "dataset.yaml").read_text(encoding="utf-8"))
+    record = yaml.safe_load((Path(data_dir or paths.data_dir()) / "dataset.yaml").read_text(encoding="utf-8"))
     return DatasetInfo(
         title=record["title"],
         description=record["description"],

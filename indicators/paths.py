@@ -1,5 +1,6 @@
 """Where the shipped data lives, resolved from this file so it works from any working directory."""
 
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -12,3 +13,10 @@ TARGETS_FILE = "targets.csv"
 MILESTONES_FILE = "milestones.csv"
 SOURCES_DIR = "sources"
 SOURCES_FILE = "sources.yaml"
+
+
+def data_dir() -> Path:
+    """The data folder to read: ``INDICATORS_DATA_DIR`` when set (a steward's working copy,
+    a test fixture), else the shipped data."""
+    chosen = os.environ.get("INDICATORS_DATA_DIR")
+    return Path(chosen) if chosen else DEFAULT_DATA_DIR

@@ -231,7 +231,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Failure]]:
 def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[Failure]]:
     """Validate everything in ``data_dir``; return the dataset (None when any rule fails)
     and the list of failures."""
-    data_dir = Path(data_dir or paths.DEFAULT_DATA_DIR)
+    data_dir = Path(data_dir or paths.data_dir())
     source_table = _Table(f"{paths.SOURCES_DIR}/{paths.SOURCES_FILE}", pd.DataFrame(source_records(data_dir)),
                           first_row=1)
     _parse(source_table, SOURCE_COLUMNS)

@@ -191,7 +191,7 @@ def test_chart_pages_offer_image_downloads_and_the_deck(chromium):
     labels = [b.label for b in at.get("download_button")]
     assert labels[:2] == ["PNG", "SVG"] and labels[2].startswith("Download deck (")
     at.selectbox(key="deck_area").select("safety_and_security").run()
-    assert at.get("download_button")[-1].label == "Download deck (4 slides)"
+    assert at.get("download_button")[-1].label == "Download deck (5 slides)"  # 2 indicators, 3 frame slides
 
 
 def test_without_chromium_the_pages_say_what_to_install(monkeypatch):
@@ -202,3 +202,26 @@ def test_without_chromium_the_pages_say_what_to_install(monkeypatch):
     at = app("views/goals.py")
     assert not at.get("download_button")
     assert "apt\\-get install chromium" in at.warning[0].value
+
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tracker"
+
+
+def test_a_passed_deadline_reads_as_settled(monkeypatch):
+    # A fictional report (TEST/1): 20% in 2016, 24% in 2019, 27% in 2023, against 25% by 2020.
+    monkeypatch.setenv("INDICATORS_DATA_DIR", str(FIXTURE))
+    at = app("views/indicator.py", indicator="women_field_staff")
+    assert not at.exception
+    assert badges(at) == [":red-badge[:material/cancel: Target missed]"]
+    figures = {m.label: m.value for m in at.metric}
+    assert (figures["Projection at deadline"], figures["Required pace"]) == ("–", "–")
+    assert "TEST/1" in at.caption[-1].value
+
+
+def test_milestones_settled_by_a_later_source(monkeypatch):
+    monkeypatch.setenv("INDICATORS_DATA_DIR", str(FIXTURE))
+    at = app("views/milestones.py")
+    counts = {m.label: m.value for m in at.metric}
+    assert counts == {"Overdue": "0", "Pending": "1", "Missed": "0", "Met": "1"}
+    assert any("Settled: “The field guide was published in March 2022.” (TEST/1, para. 4)" in plain(c.value)
+               for c in at.caption)

@@ -80,7 +80,7 @@ def test_target_without_observation_is_drawn_on_a_framed_axis(dataset):
 
 def test_single_point_is_labelled_with_its_value(dataset):
     observed = traces(figure_for(dataset, "units_certified_ready"))["Observed"]
-    assert list(observed.text) == ["35.6% (104 of 292)"] and "text" in observed.mode
+    assert [t.strip() for t in observed.text] == ["35.6% (104 of 292)"] and "text" in observed.mode
 
 
 def test_chart_text_from_data_is_not_markup(data_copy):
