@@ -1,0 +1,154 @@
+"""Property tests: any valid dataset (no observation or many, any direction and unit, zero
+values, qualifiers, targets with and without deadlines or scope, a baseline anywhere) goes
+through progress, every chart builder, the summaries and the slide figures without error,
+and the results keep their promises."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indicators.charts import goals_chart, indicator_chart
+from indicators.progress import (
+    INSUFFICIENT,
+    NOT_RATED,
+    STATUSES,
+    TARGET_ACHIEVED,
+    TARGET_MISSED,
+    Goal,
+    Point,
+    assess,
+    assess_all,
+    progress_table,
+)
+from indicators.schemas import QUALIFIERS
+from indicators.slides import _figures
+from indicators.sources import Source
+from indicators.validation import Dataset, empty_milestones
+
+SYMBOL = "TEST/1"
+UNIT_VALUES = {
+    "percent": st.floats(0, 100, allow_nan=False).map(lambda v: round(v, 1)),
+    "count": st.integers(0, 100_000).map(float),
+    "ratio": st.floats(0, 50, allow_nan=False).map(lambda v: round(v, 3)),
+}
+SOURCE = Source(symbol=SYMBOL, title="Fictional test report", issuing_body="Test fixture", year=2024, language="en",
+                url="https://example.org/TEST-1", text_file="TEST-1.txt", obtained="Made up for property tests",
+                licence="Test fixture", data_cutoff="2024-06-30", paragraphs={1: "fictional"})
+
+
+@st.composite
+def indicator_tables(draw, indicator_id: str):
+    unit = draw(st.sampled_from(sorted(UNIT_VALUES)))
+    direction = draw(st.sampled_from(["up", "down", "neither"]))
+    entry = {"id": indicator_id, "name": f"Indicator {indicator_id}", "description": "A fictional indicator.",
+             "unit": unit, "reform_area": "area", "direction": direction, "definition_notes": None,
+             "sentence": draw(st.sampled_from([None, "It stands at {value}"]))}
+    starts = draw(st.lists(st.dates(pd.Timestamp("2000-01-01").date(), pd.Timestamp("2035-12-31").date()),
+                           max_size=6, unique=True))
+    baseline_at = draw(st.one_of(st.none(), st.integers(0, max(len(starts) - 1, 0))))
+    observations = []
+    for i, start in enumerate(starts):
+        start = pd.Timestamp(start)
+        end = start + pd.Timedelta(days=draw(st.integers(0, 800)))
+        observations.append({
+            "indicator_id": indicator_id, "period_label": f"period {i}", "period_start": start, "period_end": end,
+            "value": draw(UNIT_VALUES[unit]), "numerator": math.nan, "denominator": math.nan,
+            "qualifier": draw(st.one_of(st.none(), st.sampled_from(QUALIFIERS))),
+            "is_baseline": baseline_at == i, "unit": unit, "source": SYMBOL, "paragraph": 1,
+            "quote": "fictional quote", "notes": None,
+        })
+    targets = []
+    for kind in draw(st.lists(st.sampled_from(["goal", "pledge", "threshold"]), max_size=2, unique=True)):
+        deadline = draw(st.one_of(st.none(), st.dates(pd.Timestamp("2001-01-01").date(),
+                                                      pd.Timestamp("2040-12-31").date())))
+        targets.append({
+            "indicator_id": indicator_id, "value": draw(UNIT_VALUES[unit]),
+            "deadline": pd.Timestamp(deadline) if deadline else pd.NaT,
+            "deadline_label": str(deadline.year) if deadline else None, "kind": kind,
+            "scope": draw(st.sampled_from([None, "another population"])), "unit": unit, "source": SYMBOL,
+            "paragraph": 1, "quote": "fictional quote", "notes": None,
+        })
+    return entry, observations, targets
+
+
+@st.composite
+def datasets(draw):
+    count = draw(st.integers(1, 4))
+    parts = [draw(indicator_tables(f"indicator_{i}")) for i in range(count)]
+    catalogue = pd.DataFrame([p[0] for p in parts])
+    obs_columns = ["indicator_id", "period_label", "period_start", "period_end", "value", "numerator", "denominator",
+                   "qualifier", "is_baseline", "unit", "source", "paragraph", "quote", "notes"]
+    tgt_columns = ["indicator_id", "value", "deadline", "deadline_label", "kind", "scope", "unit", "source",
+                   "paragraph", "quote", "notes"]
+    observations = pd.DataFrame([o for p in parts for o in p[1]], columns=obs_columns)
+    targets = pd.DataFrame([t for p in parts for t in p[2]], columns=tgt_columns)
+    observations = observations.astype({"period_start": "datetime64[ns]", "period_end": "datetime64[ns]",
+                                        "value": float, "is_baseline": bool})
+    targets = targets.astype({"deadline": "datetime64[ns]", "value": float})
+    areas = pd.DataFrame([{"id": "area", "name": "Test area", "section": "1"}])
+    return Dataset(areas, catalogue, observations, targets, {SYMBOL: SOURCE}, empty_milestones())
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets())
+def test_any_valid_dataset_goes_through_progress_charts_summaries_and_slides(dataset):
+    results = assess_all(dataset)
+    assert len(progress_table(dataset)) == len(dataset.catalogue)
+    for p in results:
+        assert p.status in STATUSES
+        assert p.summary.endswith(".")
+        assert p.headline and _figures(p)
+        figure = indicator_chart(dataset, p)
+        assert figure.layout.title.text
+        if p.bar_share is not None:
+            assert 0 <= p.bar_share <= 1 and p.bar_text
+    goals_chart(dataset, results)
+
+
+points = st.lists(
+    st.builds(Point, value=st.floats(0, 1000, allow_nan=False), year=st.floats(2000, 2035, allow_nan=False),
+              label=st.just("p"), qualifier=st.one_of(st.none(), st.sampled_from(QUALIFIERS))),
+    max_size=7)
+goals = st.one_of(st.none(), st.builds(
+    Goal, value=st.floats(0, 1000, allow_nan=False),
+    deadline_year=st.one_of(st.none(), st.floats(2001, 2040, allow_nan=False)),
+    deadline_label=st.just("deadline"), kind=st.just("goal"), scope=st.sampled_from([None, "others"])))
+directions = st.sampled_from(["up", "down", "neither"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(points, goals, directions)
+def test_status_promises(series, goal, direction):
+    result = assess({"id": "x", "name": "X", "unit": "count", "direction": direction}, series, goal)
+    assert result.status in STATUSES
+    if result.status == INSUFFICIENT:
+        # Kept only where there is no trend to read: fewer than two points, or one period.
+        assert result.points_in_trend < 2 or len({p.year for p in series if p.year >= result.baseline_year}) < 2
+    if result.status in (TARGET_ACHIEVED, TARGET_MISSED) and goal is not None and goal.scope:
+        pytest.fail("a target set for another population cannot be achieved or missed by this indicator")
+    if result.status == NOT_RATED:
+        assert direction == "neither"
+    if result.deadline_passed:
+        assert result.projection is None and result.required_rate is None
+    if result.projection is not None:
+        assert goal.deadline_year >= result.latest_year
+        assert result.projection_from_two_points == (result.points_in_trend == 2)
+    if goal is not None and goal.scope:
+        assert result.required_rate is None and result.projection is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(1, 1000, allow_nan=False), min_size=3, max_size=3))
+def test_middle_point_changes_the_projection(values):
+    # 10 -> 30 -> 12 and 10 -> 0 -> 12 must not read the same: the trend uses every point.
+    first, middle, last = values
+    goal = Goal(2000, 2030, "2030", "goal")
+    ind = {"id": "x", "name": "X", "unit": "count", "direction": "up"}
+    one = assess(ind, [Point(first, 2020, "a"), Point(middle, 2021, "b"), Point(last, 2022, "c")], goal)
+    other = assess(ind, [Point(first, 2020, "a"), Point(middle + 100, 2021, "b"), Point(last, 2022, "c")], goal)
+    assert one.projection != pytest.approx(other.projection)
