@@ -141,7 +141,7 @@ def _table_slide(prs, dataset: Dataset, progress: list[Progress], footer: str) -
     header = ["Indicator", "Baseline", "Latest", "Target", "Deadline", "Required pace", "Status"]
     table = slide.shapes.add_table(len(rows) + 1, len(header), MARGIN, Inches(1.2), WIDTH - 2 * MARGIN,
                                    Inches(0.4) * (len(rows) + 1)).table
-    widths = [4.6, 1.3, 1.3, 1.2, 1.1, 1.5, 1.33]
+    widths = [4.0, 1.1, 1.1, 1.1, 1.0, 1.5, 2.53]
     for i, width in enumerate(widths):
         table.columns[i].width = Inches(width)
     for col, text in enumerate(header):
@@ -150,7 +150,7 @@ def _table_slide(prs, dataset: Dataset, progress: list[Progress], footer: str) -
         cells = [p.name, p.baseline_text, p.latest_text,
                  format_value(p.target, p.unit) + (" *" if p.target_scope else ""), p.deadline_label or MISSING,
                  MISSING if p.required_rate is None else format_change(p.required_rate, p.unit) + "/yr",
-                 p.status_text]
+                 p.status]
         for col, text in enumerate(cells):
             table.cell(r, col).text = text
     for r in range(len(rows) + 1):
@@ -159,7 +159,8 @@ def _table_slide(prs, dataset: Dataset, progress: list[Progress], footer: str) -
                 for run in paragraph.runs:
                     run.font.size = Pt(13)
     if any(p.target_scope for p in rows):
-        _text(slide, MARGIN, Inches(1.3) + Inches(0.4) * (len(rows) + 1), WIDTH - 2 * MARGIN, Inches(0.5),
+        # Above the footer: table rows grow as their text wraps, so the note cannot follow them.
+        _text(slide, MARGIN, HEIGHT - Inches(0.85), WIDTH - 2 * MARGIN, Inches(0.4),
               ["* Set for another population than the indicator measures; no required pace is computed."],
               size=11, colour=GREY)
     _footer(slide, source_line(_cited(dataset, [p.indicator_id for p in rows]), as_of(dataset)))

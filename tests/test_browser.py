@@ -3,11 +3,14 @@ Chromium, and save screenshots under test-output/screenshots/."""
 
 from __future__ import annotations
 
+import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,15 +29,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(chromium):
+@contextmanager
+def _serve(log_name: str, **env):
+    """The app on a free loopback port, until the block ends."""
     port = _free_port()
     (ROOT / "test-output").mkdir(exist_ok=True)
-    log = open(ROOT / "test-output" / "streamlit.log", "w")
+    log = open(ROOT / "test-output" / log_name, "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -51,6 +55,19 @@ def app_url(chromium):
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium):
+    with _serve("streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def fixture_url(chromium):
+    """The app on the fictional tracker fixture (TEST/1): a deadline that has passed."""
+    with _serve("streamlit-fixture.log", INDICATORS_DATA_DIR=str(ROOT / "tests" / "fixtures" / "tracker")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +96,8 @@ def test_overview_then_click_an_indicator(page, app_url):
     page.get_by_text("Targeted attacks on peacekeepers").first.wait_for()
     _settle(page)
     page.screenshot(path=SHOTS / "01-overview.png", full_page=False)
-    assert page.get_by_text("Showing 44 of 44 indicators.").is_visible()
+    assert page.get_by_text(re.compile(r"^Showing (\d+) of \1 indicators\.$")).is_visible()
+    assert page.get_by_text("Moving away or missed").first.is_visible()
 
     page.locator("a[href*='indicator=targeted_attacks_on_peacekeepers']").filter(
         has_text="Chart, figures and quotes").click()
@@ -92,7 +110,7 @@ def test_overview_then_click_an_indicator(page, app_url):
 
 def test_shared_link_opens_the_same_indicator(page, app_url):
     page.goto(f"{app_url}/indicator?indicator=women_civilian_staff_peace_operations")
-    page.get_by_text("against a 50% target by 2028").wait_for()
+    page.get_by_text("the 50% target by 2028 is set for internationally recruited").wait_for()
     _settle(page)
     page.screenshot(path=SHOTS / "03-indicator-parity.png", full_page=True)
 
@@ -112,7 +130,7 @@ def test_filter_by_status_is_kept_in_the_url(page, app_url):
     page.goto(f"{app_url}/?q=women")
     page.get_by_text("Showing").first.wait_for()
     _settle(page)
-    assert page.get_by_text("Showing 11 of 44 indicators.").is_visible()
+    assert page.get_by_text(re.compile(r"^Showing 1\d of \d+ indicators\.$")).is_visible()
     # The app scrolls inside its own container, so a tall viewport shows more cards.
     page.set_viewport_size({"width": 1400, "height": 2000})
     page.wait_for_timeout(800)
@@ -171,7 +189,27 @@ def test_deck_download_for_one_area(page, app_url):
     choose.click()
     choose.fill("Safety and")
     choose.press("Enter")
-    page.get_by_role("button", name="Download deck (4 slides)").wait_for()
+    page.get_by_role("button", name="Download deck (5 slides)").wait_for()
     with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("button", name="Download deck (4 slides)").click()
-    assert len(Presentation(download.value.path()).slides) == 4
+        page.get_by_role("button", name="Download deck (5 slides)").click()
+    assert len(Presentation(download.value.path()).slides) == 5
+
+
+def test_milestones_view(page, app_url):
+    page.goto(f"{app_url}/milestones")
+    page.get_by_text("New aviation manual finalized").wait_for()
+    _settle(page)
+    page.screenshot(path=SHOTS / "08-milestones.png", full_page=True)
+    first = page.locator("h3").first.inner_text()
+    assert first  # a reform area heading leads, in the order of its most overdue commitment
+    assert page.get_by_text("Overdue", exact=True).first.is_visible()
+
+
+def test_passed_deadline_from_a_fixture(page, fixture_url):
+    page.goto(f"{fixture_url}/indicator?indicator=women_field_staff")
+    page.get_by_text("Target missed").first.wait_for()
+    page.wait_for_selector(".js-plotly-plot")
+    _settle(page)
+    page.screenshot(path=SHOTS / "09-indicator-passed-deadline.png", full_page=True)
+    # No projection is drawn back in time from the latest point to a deadline behind it.
+    assert page.locator("text=Projection at observed pace").count() == 0
