@@ -1,27 +1,42 @@
 """Static chart images (PNG, SVG, PDF) through Kaleido and a local Chromium.
 
 Kaleido 1.x drives a Chromium it does not ship. Debian's `chromium` works offline; it is
-found through `BROWSER_PATH`, then `PATH`, then `/usr/bin/chromium`. Starting a browser
-costs seconds, so one Kaleido server is started per process (:func:`image_server`) and
-every image in that process goes through it.
+found through `BROWSER_PATH` (when set, that browser or none), then `PATH`, then
+`/usr/bin/chromium`. Starting a browser costs seconds, so inside :func:`image_server` one
+browser is kept per process and every image goes through it.
+
+Kaleido's own sync server shares one pair of queues between all callers, and threads
+asking at once received each other's images. This module runs its own renderer thread
+instead: each request carries its own reply box, and one lock lets one request through at a
+time. A call never waits forever: a renderer whose browser will not start or has died is
+noticed within a fifth of a second, a hung one after ``timeout`` seconds; either way the
+caller gets :class:`ImageExportFailed` and the next call starts a fresh browser.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import os
+import queue
+import re
 import shutil
-import warnings
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
 # Slide size: 16:9, sharp on a projector and in a 13.33 x 7.5 inch slide at 120 dpi.
 SLIDE_WIDTH = 1600
 SLIDE_HEIGHT = 900
+# Beyond these a browser returns an empty or truncated image rather than an error.
+MIN_SIDE, MAX_SIDE = 100, 5000
 FORMATS = ("png", "svg", "pdf")
+TIMEOUT = 60.0
 NO_CHROMIUM = ("Static chart export needs a Chromium browser and none was found. On Debian or Ubuntu: "
                "`sudo apt-get install chromium`; or set BROWSER_PATH to a Chrome or Chromium executable.")
 
@@ -30,29 +45,98 @@ class ImageExportUnavailable(RuntimeError):
     """No browser to render with: the message says what to install."""
 
 
+class ImageExportFailed(RuntimeError):
+    """The browser failed or timed out on this image; the next export starts a new one."""
+
+
 def chromium_path() -> str | None:
-    for candidate in (os.environ.get("BROWSER_PATH"), shutil.which("chromium"), shutil.which("chromium-browser"),
+    chosen = os.environ.get("BROWSER_PATH")
+    if chosen:
+        # A browser named explicitly is the one to use, or none: never a silent substitute.
+        return chosen if Path(chosen).is_file() else None
+    for candidate in (shutil.which("chromium"), shutil.which("chromium-browser"),
                       shutil.which("google-chrome"), "/usr/bin/chromium"):
         if candidate and Path(candidate).exists():
             return candidate
     return None
 
 
-def start_server() -> None:
-    """Start this process's Kaleido server; raise :class:`ImageExportUnavailable` without a browser."""
-    path = chromium_path()
-    if path is None:
-        raise ImageExportUnavailable(NO_CHROMIUM)
-    os.environ.setdefault("BROWSER_PATH", path)
-    import kaleido
+def _missing() -> str:
+    chosen = os.environ.get("BROWSER_PATH")
+    if chosen:
+        return f"BROWSER_PATH is {chosen}, which is not a file. {NO_CHROMIUM}"
+    return NO_CHROMIUM
 
-    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+
+@dataclass
+class _Request:
+    figure: dict
+    options: dict
+    # Each request carries its own reply box: no caller can receive another's image.
+    reply: queue.Queue = field(default_factory=lambda: queue.Queue(maxsize=1))
+
+
+class _Renderer:
+    """One Kaleido browser in a thread of its own, fed one request at a time."""
+
+    def __init__(self, browser: str) -> None:
+        self.requests: queue.Queue[_Request | None] = queue.Queue()
+        self.ready = threading.Event()
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=asyncio.run, args=(self._serve(browser),), name="chart-renderer",
+                                       daemon=True)
+        self.thread.start()
+
+    async def _serve(self, browser: str) -> None:
+        import kaleido
+
+        loop = asyncio.get_running_loop()
+        try:
+            async with kaleido.Kaleido(n=1, mathjax=False, path=browser) as engine:
+                self.ready.set()
+                while True:
+                    request = await loop.run_in_executor(None, self.requests.get)
+                    if request is None:
+                        return
+                    try:
+                        image = await engine.calc_fig(request.figure, opts=request.options)
+                        request.reply.put(("image", image))
+                    except Exception as error:  # handed to the caller, never dropped
+                        request.reply.put(("error", error))
+        except BaseException as error:  # the browser would not start, or died: callers are told
+            self.failure = error
+            self.ready.set()
+
+    def alive(self) -> bool:
+        return self.thread.is_alive() and self.failure is None
+
+    def stop(self, wait: float = 0) -> None:
+        self.requests.put(None)
+        if wait:
+            # Let the browser close and its profile folder go before the process moves on.
+            self.thread.join(wait)
+
+
+_LOCK = threading.Lock()
+_renderer: _Renderer | None = None
+_keep = threading.Event()  # set while an image_server() block or the app wants the browser kept
+
+
+def start_server() -> None:
+    """Keep this process's renderer between images; raise :class:`ImageExportUnavailable`
+    without a browser. The browser itself starts with the first image."""
+    if chromium_path() is None:
+        raise ImageExportUnavailable(_missing())
+    _keep.set()
 
 
 def stop_server() -> None:
-    import kaleido
-
-    kaleido.stop_sync_server(silence_warnings=True)
+    global _renderer
+    with _LOCK:
+        _keep.clear()
+        if _renderer is not None:
+            _renderer.stop(wait=15)
+            _renderer = None
 
 
 @contextmanager
@@ -64,13 +148,86 @@ def image_server() -> Iterator[None]:
         stop_server()
 
 
-def figure_bytes(fig: go.Figure, fmt: str = "png", width: int = SLIDE_WIDTH, height: int = SLIDE_HEIGHT) -> bytes:
+def check_size(width: int, height: int) -> None:
+    for name, side in (("width", width), ("height", height)):
+        if not MIN_SIDE <= side <= MAX_SIDE:
+            raise ValueError(f"image {name} {side} is outside {MIN_SIDE} to {MAX_SIDE} pixels")
+
+
+def figure_bytes(fig: go.Figure, fmt: str = "png", width: int = SLIDE_WIDTH, height: int = SLIDE_HEIGHT,
+                 timeout: float = TIMEOUT) -> bytes:
     """The figure as an image, at slide size unless told otherwise."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown image format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if chromium_path() is None:
-        raise ImageExportUnavailable(NO_CHROMIUM)
-    with warnings.catch_warnings():
-        # plotly warns on every call that options it passes are ignored by a running server.
-        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-        return pio.to_image(fig, format=fmt, width=width, height=height)
+    check_size(width, height)
+    browser = chromium_path()
+    if browser is None:
+        raise ImageExportUnavailable(_missing())
+    figure = fig.to_dict()
+    for number, trace in enumerate(figure.get("data", [])):
+        # plotly.js names each trace after a random uid; a fixed one makes the same chart the same file.
+        trace["uid"] = f"trace{number}"
+    request = _Request(figure, dict(format=fmt, width=width, height=height, scale=1))
+    if not _LOCK.acquire(timeout=timeout):
+        raise ImageExportFailed(f"the image renderer stayed busy for {timeout:.0f} s; try again")
+    try:
+        kind, payload = _exchange(browser, request, timeout)
+    finally:
+        _LOCK.release()
+    if kind == "error":
+        raise ImageExportFailed(f"the chart could not be rendered: {payload}") from payload
+    if not isinstance(payload, bytes) or not payload:
+        raise ImageExportFailed("the export browser returned an empty image")
+    return _stable_svg(payload) if fmt == "svg" else payload
+
+
+def _exchange(browser: str, request: _Request, timeout: float) -> tuple[str, object]:
+    """Send one request and wait for its reply, watching the renderer; the lock is held."""
+    global _renderer
+    if _renderer is None or not _renderer.alive():
+        _renderer = _Renderer(browser)
+    renderer = _renderer
+    deadline = time.monotonic() + timeout
+    if not renderer.ready.wait(timeout):
+        renderer.stop()
+        _renderer = None
+        raise ImageExportFailed(f"the export browser did not start within {timeout:.0f} s")
+    if renderer.failure is not None:
+        _renderer = None
+        raise ImageExportFailed(f"the export browser could not start ({browser}): {renderer.failure}")
+    renderer.requests.put(request)
+    while True:
+        try:
+            reply = request.reply.get(timeout=0.2)
+            break
+        except queue.Empty:
+            if not renderer.alive():
+                _renderer = None
+                raise ImageExportFailed("the export browser stopped while rendering; the next export starts a "
+                                        "new one") from renderer.failure
+            if time.monotonic() > deadline:
+                # A hung browser is abandoned (its thread is a daemon); the next call starts afresh.
+                renderer.stop()
+                _renderer = None
+                raise ImageExportFailed(f"the export browser did not answer within {timeout:.0f} s; the next "
+                                        "export starts a new one") from None
+    if reply[0] == "error" or not _keep.is_set():
+        # After an error the browser's state is unknown ("Executor is closed" after it was
+        # killed): the next image gets a fresh one. A one-off image leaves none running.
+        renderer.stop()
+        _renderer = None
+    return reply
+
+
+_SVG_UID = re.compile(rb'id="defs-([0-9a-f]{6})"')
+_PLACEHOLDER = b"\x00uid\x00"  # cannot occur in SVG text
+
+
+def _stable_svg(svg: bytes) -> bytes:
+    """Plotly names an SVG's clip paths after a random id; naming them after the content
+    instead makes the same chart the same file, every time."""
+    found = _SVG_UID.search(svg)
+    if not found:
+        return svg
+    blank = svg.replace(found.group(1), _PLACEHOLDER)
+    return blank.replace(_PLACEHOLDER, hashlib.sha256(blank).hexdigest()[:6].encode())
