@@ -11,7 +11,9 @@ from ui import footer
 
 HERE = Path(__file__).resolve().parent
 
-st.set_page_config(page_title="Peacekeeping reform indicators", page_icon=":material/monitoring:", layout="wide")
+# A local icon: a Material or emoji favicon is fetched from a font host the app may not reach.
+st.set_page_config(page_title="Peacekeeping reform indicators", page_icon=str(HERE / "assets" / "icon.png"),
+                   layout="wide")
 
 page = st.navigation([
     st.Page(HERE / "views/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",

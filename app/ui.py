@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -56,32 +57,61 @@ def md(text: object) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
-@st.cache_data(show_spinner="Loading and validating the data…")
-def _load(folder: str) -> indicators.Dataset:
-    return indicators.load(Path(folder))
+def fingerprint(folder: Path) -> tuple:
+    """Name, size and modification time of every file in the data folder: an edit changes
+    it, so the cached data is read again on the next rerun, without a restart."""
+    if not folder.is_dir():
+        return ()
+    return tuple(sorted((str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns)
+                        for path in folder.rglob("*") if path.is_file() for stat in [path.stat()]))
 
 
-@st.cache_data
-def _progress(folder: str) -> dict[str, Progress]:
-    return {p.indicator_id: p for p in assess_all(_load(folder))}
+@st.cache_data(show_spinner="Loading and validating the data…", max_entries=4)
+def _validated(folder: str, stamp: tuple) -> tuple[indicators.Dataset | None, list[indicators.Failure]]:
+    return indicators.validate_folder(Path(folder))
 
 
-@st.cache_data
-def _info(folder: str) -> DatasetInfo:
-    return dataset_info(Path(folder))
+@st.cache_data(max_entries=4)
+def _progress(folder: str, stamp: tuple) -> dict[str, Progress]:
+    dataset, _ = _validated(folder, stamp)
+    return {p.indicator_id: p for p in assess_all(dataset)}
 
 
-# Cached per data folder, so pointing INDICATORS_DATA_DIR elsewhere never serves another folder's data.
+def _current() -> tuple[str, tuple]:
+    folder = paths.data_dir()
+    return str(folder), fingerprint(folder)
+
+
 def load() -> indicators.Dataset:
-    return _load(str(paths.data_dir()))
+    """The validated data of the current folder; with invalid data, the error page instead
+    of the page asked for (the script stops here)."""
+    dataset, failures = _validated(*_current())
+    if failures:
+        invalid_data_page(failures)
+        st.stop()
+    return dataset
 
 
 def progress() -> dict[str, Progress]:
-    return _progress(str(paths.data_dir()))
+    load()
+    return _progress(*_current())
 
 
 def info() -> DatasetInfo:
-    return _info(str(paths.data_dir()))
+    return dataset_info(load().folder)
+
+
+def invalid_data_page(failures: list[indicators.Failure]) -> None:
+    """What is wrong, where, and what to run: no traceback, no server paths."""
+    st.title("The data does not validate")
+    st.error(md(f"{len(failures)} problem(s) in the data folder. Nothing is shown until they are fixed; each "
+                "line names the file, the row, the column and the rule."), icon=":material/error:")
+    st.dataframe(pd.DataFrame([{"File": Path(f.file).name if f.rule == "no_data_folder" else f.file,
+                                "Row": "" if f.row is None else str(f.row), "Column": f.column or "",
+                                "Rule": f.rule, "Problem": f.message} for f in failures]),
+                 hide_index=True, key="failures", column_config={"Problem": st.column_config.TextColumn(width="large")})
+    st.write("Run this in the project folder to see the same list, then fix the files and reload the page:")
+    st.code("indicators validate", language="bash")
 
 
 def badge(p: Progress) -> None:

@@ -1,4 +1,8 @@
-"""The ``indicators`` command: validate the data and show what it covers."""
+"""The indicators command: validate the data, show progress, and write charts, decks and exports.
+
+Every user error (a data folder that is not there, invalid data, an output path that
+cannot be written or already exists) ends with one line per problem and a non-zero exit
+code, never a traceback."""
 
 from __future__ import annotations
 
@@ -14,20 +18,84 @@ from indicators.exports import FORMATS as EXPORT_FORMATS
 from indicators.exports import export
 from indicators.formatting import MISSING, format_change, format_number, format_value
 from indicators.images import FORMATS as IMAGE_FORMATS
-from indicators.images import SLIDE_HEIGHT, SLIDE_WIDTH, ImageExportUnavailable, figure_bytes, image_server
+from indicators.exports import export_paths
+from indicators.images import (
+    MAX_SIDE,
+    MIN_SIDE,
+    SLIDE_HEIGHT,
+    SLIDE_WIDTH,
+    ImageExportFailed,
+    ImageExportUnavailable,
+    figure_bytes,
+    image_server,
+)
 from indicators.progress import assess_all, progress_table
 from indicators.series import coverage
 from indicators.slides import deck_size, select, write_deck
-from indicators.validation import load, validate_folder
+from indicators.validation import DataValidationError, load, validate_folder
+
+# How many failure lines to print before summing up: a broken 200 MB file would otherwise
+# print hundreds of thousands of them.
+SHOWN_FAILURES = 200
+
+
+class UserError(Exception):
+    """A mistake in how the command was called: said in one line, exit code 2."""
+
+
+def _print_failures(failures, data) -> None:
+    for failure in failures[:SHOWN_FAILURES]:
+        print(failure)
+    if len(failures) > SHOWN_FAILURES:
+        print(f"... and {len(failures) - SHOWN_FAILURES} more")
+    print(f"{len(failures)} failure(s); nothing in {data or 'data/'} is valid until they are fixed "
+          "(`indicators validate` lists them).", file=sys.stderr)
+
+
+def _output_file(path: Path, force: bool, suffixes: tuple[str, ...]) -> Path:
+    """A file the command may write: its folder exists and is writable, it is not a folder,
+    and an existing file is replaced only with --force."""
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give a file name ending in {' or '.join(suffixes)}")
+    if path.suffix.lower() not in suffixes:
+        raise UserError(f"{path} should end in {' or '.join(suffixes)}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UserError(f"the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UserError(f"cannot write in {folder} (permission denied)")
+    if path.exists() and not force:
+        raise UserError(f"{path} exists; add --force to replace it")
+    return path
+
+
+def _check_outputs(paths: list[Path], force: bool) -> None:
+    for path in paths:
+        if path.is_dir():
+            raise UserError(f"{path} is a folder, where a file is to be written")
+        folder = path.parent
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{folder} is a file, where a folder is needed")
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            raise UserError(f"cannot write in {folder} (permission denied)")
+        if path.exists() and not force:
+            raise UserError(f"{path} exists; add --force to replace it")
+
+
+def _side(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of pixels") from None
+    if not MIN_SIDE <= value <= MAX_SIDE:
+        raise argparse.ArgumentTypeError(f"{value} is outside {MIN_SIDE} to {MAX_SIDE} pixels")
+    return value
 
 
 def _validate(args: argparse.Namespace) -> int:
     dataset, failures = validate_folder(args.data)
     if failures:
-        for failure in failures:
-            print(failure)
-        print(f"{len(failures)} failure(s); nothing in {args.data or 'data/'} is valid until they are fixed.",
-              file=sys.stderr)
+        _print_failures(failures, args.data)
         return 1
     print(f"OK: {len(dataset.catalogue)} indicators, {len(dataset.observations)} observations, "
           f"{len(dataset.targets)} targets, {len(dataset.milestones)} milestones from {len(dataset.sources)} source(s); "
@@ -70,6 +138,7 @@ def _progress_cells(row: dict) -> dict[str, str]:
 def _progress(args: argparse.Namespace) -> int:
     table = progress_table(load(args.data))
     if args.csv:
+        _output_file(args.csv, args.force, (".csv",))
         table.to_csv(args.csv, index=False)
         print(f"Wrote {len(table)} rows to {args.csv}")
     shown = table if args.all else table[table["target"].notna() | table["change"].notna()]
@@ -97,7 +166,7 @@ def _chart(args: argparse.Namespace) -> int:
         return 2
     figure = (goals_chart(dataset, list(results.values())) if args.indicator == "goals"
               else indicator_chart(dataset, results[args.indicator]))
-    out = args.out or Path(f"{args.indicator}.{args.format}")
+    out = _output_file(args.out or Path(f"{args.indicator}.{args.format}"), args.force, (f".{args.format}",))
     with image_server():
         out.write_bytes(figure_bytes(figure, args.format, args.width, args.height))
     print(f"Wrote {out}")
@@ -111,6 +180,7 @@ def _slides(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
+    _output_file(args.out, args.force, (".pptx",))
     scope = dataset.area_names().get(args.area, "all reform areas")
     if args.indicator:
         scope = "selected indicators"
@@ -121,14 +191,18 @@ def _slides(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    written = export(load(args.data), args.format, args.out)
+    dataset = load(args.data)
+    if args.out.exists() and not args.out.is_dir() and args.out.suffix.lower() != f".{args.format}":
+        raise UserError(f"{args.out} is a file; give a folder, or a file name ending in .{args.format}")
+    _check_outputs(export_paths(args.format, args.out), args.force)
+    written = export(dataset, args.format, args.out)
     for path in written:
         print(f"Wrote {path}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="indicators", description=__doc__)
+    parser = argparse.ArgumentParser(prog="indicators", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for name, handler, text in (
         ("validate", _validate, "check every table in the data folder"),
@@ -141,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text)
         command.add_argument("--data", type=Path, default=None, help="data folder (default: the shipped data)")
         command.set_defaults(handler=handler)
+        if name in ("progress", "chart", "slides", "export"):
+            command.add_argument("--force", action="store_true", help="replace files that already exist")
         if name == "progress":
             command.add_argument("--csv", type=Path, help="also write the full table to this CSV file")
             command.add_argument("--all", action="store_true",
@@ -149,8 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("indicator", help="indicator id, or 'goals' for the baseline-vs-goals chart")
             command.add_argument("--format", choices=IMAGE_FORMATS, default="png")
             command.add_argument("--out", type=Path, help="output file (default: INDICATOR.FORMAT)")
-            command.add_argument("--width", type=int, default=SLIDE_WIDTH)
-            command.add_argument("--height", type=int, default=SLIDE_HEIGHT)
+            command.add_argument("--width", type=_side, default=SLIDE_WIDTH,
+                                 help=f"pixels, {MIN_SIDE} to {MAX_SIDE} (default {SLIDE_WIDTH})")
+            command.add_argument("--height", type=_side, default=SLIDE_HEIGHT,
+                                 help=f"pixels, {MIN_SIDE} to {MAX_SIDE} (default {SLIDE_HEIGHT})")
         if name == "slides":
             command.add_argument("--out", type=Path, required=True, help="the .pptx file to write")
             command.add_argument("--area", help="only this reform area (its id, e.g. women_in_peacekeeping)")
@@ -158,19 +236,36 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="only this indicator; repeat for several")
         if name == "export":
             command.add_argument("--format", choices=EXPORT_FORMATS, required=True)
-            command.add_argument("--out", type=Path, required=True, help="output folder")
+            command.add_argument("--out", type=Path, required=True,
+                                 help="output folder (for xlsx and json also a file name ending in that format)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.data is not None and not args.data.is_dir():
+            raise UserError(f"there is no data folder at {args.data}")
         code = args.handler(args)
         sys.stdout.flush()
         return code
+    except UserError as error:
+        print(f"indicators {args.command}: {error}", file=sys.stderr)
+        return 2
+    except DataValidationError as error:
+        _print_failures(error.failures, args.data)
+        return 1
     except ImageExportUnavailable as error:
         print(error, file=sys.stderr)
         return 3
+    except ImageExportFailed as error:
+        print(f"indicators {args.command}: {error}", file=sys.stderr)
+        return 4
+    except OSError as error:
+        # Disk full, a folder removed mid-run: the system's reason, in one line.
+        print(f"indicators {args.command}: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader (say `indicators list | head`) stopped reading: end quietly, and keep
         # Python from complaining again when it flushes stdout at exit.

@@ -22,7 +22,8 @@ from indicators.milestones import milestone_table
 from indicators.validation import Dataset
 
 FORMATS = ("csv", "xlsx", "json", "datapackage")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The full-width forms (＝ ＋ － ＠) are read as formulas by some spreadsheets too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass(frozen=True)
@@ -135,13 +136,17 @@ def tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
     return out
 
 
+def neutral(value):
+    """A text cell a spreadsheet will show, not run: formula starts get an apostrophe."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def neutralise(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula; leave numbers alone."""
     frame = frame.copy()
     for column in COLUMNS[table]:
         if column.type == "string":
-            frame[column.name] = frame[column.name].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+            frame[column.name] = frame[column.name].map(neutral)
     return frame
 
 
@@ -158,19 +163,18 @@ def write_csv(dataset: Dataset, out: Path) -> list[Path]:
     return written
 
 
-def write_xlsx(dataset: Dataset, out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "peacekeeping-indicators.xlsx"
-    info = dataset_info()
+def write_xlsx(dataset: Dataset, path: Path) -> Path:
+    """The workbook, written to ``path`` (a file name ending in .xlsx)."""
+    info = dataset_info(dataset.folder)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in tables(dataset).items():
             neutralise(frame, name).to_excel(writer, sheet_name=name, index=False)
         pd.DataFrame([{"sheet": table, "column": c.name, "type": c.type, "description": c.description}
                       for table, columns in COLUMNS.items() for c in columns]).to_excel(
             writer, sheet_name="columns", index=False)
+        about = [info.title, info.description, f"{info.licence_title} ({info.licence_url})", info.citation]
         pd.DataFrame({"field": ["title", "description", "licence", "citation"],
-                      "value": [info.title, info.description, f"{info.licence_title} ({info.licence_url})",
-                                info.citation]}).to_excel(writer, sheet_name="about", index=False)
+                      "value": [neutral(v) for v in about]}).to_excel(writer, sheet_name="about", index=False)
     return path
 
 
@@ -178,10 +182,9 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", force_ascii=False))
 
 
-def write_json(dataset: Dataset, out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    info = dataset_info()
-    path = out / "peacekeeping-indicators.json"
+def write_json(dataset: Dataset, path: Path) -> Path:
+    """One JSON document, written to ``path`` (a file name ending in .json)."""
+    info = dataset_info(dataset.folder)
     document = {
         "title": info.title, "description": info.description,
         "licence": {"name": info.licence_name, "title": info.licence_title, "path": info.licence_url},
@@ -194,7 +197,7 @@ def write_json(dataset: Dataset, out: Path) -> Path:
 
 
 def datapackage_descriptor(dataset: Dataset) -> dict:
-    info = dataset_info()
+    info = dataset_info(dataset.folder)
     keys = {"indicators": ["id"], "sources": ["symbol"]}
     foreign = [{"fields": "indicator_id", "reference": {"resource": "indicators", "fields": "id"}},
                {"fields": "source", "reference": {"resource": "sources", "fields": "symbol"}}]
@@ -231,17 +234,30 @@ def write_datapackage(dataset: Dataset, out: Path) -> Path:
     return path
 
 
+SINGLE_FILES = {"xlsx": "peacekeeping-indicators.xlsx", "json": "peacekeeping-indicators.json"}
+
+
 def export(dataset: Dataset, fmt: str, out: Path) -> list[Path]:
+    """Write the dataset. ``out`` is a folder, or for xlsx and json also a file name with
+    that ending ("my.xlsx" is written as that file, not as a folder)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt in SINGLE_FILES:
+        path = out if out.suffix.lower() == f".{fmt}" else out / SINGLE_FILES[fmt]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return [(write_xlsx if fmt == "xlsx" else write_json)(dataset, path)]
     if fmt == "csv":
         return write_csv(dataset, out)
-    if fmt == "xlsx":
-        return [write_xlsx(dataset, out)]
-    if fmt == "json":
-        return [write_json(dataset, out)]
-    if fmt == "datapackage":
-        descriptor = write_datapackage(dataset, out)
-        return [descriptor, *sorted(out.glob("*.csv"))]
-    raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    descriptor = write_datapackage(dataset, out)
+    return [descriptor, *sorted(out.glob("*.csv"))]
+
+
+def export_paths(fmt: str, out: Path) -> list[Path]:
+    """The files an export to ``out`` would write, so a caller can check them first."""
+    if fmt in SINGLE_FILES:
+        return [out if out.suffix.lower() == f".{fmt}" else out / SINGLE_FILES[fmt]]
+    names = [f"{table}.csv" for table in COLUMNS] + (["datapackage.json"] if fmt == "datapackage" else [])
+    return [out / name for name in names]
 
 
 def export_bytes(dataset: Dataset, fmt: str) -> bytes:

@@ -8,6 +8,7 @@ by :func:`context_checks`, because they close over that context.
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
 import pandas as pd
@@ -67,7 +68,9 @@ RULES: dict[str, Rule] = {
                                              "and those need an outcome"),
     "settled_quote_not_in_paragraph": Rule("settled_quote", "settled_quote is not found in {settled_by} paragraph "
                                                             "{settled_paragraph}"),
-    "text_file_missing": Rule("text_file", "'{text_file}' is not in data/sources/"),
+    "sentence_template": Rule("sentence", "a sentence may use only {{value}}, with no format options; "
+                                          "'{sentence}' uses something else"),
+    "text_file_missing": Rule("text_file", "'{text_file}' is not a file inside data/sources/"),
     "deadline_before_baseline": Rule("deadline", "deadline {deadline} is before the baseline period of '{indicator_id}'"),
 }
 
@@ -86,6 +89,10 @@ class CatalogueModel(pa.DataFrameModel):
     class Config:
         strict = True
 
+    @pa.dataframe_check(error="sentence_template")
+    def _only_value(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["sentence"].map(lambda text: not isinstance(text, str) or template_is_plain(text)).astype(bool)
+
 
 class SourceModel(pa.DataFrameModel):
     symbol: Series[str] = pa.Field(str_length={"min_value": 3}, unique=True)
@@ -93,7 +100,9 @@ class SourceModel(pa.DataFrameModel):
     issuing_body: Series[str] = pa.Field(str_length={"min_value": 3})
     year: Series[float] = pa.Field(ge=1945, le=2100)
     language: Series[str] = pa.Field(str_matches=r"^[a-z]{2}$")
-    url: Series[str] = pa.Field(str_startswith="https://")
+    # A plain public address: no spaces, quotes, brackets or parentheses that could end a
+    # Markdown link early and start another.
+    url: Series[str] = pa.Field(str_matches=r"^https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~/%+=&?#-]*)?$")
     text_file: Series[str] = pa.Field(str_length={"min_value": 1})
     obtained: Series[str] = pa.Field(str_length={"min_value": 10})
     licence: Series[str] = pa.Field(str_length={"min_value": 5})
@@ -230,6 +239,17 @@ def milestone_checks(areas: pd.DataFrame, sources: dict[str, Source]) -> list[pa
         pa.Check(settled_quoted, error="settled_quote_not_in_paragraph"),
         pa.Check(due_stated, error="due_not_in_quote"),
     ]
+
+
+def template_is_plain(text: str) -> bool:
+    """True when ``text`` uses exactly the placeholder {value}, bare, and nothing else: no
+    other names (a KeyError on the page) and no format spec ({value:>200000000})."""
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
+                  if name is not None]
+    except ValueError:
+        return False
+    return bool(fields) and all(field == ("value", "", None) for field in fields)
 
 
 def ratio_value(numerator: pd.Series, denominator: pd.Series, unit: pd.Series) -> pd.Series:

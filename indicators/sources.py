@@ -13,8 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from indicators.files import FileProblem, confined, read_text, read_yaml
 from indicators.paths import SOURCES_DIR, SOURCES_FILE
 
 _PARAGRAPH_START = re.compile(r"^\s*(\d{1,3})\.\s+(\S.*)$")
@@ -114,17 +113,25 @@ def split_paragraphs(raw: str, symbol: str) -> dict[int, str]:
 
 
 def source_records(data_dir: Path) -> list[dict]:
-    """The entries of ``data/sources/sources.yaml`` as written (validated elsewhere)."""
-    document = yaml.safe_load((data_dir / SOURCES_DIR / SOURCES_FILE).read_text(encoding="utf-8")) or {}
-    return list(document.get("sources") or [])
+    """The entries of ``data/sources/sources.yaml`` as written (validated elsewhere); a file
+    that cannot be read raises :class:`~indicators.files.FileProblem`."""
+    label = f"{SOURCES_DIR}/{SOURCES_FILE}"
+    document = read_yaml(data_dir / SOURCES_DIR / SOURCES_FILE, label)
+    records = document.get("sources") or []
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise FileProblem(label, "unreadable_yaml", "'sources' must be a list of entries, each a mapping of "
+                                                    "field names to values")
+    return records
 
 
 def load_sources(data_dir: Path) -> dict[str, Source]:
-    """Every source listed in ``data/sources/sources.yaml``, keyed by symbol."""
+    """Every source listed in ``data/sources/sources.yaml``, keyed by symbol. Text files
+    are read only from inside the sources folder."""
     folder = data_dir / SOURCES_DIR
     sources = {}
     for record in source_records(data_dir):
-        raw = (folder / record["text_file"]).read_text(encoding="utf-8")
+        label = f"{SOURCES_DIR}/{record['text_file']}"
+        raw = read_text(confined(folder, record["text_file"], label), label)
         sources[record["symbol"]] = Source(
             symbol=record["symbol"],
             title=record["title"],

@@ -8,12 +8,12 @@ from 1 in file order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 
 from indicators import paths
 from indicators.schemas import (
@@ -28,6 +28,8 @@ from indicators.schemas import (
     prove_verdicts,
     ratio_value,
 )
+from indicators.dataset_info import dataset_info
+from indicators.files import FileProblem, confined, read_csv, read_yaml
 from indicators.sources import Source, load_sources, source_records
 
 TEXT = "text"
@@ -54,6 +56,8 @@ MILESTONE_COLUMNS = {"id": TEXT, "reform_area": TEXT, "commitment": TEXT, "due":
 OPTIONAL = {"outcome", "settled_by", "settled_paragraph", "settled_quote", "data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label", "scope"}
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+EARLIEST, LATEST = pd.Timestamp("1945-01-01"), pd.Timestamp("2100-12-31")
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -81,6 +85,8 @@ class Dataset:
     targets: pd.DataFrame
     sources: dict[str, Source] = field(repr=False)
     milestones: pd.DataFrame = field(default_factory=lambda: empty_milestones(), repr=False)
+    # The folder the tables came from, so exports describe this data, not the default's.
+    folder: Path | None = None
 
     def area_names(self) -> dict[str, str]:
         """Reform area id -> name, in the catalogue's order."""
@@ -156,10 +162,29 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
             table.unreadable.add((index, column))
             table.failures.append(Failure(
                 table.file, table.row(index), column, f"not_a_{kind.replace(' ', '_').replace('/', '_or_')}",
-                f"'{raw[index]}' is not a {kind}" + (" (YYYY-MM-DD)" if kind == DATE else "")))
+                f"'{_printable(raw[index])}' is not a {kind}" + (" (YYYY-MM-DD)" if kind == DATE else "")))
+        if kind == DATE:
+            # Peacekeeping began in 1948; nothing here is dated before the UN or far ahead.
+            far = parsed.notna() & ((parsed < EARLIEST) | (parsed > LATEST))
+            for index in frame.index[far]:
+                table.unreadable.add((index, column))
+                table.failures.append(Failure(table.file, table.row(index), column, "date_out_of_range",
+                                              f"{parsed[index].date()} is outside {EARLIEST.year} to {LATEST.year}"))
+            parsed = parsed.where(~far)
+        if kind == TEXT:
+            # Control characters break spreadsheets, SVG and slides downstream: refuse them here.
+            hidden = raw.notna() & raw.str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
+            for index in frame.index[hidden]:
+                table.unreadable.add((index, column))
+                table.failures.append(Failure(table.file, table.row(index), column, "control_character",
+                                              f"'{_printable(raw[index])}' holds a control character"))
         frame[column] = parsed
     for column, kind in spec.items():
-        if kind in (NUMBER, WHOLE):
+        if kind == TEXT and frame.empty:
+            # An empty (header-only) table reads as object columns, which pandera's text
+            # columns refuse as a dtype error: give them the text dtype.
+            frame[column] = frame[column].astype("str")
+        elif kind in (NUMBER, WHOLE):
             frame[column] = frame[column].astype("float64")
         elif kind == DATE:
             frame[column] = pd.to_datetime(frame[column])
@@ -198,6 +223,12 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None)
             table.failures.append(Failure(table.file, table.row(index), column, rule_name, message))
 
 
+def _printable(text: str, limit: int = 60) -> str:
+    """A cell as it may be printed in a message: control characters shown as escapes, cut short."""
+    shown = text.encode("unicode_escape").decode("ascii") if re.search(_CONTROL, text) else text
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
 def _show(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "(empty)"
@@ -214,36 +245,61 @@ def _with_checks(model: type[pa.DataFrameModel], checks: list[pa.Check]) -> pa.D
                               strict=schema.strict, name=schema.name)
 
 
+def _problem(error: FileProblem) -> Failure:
+    return Failure(error.file, None, None, error.rule, error.message)
+
+
 def _read_catalogue(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    areas = pd.DataFrame(document.get("reform_areas") or [], columns=["id", "name", "section"])
-    return areas, pd.DataFrame(document.get("indicators") or [])
+    document = read_yaml(path, paths.CATALOGUE_FILE)
+    areas, entries = document.get("reform_areas") or [], document.get("indicators") or []
+    for name, value in (("reform_areas", areas), ("indicators", entries)):
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise FileProblem(paths.CATALOGUE_FILE, "unreadable_yaml",
+                              f"'{name}' must be a list of entries, each a mapping of field names to values")
+    return pd.DataFrame(areas, columns=["id", "name", "section"]), pd.DataFrame(entries)
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Failure]]:
     """The table as text cells, or an empty table and the reason it could not be read."""
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8"), []
-    except (pd.errors.ParserError, UnicodeDecodeError, FileNotFoundError) as error:
-        return pd.DataFrame(), [Failure(path.name, None, None, "unreadable_file", str(error).strip())]
+        return read_csv(path, path.name), []
+    except FileProblem as error:
+        return pd.DataFrame(), [_problem(error)]
 
 
 def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[Failure]]:
     """Validate everything in ``data_dir``; return the dataset (None when any rule fails)
     and the list of failures."""
     data_dir = Path(data_dir or paths.data_dir())
-    source_table = _Table(f"{paths.SOURCES_DIR}/{paths.SOURCES_FILE}", pd.DataFrame(source_records(data_dir)),
-                          first_row=1)
+    if not data_dir.is_dir():
+        return None, [Failure(str(data_dir), None, None, "no_data_folder",
+                              "there is no data folder here; give one with --data or INDICATORS_DATA_DIR")]
+    source_file = f"{paths.SOURCES_DIR}/{paths.SOURCES_FILE}"
+    try:
+        records = source_records(data_dir)
+    except FileProblem as error:
+        return None, [_problem(error)]
+    source_table = _Table(source_file, pd.DataFrame(records), first_row=1)
     _parse(source_table, SOURCE_COLUMNS)
     folder = data_dir / paths.SOURCES_DIR
-    text_found = pa.Check(lambda df: df["text_file"].map(lambda f: isinstance(f, str) and (folder / f).is_file()),
-                          error="text_file_missing")
+
+    def inside(name) -> bool:
+        try:
+            return confined(folder, name, source_file).is_file()
+        except FileProblem:
+            return False
+
+    text_found = pa.Check(lambda df: df["text_file"].map(inside), error="text_file_missing")
     _collect(source_table, _with_checks(SourceModel, [text_found]))
     if source_table.failures:
         # Quotes cannot be checked against texts that cannot be read.
         return None, source_table.failures
-    sources = load_sources(data_dir)
-    areas, catalogue_raw = _read_catalogue(data_dir / paths.CATALOGUE_FILE)
+    try:
+        sources = load_sources(data_dir)
+        areas, catalogue_raw = _read_catalogue(data_dir / paths.CATALOGUE_FILE)
+        dataset_info(data_dir)
+    except FileProblem as error:
+        return None, [_problem(error)]
 
     catalogue = _Table(paths.CATALOGUE_FILE, catalogue_raw, first_row=1)
     _parse(catalogue, CATALOGUE_COLUMNS)
@@ -284,7 +340,7 @@ def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[
     obs["paragraph"] = obs["paragraph"].astype(int)
     tgt = targets.frame.copy()
     tgt["paragraph"] = tgt["paragraph"].astype(int)
-    return Dataset(areas, catalogue.frame, obs, tgt, sources, milestones.frame), []
+    return Dataset(areas, catalogue.frame, obs, tgt, sources, milestones.frame, data_dir), []
 
 
 def load(data_dir: Path | None = None) -> Dataset:

@@ -225,3 +225,26 @@ def test_milestones_settled_by_a_later_source(monkeypatch):
     assert counts == {"Overdue": "0", "Pending": "1", "Missed": "0", "Met": "1"}
     assert any("Settled: “The field guide was published in March 2022.” (TEST/1, para. 4)" in plain(c.value)
                for c in at.caption)
+
+
+@pytest.mark.parametrize("asked, says", [
+    ("nope", "There is no indicator 'nope'. Choose one below."),
+    ("atacks", "There is no indicator 'atacks'. Closest: Peacekeeper fatalities in targeted attacks "
+               "(peacekeeper_fatalities_in_targeted_attacks), Targeted attacks on peacekeepers "
+               "(targeted_attacks_on_peacekeepers). Choose one below."),
+])
+def test_a_deep_link_that_misses_says_so_and_keeps_the_link(asked, says):
+    at = app("views/indicator.py", indicator=asked)
+    assert not at.exception
+    assert [plain(w.value) for w in at.warning] == [says]
+    assert at.query_params["indicator"] == asked
+
+
+def test_a_paragraph_the_source_does_not_have_is_said():
+    at = app("views/source.py", paragraph="999")
+    assert [plain(w.value) for w in at.warning] == ["A/72/573 has no paragraph '999'; its paragraphs run from 1 "
+                                                    "to 132."]
+
+
+def test_search_terms_are_trimmed():
+    assert showing(app(q="  attacks  ")) == showing(app(q="attacks"))

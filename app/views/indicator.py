@@ -6,6 +6,7 @@ from ui import badge, delta, image_downloads, load, md, progress
 
 from indicators.charts import indicator_chart
 from indicators.formatting import MISSING, format_change, format_value
+from indicators.lookup import closest
 from indicators.series import observations_of, targets_of
 
 dataset, results = load(), progress()
@@ -15,9 +16,21 @@ names = dataset.indicator_names()
 # selection is synced by hand rather than with bind="query-params".
 ids = list(names)
 requested = st.query_params.get("indicator")
+if requested and requested not in ids:
+    # Say so, and keep the user's link as it is: no silent jump to another indicator.
+    close = closest(requested, names)
+    hint = f" Closest: {', '.join(names[i] + ' (' + i + ')' for i in close)}." if close else ""
+    st.warning(md(f"There is no indicator '{requested}'.{hint} Choose one below."), icon=":material/search_off:")
+
+
+def picked() -> None:
+    st.query_params["indicator"] = st.session_state["indicator_choice"]
+
+
 chosen = st.selectbox("Indicator", ids, index=ids.index(requested) if requested in ids else 0,
-                      format_func=names.get)
-st.query_params["indicator"] = chosen
+                      format_func=names.get, key="indicator_choice", on_change=picked)
+if requested is None:
+    st.query_params["indicator"] = chosen
 p = results[chosen]
 entry = dataset.catalogue.set_index("id").loc[chosen]
 

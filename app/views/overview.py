@@ -34,9 +34,9 @@ if chosen_areas:
     shown = shown[shown["reform_area"].isin(chosen_areas)]
 if chosen_statuses:
     shown = shown[shown["id"].map(lambda i: results[i].status).isin(chosen_statuses)]
-if query:
+if query.strip():
     text = (shown["name"] + " " + shown["description"] + " " + shown["id"]).str.lower()
-    shown = shown[text.str.contains(query.lower(), regex=False)]
+    shown = shown[text.str.contains(query.strip().lower(), regex=False)]
 
 st.write(f"Showing {len(shown)} of {len(table)} indicators.")
 for area, rows in shown.groupby("reform_area_name", sort=False):

@@ -31,6 +31,11 @@ def render(number: int) -> str:
     return f"**{number}.** " + "".join(parts)
 
 
+asked = st.query_params.get("paragraph")
+if asked is not None and not (asked.isdigit() and int(asked) in paragraphs):
+    # Say so rather than drop the link's paragraph silently.
+    st.warning(md(f"{symbol} has no paragraph '{asked}'; its paragraphs run from {min(paragraphs)} to "
+                  f"{max(paragraphs)}."), icon=":material/search_off:")
 controls = st.columns([1, 2])
 chosen = controls[0].number_input("Go to paragraph", min_value=1, max_value=max(paragraphs), value=None, step=1,
                                   key="paragraph", bind="query-params", placeholder="1 to %d" % max(paragraphs))

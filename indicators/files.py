@@ -1,0 +1,119 @@
+"""The one way input files are read: inside the data folder, within size limits, YAML
+without aliases or tags and not too deep, CSV with its delimiter checked. Every problem is
+a :class:`FileProblem` that validation reports as one line, never a traceback.
+
+Limits are generous for real reports and refuse what would exhaust the machine: a YAML
+alias bomb of a kilobyte expands to gigabytes, so aliases are refused outright.
+``INDICATORS_MAX_FILE_MB`` raises the size limit for a data folder that needs it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_YAML_DEPTH = 20
+DEFAULT_MAX_FILE_MB = 256
+
+
+class FileProblem(Exception):
+    """A file that cannot be read as it should: ``rule`` names why."""
+
+    def __init__(self, file: str, rule: str, message: str):
+        self.file, self.rule, self.message = file, rule, message
+        super().__init__(f"{file}: [{rule}] {message}")
+
+
+def max_file_bytes() -> int:
+    chosen = os.environ.get("INDICATORS_MAX_FILE_MB")
+    return int(float(chosen) * 1024 * 1024) if chosen else DEFAULT_MAX_FILE_MB * 1024 * 1024
+
+
+def confined(root: Path, relative: str, label: str) -> Path:
+    """``relative`` inside ``root``; a path that leaves it (``../``, absolute) is refused."""
+    if not isinstance(relative, str) or not relative.strip():
+        raise FileProblem(label, "path_outside_data", "no file name given")
+    candidate = (root / relative).resolve()
+    if Path(relative).is_absolute() or not candidate.is_relative_to(root.resolve()):
+        raise FileProblem(label, "path_outside_data", f"'{relative}' is outside {root.name}/; files must sit "
+                                                      "inside the data folder")
+    return candidate
+
+
+def read_bytes(path: Path, label: str, limit: int | None = None) -> bytes:
+    limit = limit or max_file_bytes()
+    if not path.exists():
+        raise FileProblem(label, "file_missing", f"there is no file {path.name} in {path.parent}")
+    if not path.is_file():
+        raise FileProblem(label, "not_a_file", f"{path} is not a file")
+    size = path.stat().st_size
+    if size > limit:
+        raise FileProblem(label, "file_too_large", f"{size / 1024 / 1024:.0f} MB is over the limit of "
+                                                   f"{limit / 1024 / 1024:.0f} MB (INDICATORS_MAX_FILE_MB raises it)")
+    return path.read_bytes()
+
+
+def read_text(path: Path, label: str, limit: int | None = None) -> str:
+    raw = read_bytes(path, label, limit)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FileProblem(label, "not_utf8", f"byte {error.start} is not UTF-8; save the file as UTF-8 (for "
+                                             "example with `iconv -f WINDOWS-1252 -t UTF-8`)") from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases (no expansion bombs) and deep nesting."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.YAMLError(f"line {event.start_mark.line + 1}: YAML aliases (*name) are not allowed")
+        depth = getattr(self, "_depth", 0) + 1
+        if depth > MAX_YAML_DEPTH:
+            raise yaml.YAMLError(f"nesting deeper than {MAX_YAML_DEPTH} levels")
+        self._depth = depth
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth = depth - 1
+
+
+def read_yaml(path: Path, label: str) -> dict:
+    """A YAML file whose top level is a mapping."""
+    text = read_text(path, label, MAX_YAML_BYTES)
+    try:
+        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as error:
+        raise FileProblem(label, "unreadable_yaml", " ".join(str(error).split())) from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise FileProblem(label, "unreadable_yaml", f"the top level is a {type(document).__name__}, not a mapping "
+                                                    "of names to values")
+    return document
+
+
+def read_csv(path: Path, label: str) -> pd.DataFrame:
+    """A CSV file as text cells. Empty files, wrong delimiters and ragged rows are problems."""
+    text = read_text(path, label)
+    if not text.strip():
+        raise FileProblem(label, "empty_file", "the file is empty; it needs at least its header row")
+    header = text.splitlines()[0]
+    if "," not in header:
+        for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if delimiter in header:
+                raise FileProblem(label, "wrong_delimiter", f"the columns are separated by {name}; this table "
+                                                            "is comma-separated (save as CSV with commas)")
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
+    except pd.errors.ParserError as error:
+        raise FileProblem(label, "unreadable_file", " ".join(str(error).split())) from None
+    except pd.errors.EmptyDataError:
+        raise FileProblem(label, "empty_file", "the file has no header row") from None
