@@ -261,16 +261,16 @@ def main(argv: list[str] | None = None) -> int:
     except ImageExportFailed as error:
         print(f"indicators {args.command}: {error}", file=sys.stderr)
         return 4
-    except OSError as error:
-        # Disk full, a folder removed mid-run: the system's reason, in one line.
-        print(f"indicators {args.command}: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
-              file=sys.stderr)
-        return 2
     except BrokenPipeError:
         # The reader (say `indicators list | head`) stopped reading: end quietly, and keep
         # Python from complaining again when it flushes stdout at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as error:
+        # Disk full, a folder removed mid-run: the system's reason, in one line.
+        print(f"indicators {args.command}: {error.strerror or error}: {error.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -111,8 +111,16 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
             if delimiter in header:
                 raise FileProblem(label, "wrong_delimiter", f"the columns are separated by {name}; this table "
                                                             "is comma-separated (save as CSV with commas)")
+    width = None
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if width is None:
+            width = len(row)
+        elif row and len(row) != width:
+            # pandas would quietly turn extra leading fields into an index: say so instead.
+            raise FileProblem(label, "unreadable_file", f"row {number} has {len(row)} fields where the header has "
+                                                        f"{width}")
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL)
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
     except pd.errors.ParserError as error:
         raise FileProblem(label, "unreadable_file", " ".join(str(error).split())) from None
     except pd.errors.EmptyDataError:

@@ -68,6 +68,7 @@ RULES: dict[str, Rule] = {
                                              "and those need an outcome"),
     "settled_quote_not_in_paragraph": Rule("settled_quote", "settled_quote is not found in {settled_by} paragraph "
                                                             "{settled_paragraph}"),
+    "bad_url": Rule("url", "'{url}' is not a plain https:// address (no spaces, quotes, brackets or parentheses)"),
     "sentence_template": Rule("sentence", "a sentence may use only {{value}}, with no format options; "
                                           "'{sentence}' uses something else"),
     "text_file_missing": Rule("text_file", "'{text_file}' is not a file inside data/sources/"),
@@ -94,15 +95,18 @@ class CatalogueModel(pa.DataFrameModel):
         return df["sentence"].map(lambda text: not isinstance(text, str) or template_is_plain(text)).astype(bool)
 
 
+# A plain public address: no spaces, quotes, brackets or parentheses that could end a
+# Markdown link early and start another.
+PLAIN_URL = r"^https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~/%+=&?#-]*)?$"
+
+
 class SourceModel(pa.DataFrameModel):
     symbol: Series[str] = pa.Field(str_length={"min_value": 3}, unique=True)
     title: Series[str] = pa.Field(str_length={"min_value": 5})
     issuing_body: Series[str] = pa.Field(str_length={"min_value": 3})
     year: Series[float] = pa.Field(ge=1945, le=2100)
     language: Series[str] = pa.Field(str_matches=r"^[a-z]{2}$")
-    # A plain public address: no spaces, quotes, brackets or parentheses that could end a
-    # Markdown link early and start another.
-    url: Series[str] = pa.Field(str_matches=r"^https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~/%+=&?#-]*)?$")
+    url: Series[str]
     text_file: Series[str] = pa.Field(str_length={"min_value": 1})
     obtained: Series[str] = pa.Field(str_length={"min_value": 10})
     licence: Series[str] = pa.Field(str_length={"min_value": 5})
@@ -112,6 +116,10 @@ class SourceModel(pa.DataFrameModel):
 
     class Config:
         strict = True
+
+    @pa.dataframe_check(error="bad_url")
+    def _plain_url(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["url"].astype(str).str.fullmatch(PLAIN_URL).fillna(False).astype(bool)
 
 
 class _ProvenanceModel(pa.DataFrameModel):

@@ -10,7 +10,7 @@ dataset, results = load(), progress()
 table = coverage(dataset)
 
 st.title("Peacekeeping reform indicators")
-st.caption("Every figure from the Secretary-General's report A/72/573, with its paragraph and verbatim quote.")
+st.caption(md(f"Every figure from {', '.join(dataset.sources)}, with its paragraph and verbatim quote."))
 
 counts = st.columns(4)
 with_target = [p for p in results.values() if p.target is not None]
@@ -40,7 +40,7 @@ if query.strip():
 
 st.write(f"Showing {len(shown)} of {len(table)} indicators.")
 for area, rows in shown.groupby("reform_area_name", sort=False):
-    st.subheader(area)
+    st.subheader(md(area))
     columns = st.columns(3)
     for i, row in enumerate(rows.itertuples()):
         p = results[row.id]
