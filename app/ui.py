@@ -53,8 +53,14 @@ MILESTONE_BADGES = {
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|:<>~$&^])")
 
 
+# Escaping stops Markdown links, but GitHub-style autolinks still turn a bare address
+# ("https://x", "www.x", "a@b.c") into a live link: a zero-width space breaks each one.
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=www)(?=\.)|(?<=@)")
+
+
 def md(text: object) -> str:
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    """Text from data, shown exactly as typed and never as markup or a link."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", _AUTOLINK.sub("\u200b", str(text)))
 
 
 def fingerprint(folder: Path) -> tuple:
@@ -106,10 +112,12 @@ def invalid_data_page(failures: list[indicators.Failure]) -> None:
     st.title("The data does not validate")
     st.error(md(f"{len(failures)} problem(s) in the data folder. Nothing is shown until they are fixed; each "
                 "line names the file, the row, the column and the rule."), icon=":material/error:")
-    st.dataframe(pd.DataFrame([{"File": Path(f.file).name if f.rule == "no_data_folder" else f.file,
-                                "Row": "" if f.row is None else str(f.row), "Column": f.column or "",
-                                "Rule": f.rule, "Problem": f.message} for f in failures]),
-                 hide_index=True, key="failures", column_config={"Problem": st.column_config.TextColumn(width="large")})
+    # A static table: its text is in the page, readable by screen readers and searchable.
+    st.table(pd.DataFrame([{"File": Path(f.file).name if f.rule == "no_data_folder" else f.file,
+                            "Row": "" if f.row is None else str(f.row), "Column": f.column or "",
+                            "Rule": f.rule, "Problem": f.message} for f in failures[:200]]), hide_index=True)
+    if len(failures) > 200:
+        st.caption(f"… and {len(failures) - 200} more.")
     st.write("Run this in the project folder to see the same list, then fix the files and reload the page:")
     st.code("indicators validate", language="bash")
 

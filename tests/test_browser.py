@@ -213,3 +213,58 @@ def test_passed_deadline_from_a_fixture(page, fixture_url):
     page.screenshot(path=SHOTS / "09-indicator-passed-deadline.png", full_page=True)
     # No projection is drawn back in time from the latest point to a deadline behind it.
     assert page.locator("text=Projection at observed pace").count() == 0
+
+
+@pytest.fixture(scope="module")
+def hostile_url(chromium, tmp_path_factory):
+    """The app on a copy of the data whose metadata carries links and markup."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("hostile") / "data"
+    shutil.copytree(ROOT / "data", folder)
+    catalogue = folder / "catalogue.yaml"
+    catalogue.write_text(catalogue.read_text().replace(
+        "name: Safety and security",
+        "name: \"[Official login](https://evil.example/login) <a href='https://evil.example'>here</a>\""))
+    sources = folder / "sources" / "sources.yaml"
+    sources.write_text(sources.read_text().replace(
+        'title: "Implementation', 'title: "<a href=\'https://evil.example\'>Implementation</a>'))
+    with _serve("streamlit-hostile.log", INDICATORS_DATA_DIR=str(folder)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def invalid_url(chromium, tmp_path_factory):
+    import shutil
+
+    folder = tmp_path_factory.mktemp("invalid") / "data"
+    shutil.copytree(ROOT / "data", folder)
+    observations = folder / "observations.csv"
+    observations.write_text(observations.read_text().replace("2016-10-31,189", "9999-12-31,189", 1))
+    with _serve("streamlit-invalid.log", INDICATORS_DATA_DIR=str(folder)) as url:
+        yield url
+
+
+def test_metadata_never_becomes_a_live_link(page, hostile_url):
+    from urllib.parse import urlparse
+
+    for path in ("/", "/source", "/about", "/indicator?indicator=targeted_attacks_on_peacekeepers"):
+        page.goto(hostile_url + path)
+        page.get_by_text("Data licence").first.wait_for()
+        _settle(page)
+        hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+        hosts = {urlparse(h).hostname for h in hrefs}
+        # Only the app's own pages and the addresses it builds itself from validated metadata.
+        assert hosts <= {"127.0.0.1", "undocs.org", "creativecommons.org"}, (path, hosts)
+    page.goto(hostile_url)
+    page.get_by_text("[Official login]").first.wait_for()  # shown, as text
+
+
+def test_invalid_data_shows_the_error_page(page, invalid_url):
+    page.goto(invalid_url)
+    page.get_by_text("The data does not validate").wait_for()
+    _settle(page)
+    page.screenshot(path=SHOTS / "10-invalid-data.png", full_page=True)
+    body = page.inner_text("body")
+    assert "date_out_of_range" in body and "indicators validate" in body
+    assert "Traceback" not in body and "Ask Google" not in body and "site-packages" not in body

@@ -183,7 +183,7 @@ def test_the_app_shows_an_error_page_for_invalid_data(monkeypatch, data_copy, pa
     at = _app(monkeypatch, data_copy, page)
     assert not at.exception
     assert at.title[0].value == "The data does not validate"
-    failures = at.dataframe[0].value
+    failures = at.table[0].value
     assert failures.iloc[0].to_dict() == {"File": "observations.csv", "Row": "2", "Column": "period_end",
                                           "Rule": "date_out_of_range", "Problem": "9999-12-31 is outside 1945 to 2100"}
     assert at.code[0].value == "indicators validate"
