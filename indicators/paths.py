@@ -17,6 +17,11 @@ SOURCES_FILE = "sources.yaml"
 
 def data_dir() -> Path:
     """The data folder to read: ``INDICATORS_DATA_DIR`` when set (a steward's working copy,
-    a test fixture), else the shipped data."""
+    a test fixture), else the shipped data beside the package (a clone, or an editable
+    install), else ``./data`` (a plain ``pip install .`` copies the code, not the data)."""
     chosen = os.environ.get("INDICATORS_DATA_DIR")
-    return Path(chosen) if chosen else DEFAULT_DATA_DIR
+    if chosen:
+        return Path(chosen)
+    if DEFAULT_DATA_DIR.is_dir():
+        return DEFAULT_DATA_DIR
+    return Path.cwd() / "data"

@@ -39,7 +39,10 @@ PROVEN = Verdict()
 def places(observations: pd.DataFrame) -> pd.Series:
     """Each observation's place in its indicator's series: ``earlier`` for the first of two
     or more, ``later`` for the last, None otherwise."""
-    order = observations.sort_values(["indicator_id", "period_end", "period_start"], kind="stable")
+    # A row whose period could not be read has no place: its own failure says why, and it
+    # must not shift the places of the others.
+    dated = observations.dropna(subset=["period_start", "period_end"])
+    order = dated.sort_values(["indicator_id", "period_end", "period_start"], kind="stable")
     grouped = order.groupby("indicator_id", sort=False)
     size = grouped["indicator_id"].transform("size")
     rank = grouped.cumcount()
