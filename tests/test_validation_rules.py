@@ -129,7 +129,7 @@ def test_unreadable_csv_is_a_failure_not_a_crash(data_copy):
 
 
 @pytest.mark.parametrize("field, value, rule", [
-    ("url", "ftp://example.invalid/doc", "str_startswith"),
+    ("url", "ftp://example.invalid/doc", "bad_url"),
     ("year", 1066, "greater_than_or_equal_to"),
     ("language", "English", "str_matches"),
     ("text_file", "missing.txt", "text_file_missing"),
