@@ -19,7 +19,7 @@ import yaml
 
 MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_YAML_DEPTH = 20
-DEFAULT_MAX_FILE_MB = 256
+DEFAULT_MAX_FILE_MB = 64
 
 
 class FileProblem(Exception):

@@ -177,6 +177,16 @@ def _app(monkeypatch, folder: Path, page: str | None = None) -> AppTest:
     return at.run()
 
 
+@pytest.mark.parametrize("case, breaks, file, rule", CASES, ids=[c[0] for c in CASES])
+def test_the_app_shows_every_broken_file_on_its_error_page(monkeypatch, data_copy, case, breaks, file, rule):
+    breaks(data_copy)
+    at = _app(monkeypatch, data_copy)
+    assert not at.exception
+    assert at.title[0].value == "The data does not validate"
+    shown = at.table[0].value
+    assert ((shown["File"] == file) & (shown["Rule"] == rule)).any(), shown
+
+
 @pytest.mark.parametrize("page", [None, "views/indicator.py", "views/milestones.py", "views/source.py"])
 def test_the_app_shows_an_error_page_for_invalid_data(monkeypatch, data_copy, page):
     _first_obs(data_copy, "period_end", "9999-12-31")
