@@ -6,6 +6,7 @@ import atexit
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -144,6 +145,19 @@ def delta(p: Progress) -> tuple[str | None, str]:
     amount = format_number(abs(p.change)) + (" pts" if p.unit == "percent" else "")
     colour = {"up": "normal", "down": "inverse"}.get(p.direction, "off")
     return f"{sign}{amount}, {p.trend}", colour
+
+
+def source_link(source, location) -> str:
+    """The source reader's address for one location: /source?doc=A/72/573&paragraph=100."""
+    key = source.key(location) or str(location)
+    if source.kind == "report":
+        part = {"paragraph": key}
+    elif source.kind == "dataset":
+        part = {"row": key}
+    else:
+        kind, _, value = key.partition(" ")
+        part = {kind: value}
+    return "source?" + urlencode({"doc": source.symbol, **part})
 
 
 def footer() -> None:

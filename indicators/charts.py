@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from indicators import citations
 from indicators.formatting import format_value
 from indicators.periods import midpoint, midpoint_year
 from indicators.progress import Progress
@@ -24,23 +25,13 @@ UNIT_TITLES = {"percent": "Per cent", "count": "Count", "ratio": "Ratio"}
 FONT = dict(family="DejaVu Sans, Arial, sans-serif", size=14, color="#222222")
 
 
-def source_line(rows: pd.DataFrame, as_of: str | None = None) -> str:
-    """ "Source: A/72/573, para. 100" — every document and paragraph the rows cite."""
-    parts = []
-    for symbol, group in rows.groupby("source", sort=True):
-        paragraphs = sorted({int(p) for p in group["paragraph"]})
-        label = "para." if len(paragraphs) == 1 else "paras."
-        parts.append(f"{symbol}, {label} {', '.join(map(str, paragraphs))}")
-    text = "Source: " + "; ".join(parts) if parts else "Source: none"
-    if as_of:
-        text += f" · Data as of {as_of}"
-    return text
+def as_of(dataset: Dataset, rows: pd.DataFrame | None = None) -> str | None:
+    """The data's as-of date for the rows shown (every source's latest without rows)."""
+    return citations.as_of(dataset.sources, rows)
 
 
-def as_of(dataset: Dataset) -> str | None:
-    """The latest data cut-off among the sources, as "31 Oct 2017"."""
-    cutoffs = [pd.Timestamp(s.data_cutoff) for s in dataset.sources.values() if s.data_cutoff]
-    return max(cutoffs).strftime("%-d %b %Y") if cutoffs else None
+def source_line(rows: pd.DataFrame, as_of_text: str | None = None, dataset: Dataset | None = None) -> str:
+    return citations.source_line(rows, as_of_text, dataset.sources if dataset else None)
 
 
 def as_of_date(dataset: Dataset, *tables: pd.DataFrame) -> pd.Timestamp | None:
@@ -84,7 +75,7 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
         x = [midpoint(r.period_start, r.period_end) for r in rows.itertuples()]
         values = [format_value(r.value, unit, r.qualifier if isinstance(r.qualifier, str) else None,
                                r.numerator, r.denominator) for r in rows.itertuples()]
-        cites = [f"{r.source}, para. {r.paragraph}" for r in rows.itertuples()]
+        cites = [citations.cite(dataset.sources, r.source, r.location) for r in rows.itertuples()]
         single = len(rows) == 1
         fig.add_trace(go.Scatter(
             x=x, y=rows["value"], mode="lines+markers+text" if single else "lines+markers", name="Observed",
@@ -108,7 +99,7 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
     has_deadline = deadline is not None and not pd.isna(deadline)
     if progress.target is not None and not targets.empty:
         target = targets.iloc[0]
-        cite = f"{target.source}, para. {target.paragraph}"
+        cite = citations.cite(dataset.sources, target.source, target.location)
         label = f"Target {progress.target_text}" + ("" if progress.deadline_label else " (no deadline)")
         if progress.target_scope:
             label += f", set for {progress.target_scope}"
@@ -157,9 +148,10 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
         pad = pd.DateOffset(months=6)
         fig.update_xaxes(type="date", range=[min(dates) - pad, max(dates) + pad], tickformat="%b %Y",
                          title_text=None)
-    all_rows = pd.concat([rows[["source", "paragraph"]], targets[["source", "paragraph"]]])
+    shown = pd.concat([rows[["source", "location"]], targets[["source", "location"]]])
     subtitle = f"{UNIT_TITLES.get(unit, unit)} · {progress.headline} · status: {progress.status_text}"
-    return _frame(fig, progress.name, subtitle, source_line(all_rows, as_of(dataset)))
+    # Cites exactly the points shown, and the data's as-of date is theirs, not every source's.
+    return _frame(fig, progress.name, subtitle, source_line(shown, as_of(dataset, shown), dataset))
 
 
 def goals_chart(dataset: Dataset, progress: list[Progress]) -> go.Figure:
@@ -198,8 +190,9 @@ def goals_chart(dataset: Dataset, progress: list[Progress]) -> go.Figure:
                     **legend(name)), row=panel, col=1)
         fig.update_xaxes(row=panel, col=1, rangemode="tozero", ticksuffix="%" if unit == "percent" else "",
                          range=[0, 100] if unit == "percent" else None)
-    cited = pd.concat([dataset.observations, dataset.targets])
+    cited = pd.concat([dataset.observations[dataset.observations["current"]],
+                       dataset.targets[dataset.targets["current"]]])
     cited = cited[cited["indicator_id"].isin([p.indicator_id for p in rows])]
     fig.update_layout(height=max(420, 150 + 70 * len(rows)))
     return _frame(fig, "Baseline, latest and target", "Indicators with a target, one line each",
-                  source_line(cited, as_of(dataset)))
+                  source_line(cited, as_of(dataset, cited), dataset))

@@ -35,8 +35,11 @@ class Column:
 
 _PROVENANCE = [
     Column("source", "string", "Symbol of the source document, e.g. A/72/573"),
-    Column("paragraph", "integer", "Numbered paragraph of the source document the figure comes from"),
-    Column("quote", "string", "The verbatim sentence (or clause) of that paragraph that states the figure"),
+    Column("location", "string", "Where in the source: a report's paragraph number, a document's 'page N' or "
+                                 "'section Title', a dataset's row key 'key=value; ...; column=name'"),
+    Column("quote", "string", "The verbatim sentence (or clause) at that location that states the figure"),
+    Column("current", "boolean", "False when a later source states the same period (or target) and supersedes it"),
+    Column("superseded_by", "string", "The later source that supersedes this row"),
     Column("notes", "string", "How the figure was read: placement of undated periods, definitions"),
 ]
 COLUMNS: dict[str, list[Column]] = {
@@ -78,8 +81,11 @@ COLUMNS: dict[str, list[Column]] = {
     "sources": [
         Column("symbol", "string", "Document symbol"),
         Column("title", "string", "Title of the document"),
-        Column("issuing_body", "string", "Who issued the document, and to whom"),
+        Column("kind", "string", "report (numbered paragraphs), document (pages or sections) or dataset (a table)"),
+        Column("issuing_body", "string", "Who published the source, and to whom"),
         Column("year", "integer", "Year of issue"),
+        Column("published", "date", "Date of publication, where known"),
+        Column("retrieved", "date", "Date the text or table was retrieved, where known"),
         Column("language", "string", "Language of the text used (ISO 639-1)"),
         Column("url", "string", "Public address of the document"),
         Column("obtained", "string", "How the text was obtained"),
@@ -96,11 +102,11 @@ COLUMNS: dict[str, list[Column]] = {
         Column("status", "string", "pending (due date ahead), overdue (passed, not settled by a later source), "
                                    "met or missed (settled by a later source)"),
         Column("source", "string", "Symbol of the document that makes the commitment"),
-        Column("paragraph", "integer", "Its paragraph"),
+        Column("location", "string", "Its location (paragraph number, page or section)"),
         Column("quote", "string", "The verbatim sentence (or clause) that makes the commitment"),
         Column("outcome", "string", "met or missed, as a later source states; empty until then"),
         Column("settled_by", "string", "Symbol of the source that settles it"),
-        Column("settled_paragraph", "integer", "Paragraph of that source"),
+        Column("settled_location", "string", "Location in that source"),
         Column("settled_quote", "string", "The verbatim sentence that settles it"),
         Column("notes", "string", "How the due date was read"),
     ],
@@ -114,7 +120,8 @@ def tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
     observations = dataset.observations.assign(
         value_computed=dataset.observations["numerator"].notna() & dataset.observations["denominator"].notna())
     sources = pd.DataFrame([{
-        "symbol": s.symbol, "title": s.title, "issuing_body": s.issuing_body, "year": s.year,
+        "symbol": s.symbol, "title": s.title, "kind": s.kind, "issuing_body": s.issuing_body, "year": s.year,
+        "published": s.published, "retrieved": s.retrieved,
         "language": s.language, "url": s.url, "obtained": s.obtained, "licence": s.licence,
         "data_cutoff": s.data_cutoff,
     } for s in dataset.sources.values()])

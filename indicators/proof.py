@@ -37,13 +37,14 @@ PROVEN = Verdict()
 
 
 def places(observations: pd.DataFrame) -> pd.Series:
-    """Each observation's place in its indicator's series: ``earlier`` for the first of two
-    or more, ``later`` for the last, None otherwise."""
+    """Each observation's place among its indicator's observations from the same source:
+    ``earlier`` for the first of two or more, ``later`` for the last, None otherwise."""
     # A row whose period could not be read has no place: its own failure says why, and it
     # must not shift the places of the others.
     dated = observations.dropna(subset=["period_start", "period_end"])
-    order = dated.sort_values(["indicator_id", "period_end", "period_start"], kind="stable")
-    grouped = order.groupby("indicator_id", sort=False)
+    # Places are counted within one source: a quote relates the figures of its own statement.
+    order = dated.sort_values(["indicator_id", "source", "period_end", "period_start"], kind="stable")
+    grouped = order.groupby(["indicator_id", "source"], sort=False)
     size = grouped["indicator_id"].transform("size")
     rank = grouped.cumcount()
     place = pd.Series(None, index=order.index, dtype=object)
@@ -110,7 +111,7 @@ def prove_observations(observations: pd.DataFrame) -> pd.Series:
         else:
             verdicts[index] = PROVEN  # no number to prove: value_missing says so
     singles = observations[observations["numerator"].isna() & observations["value"].notna()]
-    for _, group in singles.groupby(["indicator_id", "source", "paragraph", "quote"], dropna=True, sort=False):
+    for _, group in singles.groupby(["indicator_id", "source", "location", "quote"], dropna=True, sort=False):
         if len(group) < 2:
             continue
         ordered = group.sort_values(["period_end", "period_start"], kind="stable")

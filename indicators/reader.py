@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from indicators.numbers import MEASURE, find_numbers
+from indicators.sources import REPORT, Source, find_ignoring_whitespace
 from indicators.schemas import observation_numbers
 from indicators.validation import Dataset
 
@@ -40,20 +41,37 @@ class Coverage:
             "The document states no numbers."
 
 
-def captured_spans(dataset: Dataset, symbol: str) -> dict[int, dict[tuple[int, int], set[str]]]:
-    """For each paragraph, the character spans of captured numbers and their indicators."""
+def units(source: Source) -> dict[str, str]:
+    """The parts the reader shows, in order: a report's paragraphs, a document's pages (its
+    sections when it has no page breaks)."""
+    if source.kind == REPORT:
+        return {str(n): text for n, text in sorted(source.paragraphs.items())}
+    pages = {k: v for k, v in source.units.items() if k.startswith("page ")}
+    if len(pages) > 1 or not any(k.startswith("section ") for k in source.units):
+        return pages
+    return {k: v for k, v in source.units.items() if k.startswith("section ")}
+
+
+def captured_spans(dataset: Dataset, symbol: str) -> dict[str, dict[tuple[int, int], set[str]]]:
+    """For each part shown, the character spans of captured numbers and their indicators."""
     source = dataset.sources[symbol]
-    spans: dict[int, dict[tuple[int, int], set[str]]] = defaultdict(lambda: defaultdict(set))
+    shown = units(source)
+    spans: dict[str, dict[tuple[int, int], set[str]]] = defaultdict(lambda: defaultdict(set))
     for table, numbers in ((dataset.observations, observation_numbers), (dataset.targets, lambda r: [r.value])):
         for row in table[table["source"] == symbol].itertuples():
-            found = source.find_quote(row.paragraph, row.quote)
-            if found is None:
+            own = source.key(row.location)
+            # The row's own part first; a quote cited by section is found on its page.
+            for key in [own, *shown] if own in shown else list(shown):
+                found = find_ignoring_whitespace(shown[key], row.quote)
+                if found is not None:
+                    break
+            else:
                 continue
             start, end = found
             wanted = [float(v) for v in numbers(row) if not pd.isna(v)]
-            for mention in find_numbers(source.paragraph(row.paragraph)[start:end]):
+            for mention in find_numbers(shown[key][start:end]):
                 if any(abs(mention.value - v) < 1e-6 for v in wanted):
-                    spans[row.paragraph][(start + mention.start, start + mention.end)].add(row.indicator_id)
+                    spans[key][(start + mention.start, start + mention.end)].add(row.indicator_id)
     return spans
 
 
@@ -73,13 +91,28 @@ def paragraph_segments(text: str, spans: dict[tuple[int, int], set[str]]) -> lis
     return segments
 
 
-def document(dataset: Dataset, symbol: str) -> dict[int, list[Segment]]:
+def document(dataset: Dataset, symbol: str) -> dict[str, list[Segment]]:
+    """Each part of a report or document (keyed "100", "page 2", "section Title"), cut into
+    text and numbers. A dataset has no text: see :func:`dataset_rows`."""
     source = dataset.sources[symbol]
     spans = captured_spans(dataset, symbol)
-    return {number: paragraph_segments(text, spans.get(number, {}))
-            for number, text in sorted(source.paragraphs.items())}
+    return {key: paragraph_segments(text, spans.get(key, {})) for key, text in units(source).items()}
 
 
-def coverage(segments_by_paragraph: dict[int, list[Segment]]) -> Coverage:
+def dataset_rows(dataset: Dataset, symbol: str) -> pd.DataFrame:
+    """A dataset's table with a column naming the indicators each row feeds."""
+    source = dataset.sources[symbol]
+    table = source.table.copy()
+    feeds: dict[int, set[str]] = defaultdict(set)
+    for frame in (dataset.observations, dataset.targets):
+        for row in frame[frame["source"] == symbol].itertuples():
+            found = source.row(row.location)
+            if found is not None:
+                feeds[found[0].name].add(row.indicator_id)
+    table.insert(0, "captured by", [", ".join(sorted(feeds.get(i, ()))) for i in table.index])
+    return table
+
+
+def coverage(segments_by_paragraph: dict[str, list[Segment]]) -> Coverage:
     numbers = [s for segments in segments_by_paragraph.values() for s in segments if s.number]
     return Coverage(numbers=len(numbers), captured=sum(s.captured for s in numbers))

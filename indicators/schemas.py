@@ -17,7 +17,7 @@ from pandera.typing import Series
 
 from indicators.baseline import baseline_position
 from indicators.proof import prove_observations, prove_targets
-from indicators.sources import Source, find_ignoring_whitespace
+from indicators.sources import DATASET, KINDS, Source, find_ignoring_whitespace
 
 UNITS = ("count", "percent", "ratio")
 DIRECTIONS = ("up", "down", "neither")
@@ -54,9 +54,11 @@ RULES: dict[str, Rule] = {
     "multiple_baselines": Rule("is_baseline", "another observation of '{indicator_id}' is marked as baseline; "
                                               "mark at most one"),
     "duplicate_target": Rule("indicator_id", "another row has the same indicator, kind, deadline and source"),
-    "paragraph_not_in_source": Rule("paragraph", "paragraph {paragraph} does not exist in {source}"),
-    "quote_not_in_paragraph": Rule("quote", "quote is not found in {source} paragraph {paragraph} "
-                                            "(on word boundaries)"),
+    "location_not_in_source": Rule("location", "{source} has no location '{location}' (a report's paragraph "
+                                               "number, a document's 'page N' or 'section Title', a dataset's "
+                                               "'key=value; ...; column=name' naming exactly one row)"),
+    "quote_not_at_location": Rule("quote", "quote is not found in {source} at {location} (on word boundaries)"),
+    "value_not_in_row": Rule("value", "{detail}"),
     "value_not_in_quote": Rule("quote", "the quote does not state the number {detail} as a quantity "
                                         "(dates, days, years and references do not count)"),
     "value_in_wrong_role": Rule("value", "{detail}"),
@@ -64,10 +66,10 @@ RULES: dict[str, Rule] = {
     "current_not_at_cutoff": Rule("period_start", "a 'current' figure must start and end on the data cut-off of "
                                                   "{source}"),
     "due_not_in_quote": Rule("due_label", "the quote does not state the due date '{due_label}'"),
-    "settlement_incomplete": Rule("outcome", "an outcome needs settled_by, settled_paragraph and settled_quote, "
+    "settlement_incomplete": Rule("outcome", "an outcome needs settled_by, settled_location and settled_quote, "
                                              "and those need an outcome"),
-    "settled_quote_not_in_paragraph": Rule("settled_quote", "settled_quote is not found in {settled_by} paragraph "
-                                                            "{settled_paragraph}"),
+    "settled_quote_not_at_location": Rule("settled_quote", "settled_quote is not found in {settled_by} at "
+                                                           "{settled_location}"),
     "bad_url": Rule("url", "'{url}' is not a plain https:// address (no spaces, quotes, brackets or parentheses)"),
     "sentence_template": Rule("sentence", "a sentence may use only {{value}}, with no format options; "
                                           "'{sentence}' uses something else"),
@@ -103,6 +105,7 @@ PLAIN_URL = r"^https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~/%+=&?#-]*)?$"
 class SourceModel(pa.DataFrameModel):
     symbol: Series[str] = pa.Field(str_length={"min_value": 3}, unique=True)
     title: Series[str] = pa.Field(str_length={"min_value": 5})
+    kind: Series[str] = pa.Field(isin=KINDS)
     issuing_body: Series[str] = pa.Field(str_length={"min_value": 3})
     year: Series[float] = pa.Field(ge=1945, le=2100)
     language: Series[str] = pa.Field(str_matches=r"^[a-z]{2}$")
@@ -111,6 +114,8 @@ class SourceModel(pa.DataFrameModel):
     obtained: Series[str] = pa.Field(str_length={"min_value": 10})
     licence: Series[str] = pa.Field(str_length={"min_value": 5})
     data_cutoff: Series[pd.Timestamp] = pa.Field(nullable=True)
+    published: Series[pd.Timestamp] = pa.Field(nullable=True)
+    retrieved: Series[pd.Timestamp] = pa.Field(nullable=True)
     # How undated ("current") figures of this source are placed in time.
     current_figures: Series[str] = pa.Field(nullable=True)
 
@@ -126,7 +131,8 @@ class _ProvenanceModel(pa.DataFrameModel):
     indicator_id: Series[str] = pa.Field(str_matches=SNAKE_CASE)
     unit: Series[str] = pa.Field(isin=UNITS)
     source: Series[str] = pa.Field(str_length={"min_value": 1})
-    paragraph: Series[float] = pa.Field(ge=1)
+    # Where in the source: a paragraph number, "page 3", "section Title", or a dataset row key.
+    location: Series[str] = pa.Field(str_length={"min_value": 1})
     quote: Series[str] = pa.Field(str_length={"min_value": 5})
     notes: Series[str] = pa.Field(nullable=True)
 
@@ -194,11 +200,11 @@ class MilestoneModel(pa.DataFrameModel):
     due: Series[pd.Timestamp]
     due_label: Series[str] = pa.Field(str_length={"min_value": 4})
     source: Series[str] = pa.Field(str_length={"min_value": 1})
-    paragraph: Series[float] = pa.Field(ge=1)
+    location: Series[str] = pa.Field(str_length={"min_value": 1})
     quote: Series[str] = pa.Field(str_length={"min_value": 5})
     outcome: Series[str] = pa.Field(nullable=True, isin=OUTCOMES)
     settled_by: Series[str] = pa.Field(nullable=True)
-    settled_paragraph: Series[float] = pa.Field(nullable=True, ge=1)
+    settled_location: Series[str] = pa.Field(nullable=True)
     settled_quote: Series[str] = pa.Field(nullable=True, str_length={"min_value": 5})
     notes: Series[str] = pa.Field(nullable=True)
 
@@ -207,29 +213,30 @@ class MilestoneModel(pa.DataFrameModel):
 
     @pa.dataframe_check(error="settlement_incomplete")
     def _settled_together(cls, df: pd.DataFrame) -> Series[bool]:
-        parts = df[["outcome", "settled_by", "settled_paragraph", "settled_quote"]].notna()
+        parts = df[["outcome", "settled_by", "settled_location", "settled_quote"]].notna()
         return parts.all(axis=1) | ~parts.any(axis=1)
 
 
 def milestone_checks(areas: pd.DataFrame, sources: dict[str, Source]) -> list[pa.Check]:
     """Reform area and sources known, quotes in their paragraphs, the due date stated."""
 
-    def quote_found(symbol, paragraph, quote) -> bool:
+    def quote_found(symbol, location, quote) -> bool:
         source = sources.get(symbol)
-        if source is None or pd.isna(paragraph) or not isinstance(quote, str):
+        if source is None or not isinstance(location, str) or not isinstance(quote, str):
             return True  # reported by unknown_source or the column's own rule
-        return source.find_quote(int(paragraph), quote) is not None
+        return not source.has_location(location) or source.kind == DATASET or \
+            source.find_quote(location, quote) is not None
 
-    def paragraph_exists(df):
-        return pd.Series([s not in sources or pd.isna(n) or sources[s].paragraph(int(n)) is not None
-                          for s, n in zip(df["source"], df["paragraph"], strict=True)], index=df.index)
+    def location_exists(df):
+        return pd.Series([s not in sources or not isinstance(n, str) or sources[s].has_location(n)
+                          for s, n in zip(df["source"], df["location"], strict=True)], index=df.index)
 
     def quoted(df):
-        return pd.Series([quote_found(*row) for row in zip(df["source"], df["paragraph"], df["quote"], strict=True)],
+        return pd.Series([quote_found(*row) for row in zip(df["source"], df["location"], df["quote"], strict=True)],
                          index=df.index)
 
     def settled_quoted(df):
-        return pd.Series([quote_found(*row) for row in zip(df["settled_by"], df["settled_paragraph"],
+        return pd.Series([quote_found(*row) for row in zip(df["settled_by"], df["settled_location"],
                                                            df["settled_quote"], strict=True)], index=df.index)
 
     def due_stated(df):
@@ -242,9 +249,9 @@ def milestone_checks(areas: pd.DataFrame, sources: dict[str, Source]) -> list[pa
     return [
         pa.Check(lambda df: df["reform_area"].isin(areas["id"]), error="unknown_reform_area"),
         pa.Check(sources_known, error="unknown_source"),
-        pa.Check(paragraph_exists, error="paragraph_not_in_source"),
-        pa.Check(quoted, error="quote_not_in_paragraph"),
-        pa.Check(settled_quoted, error="settled_quote_not_in_paragraph"),
+        pa.Check(location_exists, error="location_not_in_source"),
+        pa.Check(quoted, error="quote_not_at_location"),
+        pa.Check(settled_quoted, error="settled_quote_not_at_location"),
         pa.Check(due_stated, error="due_not_in_quote"),
     ]
 
@@ -276,24 +283,58 @@ def _value_checks(units: pd.Series, value: pd.Series) -> dict[str, pd.Series]:
 
 
 def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> dict[str, pd.Series]:
-    """Paragraph exists, quote is in it, and the quote states every number of the row in
-    the row's role (:mod:`indicators.proof`)."""
-    paragraph_ok, quote_ok = [], []
-    for row in df.itertuples(index=False):
+    """The location exists in its source, the quote is there, and the source states every
+    number of the row in the row's role (:mod:`indicators.proof`); for a dataset, the row
+    named holds the value."""
+    location_ok, quote_ok, row_ok, details = [], [], [], {}
+    for index, row in zip(df.index, df.itertuples(index=False), strict=True):
         source = sources.get(row.source)
-        number = int(row.paragraph) if pd.notna(row.paragraph) else None
-        has_paragraph = source is not None and number is not None and source.paragraph(number) is not None
-        paragraph_ok.append(has_paragraph or source is None or number is None)
-        quote_ok.append(not has_paragraph or source.find_quote(number, row.quote) is not None)
-    verdicts = prove_verdicts(df, table)
-    rules = verdicts.map(lambda v: v.rule)
+        located = source is not None and isinstance(row.location, str) and source.has_location(row.location)
+        location_ok.append(located or source is None or not isinstance(row.location, str))
+        textual = located and source.kind != DATASET
+        quote_ok.append(not textual or source.find_quote(row.location, row.quote) is not None)
+        if located and source.kind == DATASET:
+            problem = dataset_problem(source, row)
+            row_ok.append(problem is None)
+            if problem:
+                details[index] = problem
+        else:
+            row_ok.append(True)
+    texts = df[[source_kind(sources, s) != DATASET for s in df["source"]]]
+    verdicts = prove_verdicts(texts, table).reindex(df.index)
+    rules = verdicts.map(lambda v: v.rule if v is not None and not pd.isna(v) else None)
     return {
-        "paragraph_not_in_source": pd.Series(paragraph_ok, index=df.index),
-        "quote_not_in_paragraph": pd.Series(quote_ok, index=df.index),
+        "location_not_in_source": pd.Series(location_ok, index=df.index),
+        "quote_not_at_location": pd.Series(quote_ok, index=df.index),
+        "value_not_in_row": pd.Series(row_ok, index=df.index),
         "value_not_in_quote": rules != "value_not_in_quote",
         "value_in_wrong_role": rules != "value_in_wrong_role",
         "pair_mismatch": rules != "pair_mismatch",
     }
+
+
+def source_kind(sources: dict[str, Source], symbol) -> str | None:
+    source = sources.get(symbol)
+    return None if source is None else source.kind
+
+
+def dataset_problem(source: Source, row) -> str | None:
+    """Why a dataset's row does not hold the figure, or None when it does."""
+    found, column = source.row(row.location)
+    cell = str(found[column]).strip().replace(",", "")
+    try:
+        stated = float(cell)
+    except ValueError:
+        return f"{source.symbol} {source.cite(row.location)} holds '{cell}' in column {column}, not a number"
+    numerator = getattr(row, "numerator", None)
+    wanted = row.value if numerator is None or pd.isna(numerator) else numerator
+    if pd.isna(wanted) or abs(stated - float(wanted)) > 1e-6:
+        return f"{source.symbol} {source.cite(row.location)} holds {cell} in column {column}, not {_plain_number(wanted)}"
+    return None
+
+
+def _plain_number(value) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def observation_numbers(row) -> list[float]:
@@ -308,8 +349,8 @@ def prove_verdicts(df: pd.DataFrame, table: str) -> pd.Series:
     return prove_observations(df) if table == "observations" else prove_targets(df)
 
 
-QUOTE_RULES = ("paragraph_not_in_source", "quote_not_in_paragraph", "value_not_in_quote", "value_in_wrong_role",
-               "pair_mismatch")
+QUOTE_RULES = ("location_not_in_source", "quote_not_at_location", "value_not_in_row", "value_not_in_quote",
+               "value_in_wrong_role", "pair_mismatch")
 
 
 def context_checks(

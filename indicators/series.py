@@ -8,23 +8,27 @@ import pandas as pd
 from indicators.validation import Dataset
 
 
-def observations_of(dataset: Dataset, indicator_id: str) -> pd.DataFrame:
-    """Observations of one indicator, oldest first (by period end, then start)."""
-    rows = dataset.observations[dataset.observations["indicator_id"] == indicator_id]
-    return rows.sort_values(["period_end", "period_start"]).reset_index(drop=True)
+def observations_of(dataset: Dataset, indicator_id: str, current: bool = True) -> pd.DataFrame:
+    """Observations of one indicator, oldest first (by period end, then start): the current
+    figure of each period, or with ``current=False`` superseded ones too."""
+    table = dataset.observations
+    rows = table[(table["indicator_id"] == indicator_id) & (table["current"] | (not current))]
+    return rows.sort_values(["period_end", "period_start"], kind="stable").reset_index(drop=True)
 
 
-def targets_of(dataset: Dataset, indicator_id: str) -> pd.DataFrame:
-    rows = dataset.targets[dataset.targets["indicator_id"] == indicator_id]
-    return rows.sort_values("deadline", na_position="last").reset_index(drop=True)
+def targets_of(dataset: Dataset, indicator_id: str, current: bool = True) -> pd.DataFrame:
+    """Targets of one indicator, earliest deadline first; replaced ones only with ``current=False``."""
+    table = dataset.targets
+    rows = table[(table["indicator_id"] == indicator_id) & (table["current"] | (not current))]
+    return rows.sort_values("deadline", na_position="last", kind="stable").reset_index(drop=True)
 
 
 def coverage(dataset: Dataset) -> pd.DataFrame:
     """One row per catalogue entry, in catalogue order, with its reform area name, latest
     observation and counts of observations and targets."""
-    obs = dataset.observations.sort_values(["period_end", "period_start"])
+    obs = dataset.observations[dataset.observations["current"]].sort_values(["period_end", "period_start"])
     latest = obs.drop_duplicates("indicator_id", keep="last").set_index("indicator_id")
-    counts = dataset.observations.groupby("indicator_id").size()
+    counts = dataset.observations[dataset.observations["current"]].groupby("indicator_id").size()
     target_counts = dataset.targets.groupby("indicator_id").size()
     areas = dataset.area_names()
     table = dataset.catalogue.copy()

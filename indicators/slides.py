@@ -16,6 +16,7 @@ from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
 from indicators.charts import as_of, indicator_chart, source_line
+from indicators.citations import cite
 from indicators.formatting import MISSING, format_change, format_value
 from indicators.milestones import milestone_table
 from indicators.images import figure_bytes
@@ -83,7 +84,8 @@ def _title_slide(prs, dataset: Dataset, count: int, scope: str, footer: str) -> 
     _text(slide, MARGIN, Inches(3.5), WIDTH - 2 * MARGIN, Inches(2.2), [
         f"Briefing: {scope}, {count} indicator{'s' if count != 1 else ''}",
         f"Source: {sources}",
-        f"Data as of {as_of(dataset)} · prepared {date.today():%-d %B %Y}",
+        f"Data as of {as_of(dataset, _cited(dataset, list(dataset.catalogue['id'])))} · "
+        f"prepared {date.today():%-d %B %Y}",
     ], size=18)
     _footer(slide, footer)
 
@@ -110,10 +112,10 @@ def _citations(dataset: Dataset, indicator_id: str) -> list[str]:
     rows = [*observations_of(dataset, indicator_id).itertuples(), *targets_of(dataset, indicator_id).itertuples()]
     seen, out = set(), []
     for row in rows:
-        key = (row.source, row.paragraph, row.quote)
+        key = (row.source, row.location, row.quote)
         if key not in seen:
             seen.add(key)
-            out.append(f"\u201c{row.quote}\u201d ({row.source}, para. {row.paragraph})")
+            out.append(f"\u201c{row.quote}\u201d ({cite(dataset.sources, row.source, row.location)})")
     return out
 
 
@@ -163,7 +165,8 @@ def _table_slide(prs, dataset: Dataset, progress: list[Progress], footer: str) -
         _text(slide, MARGIN, HEIGHT - Inches(0.85), WIDTH - 2 * MARGIN, Inches(0.4),
               ["* Set for another population than the indicator measures; no required pace is computed."],
               size=11, colour=GREY)
-    _footer(slide, source_line(_cited(dataset, [p.indicator_id for p in rows]), as_of(dataset)))
+    cited = _cited(dataset, [p.indicator_id for p in rows])
+    _footer(slide, source_line(cited, as_of(dataset, cited), dataset))
 
 
 def _milestones_slide(prs, dataset: Dataset, areas: set[str], footer: str) -> None:
@@ -187,7 +190,7 @@ def _milestones_slide(prs, dataset: Dataset, areas: set[str], footer: str) -> No
         grid.cell(0, col).text = text
     for r, row in enumerate(table.itertuples(), start=1):
         for col, text in enumerate([row.commitment, row.reform_area_name, row.due_label, row.status,
-                                    f"{row.source}, para. {int(row.paragraph)}"]):
+                                    cite(dataset.sources, row.source, row.location)]):
             grid.cell(r, col).text = text
     for r in range(len(table) + 1):
         for col in range(len(header)):
@@ -195,10 +198,10 @@ def _milestones_slide(prs, dataset: Dataset, areas: set[str], footer: str) -> No
                 for run in paragraph.runs:
                     run.font.size = Pt(11)
     slide.notes_slide.notes_text_frame.text = "\n".join(
-        f"{row.commitment}: \u201c{row.quote}\u201d ({row.source}, para. {int(row.paragraph)})"
+        f"{row.commitment}: \u201c{row.quote}\u201d ({cite(dataset.sources, row.source, row.location)})"
         for row in table.itertuples())
-    cited = table[["source", "paragraph"]].astype({"paragraph": int})
-    _footer(slide, f"{source_line(cited, as_of(dataset))} · peacekeeping-indicators")
+    cited = table[["source", "location"]]
+    _footer(slide, f"{source_line(cited, as_of(dataset, cited), dataset)} · peacekeeping-indicators")
 
 
 def build_deck(dataset: Dataset, indicator_ids: list[str], scope: str = "all reform areas",
@@ -207,11 +210,13 @@ def build_deck(dataset: Dataset, indicator_ids: list[str], scope: str = "all ref
     progress = {p.indicator_id: p for p in assess_all(dataset)}
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
-    footer = f"{source_line(dataset.observations, as_of(dataset))} · peacekeeping-indicators"
+    everything = _cited(dataset, indicator_ids)
+    footer = f"{source_line(everything, as_of(dataset, everything), dataset)} · peacekeeping-indicators"
     _title_slide(prs, dataset, len(indicator_ids), scope, footer)
     for indicator_id in indicator_ids:
         p = progress[indicator_id]
-        footer_line = source_line(_cited(dataset, [indicator_id]), as_of(dataset))
+        cited = _cited(dataset, [indicator_id])
+        footer_line = source_line(cited, as_of(dataset, cited), dataset)
         # Rendered smaller than slide size so its text stays legible at 8 inches wide.
         _indicator_slide(prs, dataset, p, render(indicator_chart(dataset, p), "png", 1100, 620),
                          f"{footer_line} · peacekeeping-indicators")
@@ -222,8 +227,8 @@ def build_deck(dataset: Dataset, indicator_ids: list[str], scope: str = "all ref
 
 
 def _cited(dataset: Dataset, indicator_ids: list[str]) -> pd.DataFrame:
-    """Source and paragraph of every observation and target of the given indicators."""
-    rows = [table.loc[table["indicator_id"].isin(indicator_ids), ["source", "paragraph"]]
+    """Source and location of every current observation and target of the given indicators."""
+    rows = [table.loc[table["indicator_id"].isin(indicator_ids) & table["current"], ["source", "location"]]
             for table in (dataset.observations, dataset.targets)]
     return pd.concat(rows, ignore_index=True)
 

@@ -1,10 +1,17 @@
-"""Source documents: metadata, numbered paragraphs and quote lookup.
+"""Sources of three kinds, each with its own notion of a location and its own proof.
 
-The report text was extracted from its PDF, so it carries noise that is not part of any
-paragraph: page headers (``A/72/573``, ``25/30 17-19483``), lines holding undocs links,
-section headings and the summary before paragraph 1. Paragraphs are found by their
-numbers, which must run 1, 2, 3, ... without gaps; a line that starts with a number out of
-sequence (``1. Rapid deployment``) is a heading.
+- **report**: numbered paragraphs; a location is a paragraph number (``100``). The text
+  was extracted from a PDF, so it carries noise that is not part of any paragraph: page
+  headers (``A/72/573``, ``25/30 17-19483``), lines holding undocs links, section headings
+  and the summary before paragraph 1. Paragraphs are found by their numbers, which must
+  run 1, 2, 3, ... without gaps; a line that starts with a number out of sequence
+  (``1. Rapid deployment``) is a heading.
+- **document** without numbered paragraphs (a press release, a web page, a chapter): the
+  stored text has pages separated by form feeds and section headings on lines starting
+  with ``## ``; a location is ``page 3`` or ``section Key figures``.
+- **dataset**: a published table stored as CSV; a location is a row key and the column
+  that holds the figure, ``mission=MINUSCA; year=2019; column=female_share``. The proof is
+  that the stored table has exactly one such row, holding that value.
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indicators.files import FileProblem, confined, read_text, read_yaml
+import pandas as pd
+
+from indicators.files import FileProblem, confined, read_csv, read_text, read_yaml
 from indicators.paths import SOURCES_DIR, SOURCES_FILE
 
 _PARAGRAPH_START = re.compile(r"^\s*(\d{1,3})\.\s+(\S.*)$")
@@ -30,12 +39,53 @@ def normalise(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-@dataclass(frozen=True)
+REPORT, DOCUMENT, DATASET = "report", "document", "dataset"
+KINDS = (REPORT, DOCUMENT, DATASET)
+_PAGE = re.compile(r"^\s*page\s+(\d{1,4})\s*$", re.IGNORECASE)
+_SECTION = re.compile(r"^\s*section\s+(\S.*?)\s*$", re.IGNORECASE)
+_SECTION_LINE = re.compile(r"^##\s+(\S.*?)\s*$")
+VALUE_COLUMN = "column"
+
+
+def location_key(kind: str, location: str) -> str | None:
+    """The canonical form of a location for the source's kind, or None when it does not
+    have that kind's shape ("100" for a report, "page 2" or "section X" for a document,
+    "key=value; ...; column=name" for a dataset)."""
+    text = str(location).strip()
+    if kind == REPORT:
+        return text if text.isdigit() and 1 <= int(text) <= 9999 else None
+    if kind == DOCUMENT:
+        if page := _PAGE.match(text):
+            return f"page {int(page.group(1))}"
+        if section := _SECTION.match(text):
+            return f"section {normalise(section.group(1))}"
+        return None
+    if kind == DATASET:
+        pairs = row_key(text)
+        return "; ".join(f"{k}={v}" for k, v in pairs.items()) if pairs and VALUE_COLUMN in pairs else None
+    return None
+
+
+def row_key(location: str) -> dict[str, str] | None:
+    """``a=1; b=x; column=c`` as {"a": "1", "b": "x", "column": "c"}; None when malformed."""
+    pairs = {}
+    for part in str(location).split(";"):
+        if "=" not in part:
+            return None
+        key, value = (piece.strip() for piece in part.split("=", 1))
+        if not key or not value or key in pairs:
+            return None
+        pairs[key] = value
+    return pairs or None
+
+
+@dataclass(frozen=True, eq=False)
 class Source:
-    """One source document with its metadata and numbered paragraphs."""
+    """One source with its metadata, and its text by location (or its table)."""
 
     symbol: str
     title: str
+    kind: str
     issuing_body: str
     year: int
     language: str
@@ -44,22 +94,97 @@ class Source:
     obtained: str
     licence: str
     data_cutoff: str | None
-    paragraphs: dict[int, str] = field(repr=False)
+    published: str | None = None
+    retrieved: str | None = None
+    units: dict[str, str] = field(default_factory=dict, repr=False)
+    table: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def paragraphs(self) -> dict[int, str]:
+        """A report's numbered paragraphs (empty for other kinds)."""
+        if self.kind != REPORT:
+            return {}
+        return {int(key): text for key, text in self.units.items()}
 
     def paragraph(self, number: int) -> str | None:
-        return self.paragraphs.get(number)
+        return self.units.get(str(number)) if self.kind == REPORT else None
 
-    def find_quote(self, number: int, quote: str) -> tuple[int, int] | None:
-        """Span of ``quote`` inside paragraph ``number``, or None.
+    @property
+    def issued(self) -> pd.Timestamp:
+        """When the source was published, for ordering revisions: the publication date,
+        else the data cut-off, else the end of its year."""
+        for value in (self.published, self.data_cutoff):
+            if value:
+                return pd.Timestamp(value)
+        return pd.Timestamp(year=self.year, month=12, day=31)
+
+    def key(self, location) -> str | None:
+        return location_key(self.kind, location)
+
+    def text_at(self, location) -> str | None:
+        key = self.key(location)
+        return None if key is None or self.kind == DATASET else self.units.get(key)
+
+    def find_quote(self, location, quote: str) -> tuple[int, int] | None:
+        """Span of ``quote`` inside the text at ``location``, or None.
 
         Matching ignores whitespace altogether: PDF extraction splits words at random
         ("a total o f 35 countries"), and a quote should not have to copy that noise.
-        The span indexes the paragraph's normalised text.
+        The span indexes the location's normalised text.
         """
-        text = self.paragraphs.get(number)
+        text = self.text_at(location)
         if text is None:
             return None
         return find_ignoring_whitespace(text, quote)
+
+    def has_location(self, location) -> bool:
+        if self.kind == DATASET:
+            return self.row(location) is not None
+        return self.text_at(location) is not None
+
+    def row(self, location) -> tuple[pd.Series, str] | None:
+        """The one row of a dataset that ``location`` names, and the column holding the
+        figure; None when no row, or more than one, matches."""
+        pairs = row_key(location) if self.kind == DATASET and self.table is not None else None
+        if not pairs or VALUE_COLUMN not in pairs:
+            return None
+        column = pairs.pop(VALUE_COLUMN)
+        if column not in self.table.columns or any(k not in self.table.columns for k in pairs):
+            return None
+        match = pd.Series(True, index=self.table.index)
+        for key, value in pairs.items():
+            match &= self.table[key].astype(str).str.strip() == value
+        rows = self.table[match]
+        return (rows.iloc[0], column) if len(rows) == 1 else None
+
+    def cite(self, location) -> str:
+        """The location as a reader cites it: "para. 100", "p. 3", "section “Key figures”",
+        "row mission=MINUSCA, year=2019"."""
+        key = self.key(location) or str(location)
+        return cite(self.kind, key)
+
+
+def cite(kind: str, key: str) -> str:
+    if kind == REPORT:
+        return f"para. {key}"
+    if kind == DOCUMENT:
+        if key.startswith("page "):
+            return f"p. {key[5:]}"
+        return f"section \u201c{key[8:]}\u201d" if key.startswith("section ") else key
+    pairs = row_key(key) or {}
+    pairs.pop(VALUE_COLUMN, None)
+    return "row " + ", ".join(f"{k}={v}" for k, v in pairs.items())
+
+
+def cite_many(kind: str, keys: list[str]) -> str:
+    """Several locations of one source: "para. 100", "paras. 97, 99", "pp. 1, 3"."""
+    unique = sorted(set(keys), key=lambda k: (int(k) if k.isdigit() else 0, k))
+    if kind == REPORT:
+        return ("para. " if len(unique) == 1 else "paras. ") + ", ".join(unique)
+    pages = [k[5:] for k in unique if k.startswith("page ")]
+    others = [cite(kind, k) for k in unique if not k.startswith("page ")]
+    parts = [("p. " if len(pages) == 1 else "pp. ") + ", ".join(sorted(pages, key=int))] if pages else []
+    return ", ".join(parts + others)
 
 
 def find_ignoring_whitespace(text: str, quote: str) -> tuple[int, int] | None:
@@ -86,6 +211,27 @@ def _on_boundary(text: str, start: int, end: int) -> bool:
     opens = start == 0 or not (text[start - 1].isalnum() and text[start].isalnum())
     closes = end == len(text) or not (text[end - 1].isalnum() and text[end].isalnum())
     return opens and closes
+
+
+def split_document(raw: str) -> dict[str, str]:
+    """A document's text by page (form feeds) and by section (``## `` heading lines)."""
+    units: dict[str, str] = {}
+    for number, page in enumerate(raw.split("\f"), start=1):
+        text = normalise(_SECTION_LINE.sub(r"\1", page.replace("\r", "")).replace("\n## ", "\n"))
+        if text:
+            units[f"page {number}"] = text
+    heading, lines = None, []
+    for line in raw.replace("\f", "\n").splitlines():
+        found = _SECTION_LINE.match(line)
+        if found:
+            if heading is not None:
+                units[f"section {heading}"] = normalise(" ".join(lines))
+            heading, lines = normalise(found.group(1)), []
+        elif heading is not None:
+            lines.append(line)
+    if heading is not None:
+        units[f"section {heading}"] = normalise(" ".join(lines))
+    return units
 
 
 def split_paragraphs(raw: str, symbol: str) -> dict[int, str]:
@@ -125,24 +271,30 @@ def source_records(data_dir: Path) -> list[dict]:
 
 
 def load_sources(data_dir: Path) -> dict[str, Source]:
-    """Every source listed in ``data/sources/sources.yaml``, keyed by symbol. Text files
-    are read only from inside the sources folder."""
+    """Every source listed in ``data/sources/sources.yaml``, keyed by symbol. Files are read
+    only from inside the sources folder."""
     folder = data_dir / SOURCES_DIR
     sources = {}
     for record in source_records(data_dir):
         label = f"{SOURCES_DIR}/{record['text_file']}"
-        raw = read_text(confined(folder, record["text_file"], label), label)
+        path = confined(folder, record["text_file"], label)
+        kind = record.get("kind", REPORT)
+        units, table = {}, None
+        if kind == DATASET:
+            table = read_csv(path, label)
+        elif kind == DOCUMENT:
+            units = split_document(read_text(path, label))
+        else:
+            units = {str(n): text for n, text in split_paragraphs(read_text(path, label), record["symbol"]).items()}
         sources[record["symbol"]] = Source(
-            symbol=record["symbol"],
-            title=record["title"],
-            issuing_body=record["issuing_body"],
-            year=int(record["year"]),
-            language=record["language"],
-            url=record["url"],
-            text_file=record["text_file"],
-            obtained=record["obtained"],
-            licence=record["licence"],
-            data_cutoff=record.get("data_cutoff"),
-            paragraphs=split_paragraphs(raw, record["symbol"]),
+            symbol=record["symbol"], title=record["title"], kind=kind, issuing_body=record["issuing_body"],
+            year=int(record["year"]), language=record["language"], url=record["url"],
+            text_file=record["text_file"], obtained=record["obtained"], licence=record["licence"],
+            data_cutoff=_date_text(record.get("data_cutoff")), published=_date_text(record.get("published")),
+            retrieved=_date_text(record.get("retrieved")), units=units, table=table,
         )
     return sources
+
+
+def _date_text(value) -> str | None:
+    return None if value is None or value == "" else str(value)

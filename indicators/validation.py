@@ -30,6 +30,7 @@ from indicators.schemas import (
 )
 from indicators.dataset_info import dataset_info
 from indicators.files import FileProblem, confined, read_csv, read_yaml
+from indicators.revisions import mark_observations, mark_targets
 from indicators.sources import Source, load_sources, source_records
 
 TEXT = "text"
@@ -38,22 +39,22 @@ WHOLE = "whole number"
 DATE = "date"
 FLAG = "true/false"
 
-SOURCE_COLUMNS = {"symbol": TEXT, "title": TEXT, "issuing_body": TEXT, "year": WHOLE, "language": TEXT,
+SOURCE_COLUMNS = {"symbol": TEXT, "title": TEXT, "kind": TEXT, "issuing_body": TEXT, "year": WHOLE, "language": TEXT,
                   "url": TEXT, "text_file": TEXT, "obtained": TEXT, "licence": TEXT, "data_cutoff": DATE,
-                  "current_figures": TEXT}
+                  "current_figures": TEXT, "published": DATE, "retrieved": DATE}
 CATALOGUE_COLUMNS = {"id": TEXT, "name": TEXT, "description": TEXT, "unit": TEXT,
                      "reform_area": TEXT, "direction": TEXT, "definition_notes": TEXT,
                      "sentence": TEXT}
-_PROVENANCE = {"unit": TEXT, "source": TEXT, "paragraph": WHOLE, "quote": TEXT, "notes": TEXT}
+_PROVENANCE = {"unit": TEXT, "source": TEXT, "location": TEXT, "quote": TEXT, "notes": TEXT}
 OBSERVATION_COLUMNS = {"indicator_id": TEXT, "period_label": TEXT, "period_start": DATE,
                        "period_end": DATE, "value": NUMBER, "numerator": NUMBER,
                        "denominator": NUMBER, "qualifier": TEXT, "is_baseline": FLAG, **_PROVENANCE}
 TARGET_COLUMNS = {"indicator_id": TEXT, "value": NUMBER, "deadline": DATE,
                   "deadline_label": TEXT, "kind": TEXT, "scope": TEXT, **_PROVENANCE}
 MILESTONE_COLUMNS = {"id": TEXT, "reform_area": TEXT, "commitment": TEXT, "due": DATE, "due_label": TEXT,
-                     "source": TEXT, "paragraph": WHOLE, "quote": TEXT, "outcome": TEXT, "settled_by": TEXT,
-                     "settled_paragraph": WHOLE, "settled_quote": TEXT, "notes": TEXT}
-OPTIONAL = {"outcome", "settled_by", "settled_paragraph", "settled_quote", "data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
+                     "source": TEXT, "location": TEXT, "quote": TEXT, "outcome": TEXT, "settled_by": TEXT,
+                     "settled_location": TEXT, "settled_quote": TEXT, "notes": TEXT}
+OPTIONAL = {"published", "retrieved", "outcome", "settled_by", "settled_location", "settled_quote", "data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label", "scope"}
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 EARLIEST, LATEST = pd.Timestamp("1945-01-01"), pd.Timestamp("2100-12-31")
@@ -335,11 +336,9 @@ def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[
     failures.sort(key=lambda f: (f.file, f.row or 0, f.column or "", f.rule))
     if failures:
         return None, failures
-    obs = observations.frame.copy()
+    obs = mark_observations(observations.frame, sources)
     obs["value"] = obs["value"].fillna(ratio_value(obs["numerator"], obs["denominator"], obs["unit"]))
-    obs["paragraph"] = obs["paragraph"].astype(int)
-    tgt = targets.frame.copy()
-    tgt["paragraph"] = tgt["paragraph"].astype(int)
+    tgt = mark_targets(targets.frame, sources)
     return Dataset(areas, catalogue.frame, obs, tgt, sources, milestones.frame, data_dir), []
 
 

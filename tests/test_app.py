@@ -125,9 +125,9 @@ def test_changing_the_indicator_changes_the_page_and_the_url():
     assert at.title[0].value == "Targeted attacks on peacekeepers"
     assert at.query_params["indicator"] == "targeted_attacks_on_peacekeepers"
     provenance = at.dataframe[0].value
-    assert provenance["Paragraph"].tolist() == [100, 100]
+    assert provenance["Location"].tolist() == ["para. 100", "para. 100"]
     assert provenance["Quote"].str.contains("from 189 to 227").all()
-    assert provenance["Read in context"].tolist() == ["source?paragraph=100"] * 2
+    assert provenance["Read in context"].tolist() == ["source?doc=A%2F72%2F573&paragraph=100"] * 2
 
 
 def test_unknown_indicator_in_the_url_falls_back_to_the_first():

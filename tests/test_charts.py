@@ -32,7 +32,7 @@ def with_deadline(data_copy):
             "65 per cent in 2016."
     row = {"indicator_id": "field_support_client_satisfaction", "value": "71", "deadline": "2019-12-31",
            "deadline_label": "2019", "kind": "threshold", "unit": "percent", "source": "A/72/573",
-           "paragraph": "53", "quote": quote, "notes": "test fixture"}
+           "location": "53", "quote": quote, "notes": "test fixture"}
     pd.concat([frame, pd.DataFrame([row])]).to_csv(path, index=False)
     return indicators.load(data_copy)
 
@@ -105,4 +105,4 @@ def test_goals_chart_has_a_line_per_indicator_with_a_target(dataset):
     ([], "Source: none"),
 ])
 def test_source_line(rows, expected):
-    assert source_line(pd.DataFrame(rows, columns=["source", "paragraph"])) == expected
+    assert source_line(pd.DataFrame(rows, columns=["source", "location"])) == expected

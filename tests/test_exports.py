@@ -18,7 +18,7 @@ def test_tables_have_documented_columns_and_provenance(dataset):
     for name, frame in frames.items():
         assert list(frame.columns) == [c.name for c in COLUMNS[name]]
     observations = frames["observations"]
-    assert {"source", "paragraph", "quote"} <= set(observations.columns)
+    assert {"source", "location", "quote", "current", "superseded_by"} <= set(observations.columns)
     assert observations["quote"].notna().all()
     ready = observations[observations["indicator_id"] == "units_certified_ready"].iloc[0]
     assert ready["value"] == pytest.approx(100 * 104 / 292) and ready["value_computed"]
@@ -28,16 +28,18 @@ def test_csv_export_is_pinned(dataset, tmp_path):
     export(dataset, "csv", tmp_path)
     lines = (tmp_path / "observations.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0] == ("indicator_id,period_label,period_start,period_end,value,value_computed,numerator,"
-                        "denominator,qualifier,is_baseline,unit,source,paragraph,quote,notes")
+                        "denominator,qualifier,is_baseline,unit,source,location,quote,current,superseded_by,notes")
     assert lines[1] == (
         "targeted_attacks_on_peacekeepers,1 Nov 2015 to 31 Oct 2016,2015-11-01,2016-10-31,189,False,,,,False,"
         "count,A/72/573,100,The number of targeted attacks increased from 189 to 227 as at 31 October 2017; "
-        "fatality figures decreased from 38 to 37 over the same period.,The window is named in the sentence "
+        "fatality figures decreased from 38 to 37 over the same period.,True,,The window is named in the sentence "
         "before: the previous corresponding period (1 November 2015–31 October 2016).")
     ready = next(line for line in lines if line.startswith("units_certified_ready"))
     assert ",35.61643836,True,104,292," in ready
     assert (tmp_path / "sources.csv").read_text(encoding="utf-8").splitlines()[1].startswith(
         "A/72/573,Implementation of the recommendations")
+    assert (tmp_path / "sources.csv").read_text(encoding="utf-8").splitlines()[0].startswith(
+        "symbol,title,kind,issuing_body,year,published,retrieved,")
 
 
 def test_xlsx_has_one_sheet_per_table_and_a_columns_sheet(dataset, tmp_path):
@@ -60,7 +62,7 @@ def test_json_export(dataset, tmp_path):
     assert document["licence"]["name"] == "CC-BY-4.0"
     assert len(document["tables"]["observations"]) == len(dataset.observations)
     first = document["tables"]["observations"][0]
-    assert (first["value"], first["paragraph"], first["period_start"]) == (189, 100, "2015-11-01")
+    assert (first["value"], first["location"], first["period_start"]) == (189, "100", "2015-11-01")
 
 
 def test_datapackage_validates_with_frictionless(dataset, tmp_path):
@@ -171,5 +173,5 @@ def test_milestones_export_with_their_status(dataset, tmp_path):
     rows = [dict(zip(header, [cell.value for cell in row], strict=True)) for row in sheet.iter_rows(min_row=2)]
     aviation = next(r for r in rows if r["id"] == "aviation_manual")
     # Due in 2017 and not settled by any later source: overdue.
-    assert (aviation["due"], aviation["status"], aviation["paragraph"]) == ("2017-12-31", "overdue", 92)
+    assert (aviation["due"], aviation["status"], aviation["location"]) == ("2017-12-31", "overdue", "92")
     assert "finalized in 2017" in aviation["quote"]

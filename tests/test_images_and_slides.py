@@ -106,7 +106,7 @@ def test_every_indicator_slide_cites_its_quote_and_paragraph(dataset, progress, 
         if rows.empty:
             rows = dataset.targets[dataset.targets["indicator_id"] == indicator_id]
         first = rows.iloc[0]
-        assert f"\u201c{first.quote}\u201d ({first.source}, para. {first.paragraph})" in text, indicator_id
+        assert f"\u201c{first.quote}\u201d ({first.source}, para. {first.location})" in text, indicator_id
         assert progress[indicator_id].summary in text
         assert progress[indicator_id].summary in slide.notes_slide.notes_text_frame.text
         assert f"Source: {first.source}, para" in text

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indicators.charts import goals_chart, indicator_chart
+from indicators.revisions import mark_observations, mark_targets
 from indicators.progress import (
     INSUFFICIENT,
     NOT_RATED,
@@ -36,9 +37,10 @@ UNIT_VALUES = {
     "count": st.integers(0, 100_000).map(float),
     "ratio": st.floats(0, 50, allow_nan=False).map(lambda v: round(v, 3)),
 }
-SOURCE = Source(symbol=SYMBOL, title="Fictional test report", issuing_body="Test fixture", year=2024, language="en",
-                url="https://example.org/TEST-1", text_file="TEST-1.txt", obtained="Made up for property tests",
-                licence="Test fixture", data_cutoff="2024-06-30", paragraphs={1: "fictional"})
+SOURCE = Source(symbol=SYMBOL, title="Fictional test report", kind="report", issuing_body="Test fixture", year=2024,
+                language="en", url="https://example.org/TEST-1", text_file="TEST-1.txt",
+                obtained="Made up for property tests", licence="Test fixture", data_cutoff="2024-06-30",
+                units={"1": "fictional"})
 
 
 @st.composite
@@ -59,7 +61,7 @@ def indicator_tables(draw, indicator_id: str):
             "indicator_id": indicator_id, "period_label": f"period {i}", "period_start": start, "period_end": end,
             "value": draw(UNIT_VALUES[unit]), "numerator": math.nan, "denominator": math.nan,
             "qualifier": draw(st.one_of(st.none(), st.sampled_from(QUALIFIERS))),
-            "is_baseline": baseline_at == i, "unit": unit, "source": SYMBOL, "paragraph": 1,
+            "is_baseline": baseline_at == i, "unit": unit, "source": SYMBOL, "location": "1",
             "quote": "fictional quote", "notes": None,
         })
     targets = []
@@ -71,7 +73,7 @@ def indicator_tables(draw, indicator_id: str):
             "deadline": pd.Timestamp(deadline) if deadline else pd.NaT,
             "deadline_label": str(deadline.year) if deadline else None, "kind": kind,
             "scope": draw(st.sampled_from([None, "another population"])), "unit": unit, "source": SYMBOL,
-            "paragraph": 1, "quote": "fictional quote", "notes": None,
+            "location": "1", "quote": "fictional quote", "notes": None,
         })
     return entry, observations, targets
 
@@ -82,16 +84,18 @@ def datasets(draw):
     parts = [draw(indicator_tables(f"indicator_{i}")) for i in range(count)]
     catalogue = pd.DataFrame([p[0] for p in parts])
     obs_columns = ["indicator_id", "period_label", "period_start", "period_end", "value", "numerator", "denominator",
-                   "qualifier", "is_baseline", "unit", "source", "paragraph", "quote", "notes"]
+                   "qualifier", "is_baseline", "unit", "source", "location", "quote", "notes"]
     tgt_columns = ["indicator_id", "value", "deadline", "deadline_label", "kind", "scope", "unit", "source",
-                   "paragraph", "quote", "notes"]
+                   "location", "quote", "notes"]
     observations = pd.DataFrame([o for p in parts for o in p[1]], columns=obs_columns)
     targets = pd.DataFrame([t for p in parts for t in p[2]], columns=tgt_columns)
     observations = observations.astype({"period_start": "datetime64[ns]", "period_end": "datetime64[ns]",
                                         "value": float, "is_baseline": bool})
     targets = targets.astype({"deadline": "datetime64[ns]", "value": float})
     areas = pd.DataFrame([{"id": "area", "name": "Test area", "section": "1"}])
-    return Dataset(areas, catalogue, observations, targets, {SYMBOL: SOURCE}, empty_milestones())
+    sources = {SYMBOL: SOURCE}
+    return Dataset(areas, catalogue, mark_observations(observations, sources), mark_targets(targets, sources), sources,
+                   empty_milestones())
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -22,7 +22,7 @@ def test_every_quote_is_in_its_paragraph_and_states_its_numbers(dataset):
     problems = []
     for table, row in _rows(dataset):
         source = dataset.sources[row.source]
-        if source.find_quote(row.paragraph, row.quote) is None:
+        if source.find_quote(row.location, row.quote) is None:
             problems.append((table, row.indicator_id, "quote not in paragraph"))
         numbers = observation_numbers(row) if table == "observations" else [row.value]
         problems += [(table, row.indicator_id, n) for n in numbers if not states_number(row.quote, n)]
@@ -45,7 +45,7 @@ def test_every_quote_is_in_its_paragraph_and_states_its_numbers(dataset):
 def test_headline_series(dataset, indicator_id, paragraph, values):
     series = observations_of(dataset, indicator_id)
     assert series["value"].tolist() == values
-    assert set(series["paragraph"]) == {paragraph}
+    assert set(series["location"]) == {str(paragraph)}
 
 
 def test_readiness_share_is_computed_from_the_count(dataset):

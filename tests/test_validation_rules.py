@@ -29,10 +29,10 @@ CASES = [
     ("numerator_above_denominator", OBS, "units_certified_ready", {"numerator": "392"}, "numerator"),
     ("value_disagrees_with_ratio", OBS, "units_certified_ready", {"value": "50"}, "value"),
     ("period_end_before_start", OBS, "peacekeeper_fatalities_in_targeted_attacks", {"period_end": "2015-10-31"}, "period_end"),
-    ("quote_not_in_paragraph", OBS, "field_support_client_satisfaction",
+    ("quote_not_at_location", OBS, "field_support_client_satisfaction",
      {"quote": "In 2016, 65 per cent of respondents were delighted."}, "quote"),
-    ("quote_not_in_paragraph", TGT, "women_military_peacekeepers", {"paragraph": "98"}, "quote"),
-    ("paragraph_not_in_source", OBS, "targeted_attacks_on_peacekeepers", {"paragraph": "133"}, "paragraph"),
+    ("quote_not_at_location", TGT, "women_military_peacekeepers", {"location": "98"}, "quote"),
+    ("location_not_in_source", OBS, "targeted_attacks_on_peacekeepers", {"location": "133"}, "location"),
     ("value_not_in_quote", OBS, "targeted_attacks_on_peacekeepers", {"value": "190"}, "quote"),
     ("value_not_in_quote", OBS, "missions_with_poc_mandates", {"value": "8"}, "quote"),  # quote says "nine"
     ("value_not_in_quote", TGT, "women_civilian_staff_peace_operations", {"value": "45"}, "quote"),  # "parity" is 50

@@ -5,6 +5,7 @@ import streamlit as st
 from ui import info, load, md
 
 from indicators.exports import export_bytes
+from indicators.formatting import MISSING
 
 DOWNLOADS = [
     ("csv", "CSV (zip)", "application/zip", "peacekeeping-indicators-csv.zip"),
@@ -21,18 +22,22 @@ st.write(md(about.description))
 st.markdown(
     f"- **{len(dataset.catalogue)}** indicators in **{len(dataset.reform_areas)}** reform areas\n"
     f"- **{len(dataset.observations)}** observations and **{len(dataset.targets)}** targets\n"
-    "- Every figure carries its source document, paragraph and the verbatim sentence it came from; the "
-    "validator proves that the sentence is in the paragraph and states the number.\n"
+    "- Every figure carries its source, its location (paragraph, page, section or table row) and the verbatim "
+    "sentence it came from; the validator proves that the sentence is there and states the number in its role, "
+    "or that the table's row holds it.\n"
     "- Shares stated as \"X out of Y\" or as fractions are computed from their numerator and denominator, "
     "never typed."
 )
 
 st.subheader("Sources")
 for source in dataset.sources.values():
-    st.table(pd.DataFrame({"": ["Symbol", "Title", "Issued by", "Year", "Language", "Address", "Paragraphs",
-                                "How the text was obtained"],
-                           " ": [source.symbol, source.title, source.issuing_body, str(source.year), source.language,
-                                 source.url, str(len(source.paragraphs)), source.obtained]}).set_index(""))
+    size = (f"{len(source.table)} rows" if source.table is not None else
+            f"{len(source.paragraphs)} paragraphs" if source.paragraphs else f"{len(source.units)} pages and sections")
+    st.table(pd.DataFrame({"": ["Symbol", "Title", "Kind", "Published by", "Published", "Retrieved", "Language",
+                                "Address", "Contents", "How the text was obtained", "Terms"],
+                           " ": [source.symbol, source.title, source.kind, source.issuing_body,
+                                 source.published or str(source.year), source.retrieved or MISSING, source.language,
+                                 source.url, size, source.obtained, source.licence]}).set_index(""))
 
 st.subheader("Licence")
 st.markdown(f"The compiled data is published under [{md(about.licence_title)}]({about.licence_url}). "
@@ -43,7 +48,7 @@ st.code(about.citation, language=None)
 
 st.subheader("Download the dataset")
 st.write("Tidy tables of indicators, observations, targets and sources, with the provenance of every figure "
-         "(source, paragraph, verbatim quote) and a description of every column.")
+         "(source, location, verbatim quote) and a description of every column.")
 downloads = st.columns(4)
 for column, (fmt, label, mime, file_name) in zip(downloads, DOWNLOADS):
     column.download_button(label, lambda fmt=fmt: export_bytes(dataset, fmt), file_name=file_name, mime=mime,

@@ -2,7 +2,7 @@
 
 import pandas as pd
 import streamlit as st
-from ui import badge, delta, image_downloads, load, md, progress
+from ui import badge, delta, image_downloads, load, md, progress, source_link
 
 from indicators.charts import indicator_chart
 from indicators.formatting import MISSING, format_change, format_value
@@ -71,22 +71,34 @@ if isinstance(entry.definition_notes, str):
     st.info(md(entry.definition_notes), icon=":material/info:")
 
 st.subheader("Where each figure comes from")
-obs, tgt = observations_of(dataset, chosen), targets_of(dataset, chosen)
+st.caption("Every figure with its source, location and quote. Where a later source restates a period, both rows "
+           "are here: the later one stands, the earlier is marked superseded.")
+obs, tgt = observations_of(dataset, chosen, current=False), targets_of(dataset, chosen, current=False)
+
+
+def standing(rows):
+    return ["current" if current else f"superseded by {later}"
+            for current, later in zip(rows["current"], rows["superseded_by"], strict=True)]
+
+
 provenance = pd.concat([
     pd.DataFrame({
         "Figure": "Observation", "Period or deadline": obs["period_label"],
         "Value": [format_value(r.value, r.unit, r.qualifier if isinstance(r.qualifier, str) else None,
                                r.numerator, r.denominator) for r in obs.itertuples()],
-        "Source": obs["source"], "Paragraph": obs["paragraph"], "Quote": obs["quote"],
+        "Source": obs["source"], "Location": [dataset.sources[s].cite(n) for s, n in zip(obs["source"], obs["location"])],
+        "Standing": standing(obs), "Quote": obs["quote"],
+        "Read in context": [source_link(dataset.sources[s], n) for s, n in zip(obs["source"], obs["location"])],
     }),
     pd.DataFrame({
         "Figure": "Target (" + tgt["kind"] + ")", "Period or deadline": tgt["deadline_label"].fillna(MISSING),
         "Value": [format_value(v, u) for v, u in zip(tgt["value"], tgt["unit"])],
-        "Source": tgt["source"], "Paragraph": tgt["paragraph"], "Quote": tgt["quote"],
+        "Source": tgt["source"], "Location": [dataset.sources[s].cite(n) for s, n in zip(tgt["source"], tgt["location"])],
+        "Standing": standing(tgt), "Quote": tgt["quote"],
+        "Read in context": [source_link(dataset.sources[s], n) for s, n in zip(tgt["source"], tgt["location"])],
     }),
 ], ignore_index=True)
-provenance["Read in context"] = [f"source?paragraph={n}" for n in provenance["Paragraph"]]
 st.dataframe(provenance, hide_index=True, key="provenance", column_config={
     "Quote": st.column_config.TextColumn(width="large"),
-    "Read in context": st.column_config.LinkColumn(display_text="Paragraph in the source reader"),
+    "Read in context": st.column_config.LinkColumn(display_text="Open in the source reader"),
 })

@@ -3,6 +3,7 @@
 import streamlit as st
 from ui import load, md, milestone_badge
 
+from indicators.citations import cite
 from indicators.milestones import MILESTONE_STATUSES, OVERDUE, milestone_table
 
 dataset = load()
@@ -10,7 +11,7 @@ table = milestone_table(dataset)
 
 st.title("Milestones")
 st.caption("Dated commitments the reports make (\"finalized in 2018\", \"in place by the end of 2017\"), each with "
-           "its paragraph and verbatim quote. A commitment is overdue once its date has passed and no later source "
+           "its location and verbatim quote. A commitment is overdue once its date has passed and no later source "
            "has settled it; met or missed once one has, with that source's own quote.")
 
 counts = st.columns(len(MILESTONE_STATUSES))
@@ -32,10 +33,10 @@ for area, rows in shown.groupby("reform_area_name", sort=False):
             head[0].markdown(f"**{md(row.commitment)}** · due {md(row.due_label)} ({row.due:%-d %b %Y})")
             with head[1]:
                 milestone_badge(row.status)
-            st.caption(f"\u201c{md(row.quote)}\u201d ({md(row.source)}, para. {int(row.paragraph)})")
+            st.caption(f"\u201c{md(row.quote)}\u201d ({md(cite(dataset.sources, row.source, row.location))})")
             if isinstance(row.settled_quote, str):
-                st.caption(f"Settled: \u201c{md(row.settled_quote)}\u201d ({md(row.settled_by)}, para. "
-                           f"{int(row.settled_paragraph)})")
+                st.caption(f"Settled: \u201c{md(row.settled_quote)}\u201d "
+                           f"({md(cite(dataset.sources, row.settled_by, row.settled_location))})")
             elif row.status == OVERDUE:
                 st.caption("No later source in the data settles it yet.")
             if isinstance(row.notes, str):

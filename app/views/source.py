@@ -1,49 +1,92 @@
-"""The report paragraph by paragraph, with every captured number highlighted and linked."""
+"""Any source, part by part: a report by paragraph, a document by page or section, a dataset
+by row; every captured number highlighted and linked to its indicator. The source and the
+part are in the URL: /source?doc=A/72/573&paragraph=100, &page=2, &section=..., &row=..."""
 
 import streamlit as st
 from ui import load, md
 
-from indicators.reader import coverage, document
+from indicators.reader import coverage, dataset_rows, document
+from indicators.sources import DATASET, REPORT, location_key
 
 dataset = load()
 symbols = list(dataset.sources)
-symbol = st.selectbox("Document", symbols, key="doc", bind="query-params")
-source = dataset.sources[symbol]
-paragraphs = document(dataset, symbol)
+asked_doc = st.query_params.get("doc")
+if asked_doc is not None and asked_doc not in symbols:
+    st.warning(md(f"There is no source '{asked_doc}'. The sources are: {', '.join(symbols)}."),
+               icon=":material/search_off:")
 
+
+def picked() -> None:
+    st.query_params.clear()
+    st.query_params["doc"] = st.session_state["doc_choice"]
+
+
+symbol = st.selectbox("Source", symbols, index=symbols.index(asked_doc) if asked_doc in symbols else 0,
+                      key="doc_choice", on_change=picked)
+source = dataset.sources[symbol]
+published = source.published or str(source.year)
 st.title(f"Source reader: {md(symbol)}")
-st.caption(f"{md(source.title)} · [{md(source.url)}]({source.url})")
-st.info(coverage(paragraphs).line, icon=":material/data_check:")
+st.caption(f"{md(source.title)} · {md(source.kind)} · {md(source.issuing_body)}, {md(published)} · "
+           f"[{md(source.url)}]({source.url})")
+
+if source.kind == DATASET:
+    table = dataset_rows(dataset, symbol)
+    asked = st.query_params.get("row")
+    if asked is not None:
+        found = source.row(asked)
+        if found is None:
+            st.warning(md(f"{symbol} has no single row '{asked}'."), icon=":material/search_off:")
+        else:
+            row, column = found
+            with st.container(border=True, key="selected_row"):
+                st.markdown(md(f"{source.cite(asked)}: {column} = {row[column]}"))
+    captured = (table["captured by"] != "").sum()
+    st.info(f"{captured} of {len(table)} rows are captured.", icon=":material/data_check:")
+    st.dataframe(table, hide_index=True, key="rows")
+    st.stop()
+
+parts = document(dataset, symbol)
+param = "paragraph" if source.kind == REPORT else ("page" if next(iter(parts), "").startswith("page ") else "section")
+st.info(coverage(parts).line, icon=":material/data_check:")
 st.markdown(":blue-background[**Highlighted**] numbers are captured; each links to its indicator. "
             ":gray-background[Grey] numbers are in the text but not captured.")
 
 
-def render(number: int) -> str:
-    parts = []
-    for segment in paragraphs[number]:
+def label(key: str) -> str:
+    return f"{key}." if source.kind == REPORT else key.capitalize()
+
+
+def render(key: str) -> str:
+    pieces = []
+    for segment in parts[key]:
         if segment.captured:
             links = " ".join(f"[{md(segment.text)}](indicator?indicator={i})" for i in segment.indicator_ids[:1])
-            parts.append(f":blue-background[**{links}**]")
+            pieces.append(f":blue-background[**{links}**]")
         elif segment.number:
-            parts.append(f":gray-background[{md(segment.text)}]")
+            pieces.append(f":gray-background[{md(segment.text)}]")
         else:
-            parts.append(md(segment.text))
-    return f"**{number}.** " + "".join(parts)
+            pieces.append(md(segment.text))
+    # A paragraph number needs no escaping; a section title comes from the data and does.
+    head = f"**{key}.**" if source.kind == REPORT else f"**{md(label(key))}**"
+    return head + " " + "".join(pieces)
 
 
-asked = st.query_params.get("paragraph")
-if asked is not None and not (asked.isdigit() and int(asked) in paragraphs):
-    # Say so rather than drop the link's paragraph silently.
-    st.warning(md(f"{symbol} has no paragraph '{asked}'; its paragraphs run from {min(paragraphs)} to "
-                  f"{max(paragraphs)}."), icon=":material/search_off:")
-controls = st.columns([1, 2])
-chosen = controls[0].number_input("Go to paragraph", min_value=1, max_value=max(paragraphs), value=None, step=1,
-                                  key="paragraph", bind="query-params", placeholder="1 to %d" % max(paragraphs))
-only_captured = controls[1].toggle("Only paragraphs with captured numbers", key="captured")
+asked = st.query_params.get(param)
+chosen = None
+if asked is not None:
+    key = location_key(source.kind, asked if source.kind == REPORT else f"{param} {asked}")
+    if key in parts:
+        chosen = key
+    else:
+        # Say so rather than drop the link's part silently.
+        first, last = next(iter(parts)), list(parts)[-1]
+        st.warning(md(f"{symbol} has no {param} '{asked}'; its {param}s run from {label(first).rstrip('.')} to "
+                      f"{label(last).rstrip('.')}."), icon=":material/search_off:")
+only_captured = st.toggle(f"Only {param}s with captured numbers", key="captured")
 if chosen:
     with st.container(border=True, key="selected_paragraph"):
-        st.markdown(render(int(chosen)))
-for number in paragraphs:
-    if only_captured and not any(s.captured for s in paragraphs[number]):
+        st.markdown(render(chosen))
+for key in parts:
+    if only_captured and not any(s.captured for s in parts[key]):
         continue
-    st.markdown(render(number))
+    st.markdown(render(key))
