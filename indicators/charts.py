@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 from indicators import citations
 from indicators.formatting import format_value
-from indicators.periods import midpoint, midpoint_year
+from indicators.periods import midpoint, midpoint_year, period_kind
 from indicators.progress import Progress
 from indicators.series import observations_of, targets_of
 from indicators.validation import Dataset
@@ -95,33 +95,18 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
                 marker=dict(size=18, symbol="circle-open", color=BLUE, line=dict(width=3)),
                 text=["Baseline"], textposition="top center", hoverinfo="skip",
             ))
-    deadline = targets["deadline"].dropna().min() if not targets.empty else None
-    has_deadline = deadline is not None and not pd.isna(deadline)
-    if progress.target is not None and not targets.empty:
-        target = targets.iloc[0]
-        cite = citations.cite(dataset.sources, target.source, target.location)
-        label = f"Target {progress.target_text}" + ("" if progress.deadline_label else " (no deadline)")
-        if progress.target_scope:
-            label += f", set for {progress.target_scope}"
-        if has_deadline:
-            fig.add_trace(go.Scatter(
-                x=[deadline], y=[progress.target], mode="markers+text", name=_plain(label),
-                marker=dict(size=18, symbol="star", color=VERMILLION), text=[_plain(label)],
-                textposition="top left",
-                hovertemplate=f"{_plain(label)} ({_plain(target.kind)})<br>{_plain(cite)}<extra></extra>",
-            ))
-            if base_x is not None and not progress.target_scope:
-                fig.add_trace(go.Scatter(
-                    x=[base_x, deadline], y=[progress.baseline, progress.target], mode="lines",
-                    name="Glide path to target", line=dict(color=VERMILLION, width=2, dash="dot"),
-                    hoverinfo="skip",
-                ))
-        else:
-            fig.add_hline(y=progress.target, line=dict(color=VERMILLION, width=2, dash="longdash"),
-                          annotation_text=_plain(label), annotation_position="top left")
-            fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=_plain(label),
-                                     line=dict(color=VERMILLION, width=2, dash="longdash")))
-    if progress.projection is not None and has_deadline and not rows.empty:
+    _revisions(fig, dataset, progress, rows)
+    # Every current target is drawn (an interim and a final one); the glide path and the
+    # projection lead to the one status is judged against.
+    deadline = pd.Timestamp(progress.deadline) if progress.deadline else None
+    for target in targets.itertuples():
+        _target(fig, dataset, progress, target)
+    if deadline is not None and base_x is not None and progress.target is not None and not progress.target_scope:
+        fig.add_trace(go.Scatter(
+            x=[base_x, deadline], y=[progress.baseline, progress.target], mode="lines",
+            name="Glide path to target", line=dict(color=VERMILLION, width=2, dash="dot"), hoverinfo="skip",
+        ))
+    if progress.projection is not None and deadline is not None and not rows.empty:
         latest = rows.iloc[-1]
         latest_x = midpoint(latest.period_start, latest.period_end)
         if deadline > latest_x:  # a projection only ever runs forward in time
@@ -151,7 +136,62 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
     shown = pd.concat([rows[["source", "location"]], targets[["source", "location"]]])
     subtitle = f"{UNIT_TITLES.get(unit, unit)} · {progress.headline} · status: {progress.status_text}"
     # Cites exactly the points shown, and the data's as-of date is theirs, not every source's.
-    return _frame(fig, progress.name, subtitle, source_line(shown, as_of(dataset, shown), dataset))
+    fig = _frame(fig, progress.name, subtitle, source_line(shown, as_of(dataset, shown), dataset))
+    kinds = sorted({period_kind(r.period_start, r.period_end) for r in rows.itertuples()})
+    if len(kinds) > 1:
+        fig.add_annotation(text=_plain(f"Periods differ ({', '.join(kinds)}): each point sits at the middle of "
+                                       "its period."), xref="paper", yref="paper", x=0, y=0, yshift=-63,
+                           xanchor="left", yanchor="top", showarrow=False, font=dict(size=12, color=GREY))
+        fig.update_layout(margin=dict(b=100))
+    return fig
+
+
+def _target(fig: go.Figure, dataset: Dataset, progress: Progress, target) -> None:
+    """One target: a star at its deadline, or a dashed line when it has none."""
+    cite = citations.cite(dataset.sources, target.source, target.location)
+    has_deadline = pd.notna(target.deadline)
+    when = target.deadline_label if isinstance(target.deadline_label, str) else (
+        str(target.deadline.year) if has_deadline else None)
+    label = f"Target {format_value(target.value, progress.unit)}" + (f" by {when}" if when else " (no deadline)")
+    scope = getattr(target, "scope", None)
+    if isinstance(scope, str) and scope:
+        label += f", set for {scope}"
+    if has_deadline:
+        fig.add_trace(go.Scatter(
+            x=[target.deadline], y=[target.value], mode="markers+text", name=_plain(label),
+            marker=dict(size=18, symbol="star", color=VERMILLION), text=[_plain(label)], textposition="top left",
+            hovertemplate=f"{_plain(label)} ({_plain(target.kind)})<br>{_plain(cite)}<extra></extra>",
+        ))
+    else:
+        fig.add_hline(y=target.value, line=dict(color=VERMILLION, width=2, dash="longdash"),
+                      annotation_text=_plain(label), annotation_position="top left")
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=_plain(label),
+                                 line=dict(color=VERMILLION, width=2, dash="longdash")))
+
+
+def _revisions(fig: go.Figure, dataset: Dataset, progress: Progress, rows: pd.DataFrame) -> None:
+    """Superseded figures as small grey crosses, and a ring on each point a later source revised."""
+    every = observations_of(dataset, progress.indicator_id, current=False)
+    old = every[~every["current"]]
+    if old.empty:
+        return
+    fig.add_trace(go.Scatter(
+        x=[midpoint(r.period_start, r.period_end) for r in old.itertuples()], y=old["value"], mode="markers",
+        name="Superseded figure", marker=dict(size=9, symbol="x-thin", color=GREY, line=dict(width=2, color=GREY)),
+        hovertemplate=[f"{_plain(format_value(r.value, progress.unit))}: "
+                       f"{_plain(citations.cite(dataset.sources, r.source, r.location))}, superseded by "
+                       f"{_plain(r.superseded_by)}<extra></extra>" for r in old.itertuples()],
+    ))
+    revised = rows[rows["revised"]]
+    if not revised.empty:
+        fig.add_trace(go.Scatter(
+            x=[midpoint(r.period_start, r.period_end) for r in revised.itertuples()], y=revised["value"],
+            mode="markers", name="Revised by a later source",
+            marker=dict(size=16, symbol="diamond-open", color=BLUE, line=dict(width=2)),
+            hovertemplate=[f"Revised: {_plain(format_value(r.value, progress.unit))} "
+                           f"({_plain(citations.cite(dataset.sources, r.source, r.location))})<extra></extra>"
+                           for r in revised.itertuples()],
+        ))
 
 
 def goals_chart(dataset: Dataset, progress: list[Progress]) -> go.Figure:

@@ -18,7 +18,11 @@ from indicators.exports import FORMATS as EXPORT_FORMATS
 from indicators.exports import export
 from indicators.formatting import MISSING, format_change, format_number, format_value
 from indicators.images import FORMATS as IMAGE_FORMATS
+from indicators import paths
 from indicators.exports import export_paths
+from indicators.files import FileProblem
+from indicators.ingest import SourceExists, add_source
+from indicators.sources import KINDS
 from indicators.images import (
     MAX_SIDE,
     MIN_SIDE,
@@ -201,6 +205,22 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_source(args: argparse.Namespace) -> int:
+    data = args.data or paths.data_dir()
+    try:
+        added = add_source(data, args.file, args.symbol, args.title, args.publisher, args.url,
+                           published=args.published, year=args.year, kind=args.kind, language=args.language,
+                           licence=args.licence, cutoff=args.cutoff, force=args.force)
+    except SourceExists as error:
+        raise UserError(str(error)) from None
+    except FileProblem as error:
+        raise UserError(f"{error.file}: {error.message}") from None
+    unit = {"report": "paragraphs", "document": "pages and sections", "dataset": "rows"}[added.kind]
+    print(f"Stored {added.symbol} as a {added.kind}: {added.parts} {unit} in {added.path}")
+    print("Next: add its figures with their locations and quotes, then run `indicators validate`.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="indicators", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -211,11 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("chart", _chart, "write an indicator's chart (or 'goals') as a PNG, SVG or PDF image"),
         ("slides", _slides, "write a briefing deck (.pptx)"),
         ("export", _export, "write the dataset as CSV, Excel, JSON or a Frictionless Data Package"),
+        ("add-source", _add_source, "store a new source (.pdf, .txt, .html or .csv) and describe it in sources.yaml"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--data", type=Path, default=None, help="data folder (default: the shipped data)")
         command.set_defaults(handler=handler)
-        if name in ("progress", "chart", "slides", "export"):
+        if name in ("progress", "chart", "slides", "export", "add-source"):
             command.add_argument("--force", action="store_true", help="replace files that already exist")
         if name == "progress":
             command.add_argument("--csv", type=Path, help="also write the full table to this CSV file")
@@ -238,6 +259,18 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--format", choices=EXPORT_FORMATS, required=True)
             command.add_argument("--out", type=Path, required=True,
                                  help="output folder (for xlsx and json also a file name ending in that format)")
+        if name == "add-source":
+            command.add_argument("file", type=Path, help="the source: .pdf, .txt, .html or .csv")
+            command.add_argument("--symbol", required=True, help="its symbol, e.g. A/73/480")
+            command.add_argument("--title", required=True)
+            command.add_argument("--publisher", required=True, help="who issued it, e.g. 'Secretary-General'")
+            command.add_argument("--url", required=True, help="its public https:// address")
+            command.add_argument("--published", help="publication date, YYYY-MM-DD")
+            command.add_argument("--year", type=int, help="year of issue (default: from --published)")
+            command.add_argument("--kind", choices=KINDS, help="report, document or dataset (default: guessed)")
+            command.add_argument("--language", default="en")
+            command.add_argument("--licence", help="the source's terms")
+            command.add_argument("--cutoff", help="the latest date its figures stand at, YYYY-MM-DD")
     return parser
 
 

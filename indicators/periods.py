@@ -63,3 +63,21 @@ def short_label(start: pd.Timestamp, end: pd.Timestamp, label: str) -> str:
     if first == last:
         return first
     return f"{first} to {last}" if _DAY_RANGE.match(label) else label
+
+
+def period_kind(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """What sort of period this is, in words, so a chart can say when its windows differ."""
+    if start == end:
+        return "single date"
+    if start.day == 1 and _month_end(end):
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        if months == 12:
+            if start.month == 1:
+                return "calendar year"
+            if start.month == 7:
+                return "fiscal year (July to June)"
+            return f"year from {start:%B} to {end:%B}"
+        if months == 1:
+            return "month"
+        return f"{months}-month span"
+    return "other span"

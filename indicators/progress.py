@@ -103,6 +103,7 @@ class Goal:
     kind: str
     # Whom the target is set for, where that is not the indicator's own population.
     scope: str | None = None
+    deadline: str | None = None  # ISO date, for drawing
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class Progress:
     target_scope: str | None = None
     deadline_label: str | None = None
     deadline_year: float | None = None
+    deadline: str | None = None
     deadline_passed: bool = False
     gap: float | None = None
     progress_share: float | None = None
@@ -297,7 +299,7 @@ def assess(indicator: dict, points: list[Point], goal: Goal | None, sentence: st
     scoped = goal is not None and bool(goal.scope)
     if goal is not None:
         base.update(target=goal.value, target_kind=goal.kind, target_scope=goal.scope or None,
-                    deadline_label=goal.deadline_label, deadline_year=goal.deadline_year)
+                    deadline_label=goal.deadline_label, deadline_year=goal.deadline_year, deadline=goal.deadline)
     if not points:
         return _with_summary(Progress(**base, status=INSUFFICIENT, status_reason=NO_OBSERVATION), sentence, None, None)
 
@@ -432,26 +434,43 @@ def points_of(dataset: Dataset, indicator_id: str) -> list[Point]:
             for row in rows.itertuples()]
 
 
+def goals_of(dataset: Dataset, indicator_id: str) -> list[Goal]:
+    """The indicator's current targets (replaced ones left out), earliest deadline first."""
+    goals = []
+    for row in targets_of(dataset, indicator_id).itertuples():
+        has_deadline = pd.notna(row.deadline)
+        label = row.deadline_label if isinstance(row.deadline_label, str) else (
+            str(row.deadline.year) if has_deadline else None)
+        scope = getattr(row, "scope", None)
+        goals.append(Goal(value=row.value, deadline_year=deadline_year(row.deadline) if has_deadline else None,
+                          deadline_label=label, kind=row.kind, scope=scope if isinstance(scope, str) and scope else None,
+                          deadline=row.deadline.date().isoformat() if has_deadline else None))
+    return goals
+
+
+def next_goal(goals: list[Goal], points: list[Point]) -> Goal | None:
+    """The target status is judged against: the next one due after the latest observation
+    (an interim target before a final one); once every dated target has passed, the last
+    of them; a target without a deadline only when none has one."""
+    dated = [g for g in goals if g.deadline_year is not None]
+    if not dated:
+        return goals[0] if goals else None
+    latest = max((p.year for p in points), default=None)
+    ahead = [g for g in dated if latest is None or g.deadline_year >= latest]
+    return ahead[0] if ahead else dated[-1]
+
+
 def goal_of(dataset: Dataset, indicator_id: str) -> Goal | None:
-    """The indicator's target: the one with the earliest deadline, else the first listed."""
-    rows = targets_of(dataset, indicator_id)
-    if rows.empty:
-        return None
-    row = rows.iloc[0]
-    has_deadline = pd.notna(row.deadline)
-    label = row.deadline_label if isinstance(row.deadline_label, str) else (
-        str(row.deadline.year) if has_deadline else None)
-    scope = row.get("scope")
-    return Goal(value=row.value, deadline_year=deadline_year(row.deadline) if has_deadline else None,
-                deadline_label=label, kind=row.kind, scope=scope if isinstance(scope, str) and scope else None)
+    return next_goal(goals_of(dataset, indicator_id), points_of(dataset, indicator_id))
 
 
 def assess_all(dataset: Dataset) -> list[Progress]:
     results = []
     for indicator in dataset.catalogue.to_dict("records"):
         sentence = indicator.get("sentence")
-        results.append(assess(indicator, points_of(dataset, indicator["id"]), goal_of(dataset, indicator["id"]),
-                              sentence if isinstance(sentence, str) else None))
+        points = points_of(dataset, indicator["id"])
+        goal = next_goal(goals_of(dataset, indicator["id"]), points)
+        results.append(assess(indicator, points, goal, sentence if isinstance(sentence, str) else None))
     return results
 
 

@@ -30,8 +30,9 @@ def mark(frame: pd.DataFrame, keys: list[str], sources: dict[str, Source]) -> pd
     if out.empty:
         return out
     issued = out["source"].map(lambda s: _issued(sources, s))
-    grouping = out[keys].astype(str)
-    for _, group in out.groupby([grouping[k] for k in keys], sort=False):
+    # A missing deadline is a key like any other: two targets without one are the same target.
+    grouping = out[keys].astype(object).where(out[keys].notna(), "").astype(str)
+    for _, group in out.groupby([grouping[k] for k in keys], sort=False, dropna=False):
         if len(group) < 2:
             continue
         order = group.assign(_issued=issued[group.index]).sort_values("_issued", kind="stable")

@@ -53,7 +53,7 @@ st.markdown(":blue-background[**Highlighted**] numbers are captured; each links 
 
 
 def label(key: str) -> str:
-    return f"{key}." if source.kind == REPORT else key.capitalize()
+    return f"{key}." if source.kind == REPORT else key[:1].upper() + key[1:]
 
 
 def render(key: str) -> str:

@@ -1,0 +1,211 @@
+"""Many sources over time, from fictional fixtures (TEST/2 a report, TEST/3 a web page,
+TEST/4 a table): added with `indicators add-source`, charted as one series with a revised
+point, cited point by point, each kind with its own proof."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import indicators
+from indicators import cli
+from indicators.charts import indicator_chart
+from indicators.exports import tables
+from indicators.progress import assess_all
+from indicators.series import observations_of, targets_of
+from indicators.sources import split_paragraphs
+from tests.conftest import edit_csv, require
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "many_sources"
+MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
+ATTACKS = "targeted_attacks_on_peacekeepers"
+SOURCES = [
+    ("TEST-2.txt", "TEST/2", "Fictional report for tests: the year after", ["--published", "2018-11-15",
+                                                                              "--cutoff", "2018-10-31"]),
+    ("TEST-3.html", "TEST/3", "Fewer attacks on peacekeepers (fictional)", ["--published", "2019-11-20",
+                                                                             "--cutoff", "2019-10-31"]),
+    ("TEST-4.csv", "TEST/4", "Attacks and satisfaction by year (fictional table)", ["--published", "2021-01-15",
+                                                                                    "--cutoff", "2020-12-31"]),
+]
+
+
+def add_fixtures(folder: Path) -> None:
+    for file, symbol, title, extra in SOURCES:
+        assert cli.main(["add-source", str(FIXTURES / file), "--data", str(folder), "--symbol", symbol,
+                         "--title", title, "--publisher", "Test fixture (fictional)",
+                         "--url", f"https://example.org/{symbol.replace('/', '-')}", *extra]) == 0
+    for name in ("observations.csv", "targets.csv"):
+        rows = (FIXTURES / name).read_text(encoding="utf-8").split("\n", 1)[1]
+        with (folder / name).open("a", encoding="utf-8") as out:
+            out.write(rows)
+
+
+@pytest.fixture
+def many(data_copy) -> Path:
+    add_fixtures(data_copy)
+    return data_copy
+
+
+@pytest.fixture
+def dataset(many):
+    return indicators.load(many)
+
+
+def test_add_source_stores_each_kind(many):
+    entries = {s.symbol: s for s in indicators.load(many).sources.values()}
+    assert (entries["TEST/2"].kind, entries["TEST/3"].kind, entries["TEST/4"].kind) == ("report", "document", "dataset")
+    assert entries["TEST/2"].paragraph(2).startswith("The number of targeted attacks")
+    page = (many / "sources" / "TEST-3.txt").read_text()
+    assert "## Key figures" in page and "tracking" not in page and "Home | News" not in page
+    assert entries["TEST/3"].text_at("section Key figures").startswith("Targeted attacks on peacekeepers fell to 180")
+    assert len(entries["TEST/4"].table) == 3
+
+
+def test_add_source_refuses_a_symbol_already_there(many, capsys):
+    assert cli.main(["add-source", str(FIXTURES / "TEST-2.txt"), "--data", str(many), "--symbol", "TEST/2",
+                     "--title", "Again", "--publisher", "x", "--url", "https://example.org/x"]) == 2
+    assert "TEST/2 is already in sources/sources.yaml" in capsys.readouterr().err
+
+
+def test_one_series_from_three_kinds_of_source(dataset):
+    series = observations_of(dataset, ATTACKS)
+    assert series["value"].tolist() == [189, 229, 195, 180, 160]
+    assert series["source"].tolist() == ["A/72/573", "TEST/2", "TEST/2", "TEST/3", "TEST/4"]
+    assert {dataset.sources[s].kind for s in series["source"]} == {"report", "document", "dataset"}
+
+
+def test_the_later_publication_supersedes_and_both_are_kept(dataset):
+    every = observations_of(dataset, ATTACKS, current=False)
+    period = every[every["period_label"] == "1 Nov 2016 to 31 Oct 2017"].set_index("source")
+    assert period.loc["A/72/573", ["value", "current", "superseded_by"]].tolist() == [227, False, "TEST/2"]
+    assert period.loc["TEST/2", ["value", "current", "revised"]].tolist() == [229, True, True]
+    restated = observations_of(dataset, "field_support_client_satisfaction", current=False)
+    again = restated[restated["period_label"] == "2017"].set_index("source")
+    assert not again.loc["TEST/2", "revised"] and not again.loc["A/72/573", "current"]
+
+
+def test_the_chart_marks_the_revision_and_cites_each_point(dataset):
+    progress = {p.indicator_id: p for p in assess_all(dataset)}
+    figure = indicator_chart(dataset, progress[ATTACKS])
+    traces = {t.name: t for t in figure.data}
+    assert list(traces["Superseded figure"].y) == [227]
+    assert list(traces["Revised by a later source"].y) == [229]
+    source = next(a.text for a in figure.layout.annotations if a.text.startswith("Source:"))
+    assert source == ("Source: A/72/573, para. 100; TEST/2, para. 2; TEST/3, section \u201cKey figures\u201d; "
+                      "TEST/4, row indicator=targeted_attacks, year_to=2020-10-31 · Data as of 31 Dec 2020")
+    hover = [row[2] for row in traces["Observed"].customdata]
+    assert hover[-1] == "TEST/4, row indicator=targeted_attacks, year_to=2020-10-31"
+
+
+def test_as_of_is_the_indicator_own(dataset):
+    progress = {p.indicator_id: p for p in assess_all(dataset)}
+    figure = indicator_chart(dataset, progress["women_military_peacekeepers"])
+    source = next(a.text for a in figure.layout.annotations if a.text.startswith("Source:"))
+    assert source.endswith("Data as of 31 Oct 2017")
+
+
+def test_windows_that_differ_are_said(dataset):
+    progress = {p.indicator_id: p for p in assess_all(dataset)}
+    figure = indicator_chart(dataset, progress["field_support_client_satisfaction"])
+    notes = [a.text for a in figure.layout.annotations if a.text.startswith("Periods differ")]
+    assert notes == ["Periods differ (calendar year, single date): each point sits at the middle of its period."]
+
+
+def test_interim_and_final_targets_are_drawn_and_the_next_one_due_is_judged(dataset):
+    progress = {p.indicator_id: p for p in assess_all(dataset)}
+    satisfaction = progress["field_support_client_satisfaction"]
+    # The latest figure (31 Dec 2020) is after the 2019 interim target: judged against 2022.
+    assert (satisfaction.target, satisfaction.deadline_label) == (80, "2022")
+    stars = [t.name for t in indicator_chart(dataset, satisfaction).data if t.name and t.name.startswith("Target")]
+    assert stars == ["Target 75% by 2019", "Target 80% by 2022"]
+
+
+def test_a_replaced_target_is_kept_as_history(dataset):
+    assert targets_of(dataset, "women_staff_officer_posts")["value"].tolist() == [25]
+    history = targets_of(dataset, "women_staff_officer_posts", current=False).set_index("source")
+    assert history.loc["A/72/573", ["value", "current", "superseded_by"]].tolist() == [15, False, "TEST/2"]
+    progress = {p.indicator_id: p for p in assess_all(dataset)}
+    assert progress["women_staff_officer_posts"].target == 25
+
+
+def test_exports_and_slides_cite_each_point_own_source(dataset):
+    from indicators.slides import _citations
+
+    exported = tables(dataset)["observations"]
+    row = exported[(exported["source"] == "TEST/4") & (exported["indicator_id"] == ATTACKS)].iloc[0]
+    assert row["location"] == "indicator=targeted_attacks; year_to=2020-10-31; column=value" and row["current"]
+    citations = _citations(dataset, ATTACKS)
+    assert any(c.endswith("(TEST/3, section \u201cKey figures\u201d)") for c in citations)
+    assert not any("227" in c and "A/72/573" in c and "revised" not in c for c in citations[1:2])
+
+
+@pytest.mark.parametrize("source, location, value, quote, rule", [
+    ("TEST/4", "indicator=targeted_attacks; year_to=2020-10-31; column=value", "161", "x row x", "value_not_in_row"),
+    ("TEST/4", "indicator=targeted_attacks; year_to=2021-10-31; column=value", "160", "x row x",
+     "location_not_in_source"),
+    ("TEST/4", "indicator=targeted_attacks; column=value", "160", "x row x", "location_not_in_source"),
+    ("TEST/3", "section Key figures", "160", "Targeted attacks on peacekeepers fell to 180", "value_not_in_quote"),
+    ("TEST/3", "section Contact", "180", "Targeted attacks on peacekeepers fell to 180", "location_not_in_source"),
+    ("TEST/3", "page 1", "180", "fell to 180 in the year", None),
+    ("TEST/2", "3", "229", "revised from 227 to 229", "quote_not_at_location"),
+])
+def test_each_kind_has_its_own_proof(many, source, location, value, quote, rule):
+    frame = pd.read_csv(many / "observations.csv", dtype=str, keep_default_na=False)
+    row = int(frame.index[(frame["source"] == "TEST/3")][0])
+    edit_csv(many / "observations.csv", {(row, "source"): source, (row, "location"): location,
+                                         (row, "value"): value, (row, "quote"): quote})
+    _, failures = indicators.validate_folder(many)
+    assert [f.rule for f in failures if f.row == row + 2] == ([rule] if rule else [])
+
+
+@pytest.mark.parametrize("params, shows", [
+    ({"doc": "TEST/3", "section": "Key figures"}, "**Section Key figures**"),
+    ({"doc": "TEST/2", "paragraph": "2"}, "**2.**"),
+])
+def test_the_source_reader_opens_any_source_from_the_url(monkeypatch, many, params, shows):
+    monkeypatch.setenv("INDICATORS_DATA_DIR", str(many))
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.switch_page("views/source.py")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    assert any(m.value.startswith(shows) for m in at.markdown), [m.value[:40] for m in at.markdown]
+
+
+def test_the_source_reader_shows_a_dataset_row(monkeypatch, many):
+    monkeypatch.setenv("INDICATORS_DATA_DIR", str(many))
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.switch_page("views/source.py")
+    at.query_params["doc"] = "TEST/4"
+    at.query_params["row"] = "indicator=targeted_attacks; year_to=2020-10-31; column=value"
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table.loc[table["value"] == "160", "captured by"].tolist() == [ATTACKS]
+    assert any("row indicator=targeted\\_attacks" in m.value for m in at.markdown)
+
+
+def test_a_pdf_made_by_libreoffice_round_trips_to_its_paragraphs(data_copy, tmp_path):
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    require("LibreOffice", office, "apt-get install --no-install-recommends libreoffice-writer")
+    text = (FIXTURES / "TEST-2.txt").read_text(encoding="utf-8")
+    # Long enough to run over pages, so running headers and page breaks are exercised.
+    body = text + "".join(f"{n}. Paragraph {n} of the fictional report, long enough to wrap over a line "
+                          f"and to fill the page with words that carry on until paragraph {n} ends.\n" for n in range(6, 60))
+    source = tmp_path / "TEST-5.txt"
+    source.write_text(body, encoding="utf-8")
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
+    assert cli.main(["add-source", str(tmp_path / "TEST-5.pdf"), "--data", str(data_copy), "--symbol", "TEST/5",
+                     "--title", "Fictional report made into a PDF", "--publisher", "Test fixture (fictional)",
+                     "--url", "https://example.org/TEST-5", "--published", "2019-01-01"]) == 0
+    stored = indicators.load(data_copy).sources["TEST/5"]
+    expected = split_paragraphs(body, "TEST/5")
+    assert stored.kind == "report" and len(expected) == 59
+    assert stored.paragraphs == expected
