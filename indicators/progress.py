@@ -47,12 +47,13 @@ this indicator, and the status then follows the trend alone.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from indicators.baseline import baseline_position
+from indicators.citations import cite_rows
 from indicators.formatting import MISSING, format_change, format_number, format_value
 from indicators.periods import deadline_year, midpoint_year, short_label
 from indicators.series import observations_of, targets_of
@@ -148,6 +149,8 @@ class Progress:
     status: str = INSUFFICIENT
     status_reason: str | None = None
     summary: str = ""
+    # The sources of exactly the figures shown: "A/72/573, para. 100; TEST/3, p. 1".
+    sources: str = ""
 
     @property
     def target_text(self) -> str | None:
@@ -470,7 +473,10 @@ def assess_all(dataset: Dataset) -> list[Progress]:
         sentence = indicator.get("sentence")
         points = points_of(dataset, indicator["id"])
         goal = next_goal(goals_of(dataset, indicator["id"]), points)
-        results.append(assess(indicator, points, goal, sentence if isinstance(sentence, str) else None))
+        result = assess(indicator, points, goal, sentence if isinstance(sentence, str) else None)
+        shown = pd.concat([observations_of(dataset, indicator["id"])[["source", "location"]],
+                           targets_of(dataset, indicator["id"])[["source", "location"]]])
+        results.append(replace(result, sources=cite_rows(shown, dataset.sources)))
     return results
 
 

@@ -209,3 +209,9 @@ def test_a_pdf_made_by_libreoffice_round_trips_to_its_paragraphs(data_copy, tmp_
     expected = split_paragraphs(body, "TEST/5")
     assert stored.kind == "report" and len(expected) == 59
     assert stored.paragraphs == expected
+
+
+def test_progress_cites_the_sources_of_its_figures(dataset):
+    progress = {p.indicator_id: p for p in assess_all(dataset)}
+    assert progress[ATTACKS].sources == ("A/72/573, para. 100; TEST/2, para. 2; TEST/3, section \u201cKey figures\u201d; "
+                                         "TEST/4, row indicator=targeted_attacks, year_to=2020-10-31")

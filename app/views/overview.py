@@ -58,5 +58,6 @@ for area, rows in shown.groupby("reform_area_name", sort=False):
                 if p.bar_share is not None:
                     st.progress(p.bar_share, text=md(p.bar_text))
             badge(p)
+            st.caption(md(f"Source: {p.sources}"))
             st.page_link("views/indicator.py", label="Chart, figures and quotes", icon=":material/arrow_forward:",
                          query_params={"indicator": row.id})
