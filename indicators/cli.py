@@ -221,6 +221,75 @@ def _add_source(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store(args: argparse.Namespace):
+    from indicators.store import Store
+
+    store = Store(args.database)
+    store.migrate()
+    if store.seed(args.data):
+        print(f"Seeded the empty store from {args.data or paths.data_dir()}", file=sys.stderr)
+    return store
+
+
+def _user(args: argparse.Namespace):
+    from indicators.store import User
+
+    # The command line runs as the local account that owns the store; the app checks sign-in.
+    return User(args.user or os.environ.get("USER", "local"), args.role)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from indicators.imports import import_table, read_upload
+
+    try:
+        frame = read_upload(args.file.name, args.file.read_bytes())
+    except FileProblem as error:
+        raise UserError(f"{error.file}: [{error.rule}] {error.message}") from None
+    plan = import_table(_store(args), args.table, frame, _user(args), args.reason or "", commit=args.commit)
+    for line in plan.lines():
+        print(line)
+    counts = ", ".join(f"{n} {status}" for status, n in plan.counts().items())
+    if not plan.ok:
+        print(f"Nothing imported: {counts}.", file=sys.stderr)
+        return 1
+    if plan.change_id is not None:
+        print(f"Submitted change {plan.change_id} for review: {counts}.")
+    else:
+        print(f"Dry run: {counts}. Add --commit --reason '...' to submit it for review.")
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if args.approve or args.reject:
+        store.review(args.approve or args.reject, _user(args), approve=bool(args.approve), note=args.note or "")
+        print(f"Change {args.approve or args.reject} {'published' if args.approve else 'rejected'}.")
+        return 0
+    waiting = store.pending()
+    if waiting.empty:
+        print("No change is waiting for review.")
+    for change in waiting.itertuples():
+        print(f"change {change.id} by {change.author} ({change.origin}, {change.created_at:%Y-%m-%d %H:%M}): "
+              f"{change.reason}")
+    return 0
+
+
+def _dump(args: argparse.Namespace) -> int:
+    if args.out.exists() and any(args.out.iterdir()) and not args.force:
+        raise UserError(f"{args.out} is not empty; add --force to write into it")
+    out = _store(args).dump(args.out)
+    print(f"Wrote the published state to {out}/")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    if args.out.exists():
+        raise UserError(f"{args.out} exists; give a new file name")
+    _store(args).backup(args.out)
+    print(f"Backed up the store to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="indicators", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -232,11 +301,31 @@ def build_parser() -> argparse.ArgumentParser:
         ("slides", _slides, "write a briefing deck (.pptx)"),
         ("export", _export, "write the dataset as CSV, Excel, JSON or a Frictionless Data Package"),
         ("add-source", _add_source, "store a new source (.pdf, .txt, .html or .csv) and describe it in sources.yaml"),
+        ("import", _import, "check a CSV or Excel table of figures against the store; --commit submits it for review"),
+        ("review", _review, "list the changes waiting for review, or --approve / --reject one"),
+        ("dump", _dump, "write the store's published state as a data folder"),
+        ("backup", _backup, "copy a SQLite store safely while it is in use"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--data", type=Path, default=None, help="data folder (default: the shipped data)")
         command.set_defaults(handler=handler)
-        if name in ("progress", "chart", "slides", "export", "add-source"):
+        if name in ("import", "review", "dump", "backup"):
+            command.add_argument("--database", help="SQLAlchemy URL (default: DATABASE_URL, else store/indicators.sqlite)")
+        if name in ("import", "review"):
+            command.add_argument("--user", help="who is acting (default: the login name)")
+            command.add_argument("--role", choices=("editor", "reviewer"), default="editor")
+        if name == "import":
+            command.add_argument("file", type=Path, help="a .csv or .xlsx table in the format of the data files")
+            command.add_argument("--table", choices=("observations", "targets", "milestones"), default="observations")
+            command.add_argument("--commit", action="store_true", help="submit it for review (default: a dry run)")
+            command.add_argument("--reason", help="why: shown to the reviewer and kept in the history")
+        if name == "review":
+            command.add_argument("--approve", type=int, metavar="CHANGE")
+            command.add_argument("--reject", type=int, metavar="CHANGE")
+            command.add_argument("--note", help="a word for the author")
+        if name in ("dump", "backup"):
+            command.add_argument("--out", type=Path, required=True)
+        if name in ("progress", "chart", "slides", "export", "add-source", "dump"):
             command.add_argument("--force", action="store_true", help="replace files that already exist")
         if name == "progress":
             command.add_argument("--csv", type=Path, help="also write the full table to this CSV file")
@@ -284,6 +373,14 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except UserError as error:
         print(f"indicators {args.command}: {error}", file=sys.stderr)
+        return 2
+    except PermissionError as error:
+        print(f"indicators {args.command}: not allowed: {error}", file=sys.stderr)
+        return 2
+    except (KeyError, ValueError) as error:
+        if args.command not in ("review", "import", "backup", "dump"):
+            raise
+        print(f"indicators {args.command}: {str(error).strip(chr(39))}", file=sys.stderr)
         return 2
     except DataValidationError as error:
         _print_failures(error.failures, args.data)

@@ -58,6 +58,8 @@ OPTIONAL = {"published", "retrieved", "outcome", "settled_by", "settled_location
             "is_baseline", "deadline", "deadline_label", "scope"}
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 EARLIEST, LATEST = pd.Timestamp("1945-01-01"), pd.Timestamp("2100-12-31")
+_MARKUP = r"<\s*/?\s*[A-Za-z!?][^>]*>"
+_FORMULA = r"^[=+@\uff1d\uff0b\uff20]"
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
@@ -179,6 +181,15 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
                 table.unreadable.add((index, column))
                 table.failures.append(Failure(table.file, table.row(index), column, "control_character",
                                               f"'{_printable(raw[index])}' holds a control character"))
+            # Text is shown as text everywhere, but markup and spreadsheet formulas have no
+            # place in a figure's record: refuse them at the door rather than carry them.
+            for rule, pattern, why in (("markup", _MARKUP, "holds HTML or XML markup"),
+                                       ("formula_prefix", _FORMULA, "starts like a spreadsheet formula")):
+                found = raw.notna() & raw.str.contains(pattern, regex=True).fillna(False).astype(bool)
+                for index in frame.index[found & ~hidden]:
+                    table.unreadable.add((index, column))
+                    table.failures.append(Failure(table.file, table.row(index), column, rule,
+                                                  f"'{_printable(raw[index])}' {why}"))
         frame[column] = parsed
     for column, kind in spec.items():
         if kind == TEXT and frame.empty:

@@ -58,3 +58,69 @@ def edit_csv(path: Path, edits: dict[tuple[int, str], str]) -> None:
     for (row, column), value in edits.items():
         frame.loc[row, column] = value
     frame.to_csv(path, index=False, quoting=csv.QUOTE_ALL)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A real PostgreSQL server: the one .ci/run starts (PG_TEST_URL), else a throwaway one
+    started here from Debian's binaries (as root); skipped on a bare machine, never in CI."""
+    given = os.environ.get("PG_TEST_URL")
+    if given:
+        yield given
+        return
+    import glob
+    import subprocess
+
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not binaries or os.geteuid() != 0:
+        require("PostgreSQL", None, "apt-get install postgresql (and run as root), or set PG_TEST_URL")
+    pgbin = Path(binaries[-1]).parent
+    import tempfile
+
+    # Not under pytest's own temporary folder: the postgres user cannot reach into root's.
+    base = Path(tempfile.mkdtemp(prefix="indicators-pg-"))
+    (base / "sock").mkdir()
+    shutil.chown(base, "postgres", "postgres")
+    shutil.chown(base / "sock", "postgres", "postgres")
+    port = _free_port()
+    run = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*run, str(pgbin / "initdb"), "-D", str(base / "data"), "-U", "postgres", "--auth=trust", "-E",
+                    "UTF8", "--no-locale"], check=True, capture_output=True)
+    subprocess.run([*run, str(pgbin / "pg_ctl"), "-D", str(base / "data"), "-l", str(base / "server.log"), "-w",
+                    "-t", "30", "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {base / 'sock'}", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*run, str(pgbin / "pg_ctl"), "-D", str(base / "data"), "-m", "fast", "-w", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A new, empty store on a real SQLite file, or in a new database of a real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite'}"
+        return
+    import uuid
+
+    import sqlalchemy as sa
+
+    server = request.getfixturevalue("postgres_url")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield server.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()

@@ -1,0 +1,267 @@
+"""The store on a real SQLite file and a real PostgreSQL server: migrations, seeding,
+append-only history with review, imports that write all or nothing, files out, backups,
+and concurrent writers."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from indicators.files import FileProblem
+from indicators.imports import ADDED, CHANGED, REFUSED, UNCHANGED, import_table, read_upload
+from indicators.paths import DEFAULT_DATA_DIR
+from indicators.store import EDITOR, PUT, READER, REVIEWER, Edit, NotAllowed, Store, User, changes, revisions
+
+ROOT = Path(__file__).resolve().parents[1]
+ALICE, BOB, CAROL = User("alice", EDITOR), User("bob", REVIEWER), User("carol", REVIEWER)
+
+
+@pytest.fixture
+def store(store_url) -> Store:
+    made = Store(store_url)
+    made.migrate()
+    made.seed(DEFAULT_DATA_DIR)
+    yield made
+    made.engine.dispose()
+
+
+def _observations() -> pd.DataFrame:
+    return pd.read_csv(DEFAULT_DATA_DIR / "observations.csv", dtype=str, keep_default_na=False)
+
+
+def test_migrations_from_empty_and_from_the_previous_revision(store_url):
+    fresh = Store(store_url)
+    fresh.migrate("0001")
+    assert fresh.revision() == "0001"
+    with fresh.engine.begin() as connection:  # a change written under the first schema
+        connection.execute(sa.text("INSERT INTO changes (author, reason, created_at, status) "
+                                   "VALUES ('old', 'before 0002', CURRENT_TIMESTAMP, 'published')"))
+    fresh.migrate()
+    assert fresh.revision() == "0002"
+    with fresh.engine.connect() as connection:
+        assert connection.execute(sa.select(changes.c.author, changes.c.origin)).all() == [("old", "edit")]
+    fresh.engine.dispose()
+
+
+def test_seeding_is_idempotent(store):
+    assert store.seed(DEFAULT_DATA_DIR) is False
+    assert store.count("observation") == len(_observations())
+
+
+def test_files_to_store_to_files_is_lossless(store, tmp_path):
+    out = store.dump(tmp_path / "data")
+    for name in ("observations.csv", "targets.csv", "milestones.csv", "sources/A-72-573.txt"):
+        assert (out / name).read_bytes() == (DEFAULT_DATA_DIR / name).read_bytes(), name
+    for name in ("catalogue.yaml", "sources/sources.yaml", "dataset.yaml"):
+        assert yaml.safe_load((out / name).read_text()) == yaml.safe_load((DEFAULT_DATA_DIR / name).read_text())
+    assert len(store.dataset().observations) == len(_observations())
+
+
+def _corrected(value: str) -> Edit:
+    row = _observations().iloc[0].to_dict()
+    row["notes"] = value
+    return Edit("observation", "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573", PUT, row)
+
+
+def test_a_change_is_pending_until_another_reviewer_approves_it(store):
+    key = "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573"
+    change = store.submit([_corrected("Checked again.")], ALICE, "clarify the window")
+    assert store.state()["observation"][key]["notes"] != "Checked again."  # readers: published only
+    assert store.state(pending_of="alice")["observation"][key]["notes"] == "Checked again."  # the author sees it
+    with pytest.raises(NotAllowed):
+        store.review(change, ALICE, approve=True)  # an editor may not review
+    with pytest.raises(NotAllowed):
+        store.submit([_corrected("x")], User("rita", READER), "readers cannot write")
+    own = store.submit([_corrected("Bob's own note.")], BOB, "a reviewer's own change")
+    with pytest.raises(NotAllowed, match="other than its author"):
+        store.review(own, BOB, approve=True)
+    store.review(change, BOB, approve=True)
+    assert store.state()["observation"][key]["notes"] == "Checked again."
+    store.review(own, CAROL, approve=False, note="not needed")
+    assert store.state()["observation"][key]["notes"] == "Checked again."
+
+
+def test_history_is_kept_and_an_earlier_state_restored_by_a_new_revision(store):
+    key = "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573"
+    store.review(store.submit([_corrected("A correction.")], ALICE, "first"), BOB, approve=True)
+    history = store.history("observation", key)
+    assert history["reason"].tolist() == ["seeded from data/", "first"]
+    original = int(history["revision"].iloc[0])
+    store.review(store.restore(original, ALICE, "back to the report's note"), BOB, approve=True)
+    assert len(store.history("observation", key)) == 3  # nothing was deleted
+    assert store.state()["observation"][key]["notes"] == _observations().iloc[0]["notes"]
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(revisions)).scalar() >= 3
+
+
+def test_import_dry_run_then_commit(store):
+    frame = _observations().head(3)
+    frame.loc[0, "notes"] = "Reviewed against the PDF."
+    plan = import_table(store, "observations", frame, ALICE, "notes")
+    assert [o.status for o in plan.outcomes] == [CHANGED, UNCHANGED, UNCHANGED] and plan.change_id is None
+    before = len(store.pending())
+    plan = import_table(store, "observations", frame, ALICE, "notes", commit=True)
+    assert plan.change_id is not None and len(store.pending()) == before + 1
+
+
+def _upload(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode()
+
+
+def _edited(**cells) -> bytes:
+    frame = _observations().head(2)
+    for column, value in cells.items():
+        frame.loc[0, column] = value
+    return _upload(frame)
+
+
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "0" * (60 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+HTML_ROW = _observations().head(1).assign(notes="<script>alert(1)</script>")
+FORMULA_ROW = _observations().head(1).assign(notes="=HYPERLINK(\"https://evil.example\")")
+NEW_ROW = _observations().head(1).assign(indicator_id="attacks_on_the_moon")
+
+# (case, upload bytes, what a user is told)
+BAD_UPLOADS = [
+    ("malformed CSV", b"indicator_id,value\n\"unclosed,1\n", "row"),
+    ("wrong delimiter", _upload(_observations().head(1)).replace(b",", b";"), "[wrong_delimiter]"),
+    ("wrong column names", _upload(_observations().head(1).rename(columns={"value": "amount"})), "[missing_column]"),
+    ("wrong units", _edited(unit="furlongs"), "column unit"),
+    ("unknown indicator", _upload(NEW_ROW), "[unknown_indicator]"),
+    ("percent above 100", _upload(_observations()[_observations()["unit"] == "percent"].head(1).assign(value="165")),
+     "[percent_out_of_range]"),
+    ("duplicate rows", _upload(pd.concat([_observations().head(1)] * 2)), "another row of the file has the same key"),
+    ("unparseable dates", _edited(period_start="November 2015"), "[not_a_date]"),
+    ("an empty file", b"", "[empty_file]"),
+    ("a binary file named .csv", bytes(range(256)) * 4, "[not_a_table]"),
+    ("an oversized file", b"a,b\n" + b"1,2\n" * 2_000_000, "[file_too_large]"),
+    ("a zip-bomb .xlsx", _zip_bomb(), "[zip_bomb]"),
+    ("HTML and script in text", _upload(HTML_ROW), "[markup]"),
+    ("a formula prefix in text", _upload(FORMULA_ROW), "[formula_prefix]"),
+]
+
+
+@pytest.mark.parametrize("case, content, says", BAD_UPLOADS, ids=[c[0] for c in BAD_UPLOADS])
+def test_bad_uploads_are_refused_and_write_nothing(store, case, content, says):
+    before = (len(store.pending()), store.count("observation"))
+    try:
+        plan = import_table(store, "observations", read_upload(f"{case}.csv", content), ALICE, "upload",
+                            commit=True)
+    except FileProblem as problem:
+        message = str(problem)
+    else:
+        assert not plan.ok and plan.change_id is None
+        message = "\n".join(plan.lines())
+        assert any(o.status == REFUSED for o in plan.outcomes) or plan.file_problems
+    assert says in message, message
+    assert (len(store.pending()), store.count("observation")) == before
+
+
+def test_a_good_upload_reports_row_by_row(store):
+    changed = _observations().head(1).assign(notes="New note")
+    added = _observations().head(1).assign(period_start="2015-11-02", notes="A fictional second window, for the test")
+    same = _observations().iloc[[1]]
+    plan = import_table(store, "observations", pd.concat([changed, added, same]), ALICE, "upload", commit=True)
+    assert [(o.row, o.status) for o in plan.outcomes] == [(2, CHANGED), (3, ADDED), (4, UNCHANGED)]
+    assert plan.ok and plan.change_id is not None
+
+
+WRITER = """
+import sys
+from indicators.store import Store, User, Edit, PUT
+store = Store(sys.argv[1])
+n = int(sys.argv[2])
+row = {"indicator_id": "x", "period_start": f"2020-01-{n:02d}", "period_end": f"2020-01-{n:02d}", "source": "S"}
+store.submit([Edit("observation", f"x|{n}", PUT, row)], User(f"writer{n}", "editor"), f"writer {n}")
+print("ok")
+"""
+
+
+def test_twenty_concurrent_writers_lose_nothing(store):
+    before = len(store.pending())
+    processes = [subprocess.Popen([sys.executable, "-c", WRITER, store.url, str(n)], cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n in range(1, 21)]
+    results = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0] * 20, [err[-300:] for _, err in results if err]
+    assert not any("database is locked" in err for _, err in results)
+    assert len(store.pending()) == before + 20
+
+
+KILLED = """
+import sys, time
+from indicators.store import Store, User, Edit, PUT
+store = Store(sys.argv[1])
+edits = [Edit("observation", f"k|{n}", PUT, {"n": n}) for n in range(500)]
+with store.engine.begin() as connection:
+    store._record_change(connection, User("import", "editor"), "killed import", edits, "pending", "import")
+    print("written, not committed", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_process_killed_in_the_middle_of_an_import_leaves_the_store_as_before(store):
+    with store.engine.connect() as connection:
+        before = connection.execute(sa.select(sa.func.count()).select_from(revisions)).scalar()
+    process = subprocess.Popen([sys.executable, "-c", KILLED, store.url], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "written, not committed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    store.engine.dispose()
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(revisions)).scalar() == before
+
+
+def test_sqlite_backup_while_in_use(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'live.sqlite'}")
+    store.migrate()
+    store.seed(DEFAULT_DATA_DIR)
+    copy = store.backup(tmp_path / "backup.sqlite")
+    restored = Store(f"sqlite:///{copy}")
+    assert restored.state() == store.state()
+    with pytest.raises(FileExistsError):
+        store.backup(copy)
+
+
+def test_sqlite_settings(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    with store.engine.connect() as connection:
+        pragmas = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                   for name in ("journal_mode", "busy_timeout", "synchronous")}
+    assert pragmas == {"journal_mode": "wal", "busy_timeout": 10000, "synchronous": 2}
+
+
+def test_the_command_line_imports_reviews_and_dumps(tmp_path, capsys):
+    from indicators import cli
+
+    database = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    upload = tmp_path / "upload.csv"
+    upload.write_bytes(_edited(notes="Checked."))
+    assert cli.main(["import", str(upload), "--database", database]) == 0
+    assert "Dry run: 0 added, 1 changed, 1 unchanged, 0 refused" in capsys.readouterr().out
+    assert cli.main(["import", str(upload), "--database", database, "--commit", "--reason", "notes",
+                     "--user", "alice"]) == 0
+    assert cli.main(["review", "--approve", "2", "--database", database, "--user", "alice",
+                     "--role", "reviewer"]) == 2
+    assert "other than its author" in capsys.readouterr().err
+    assert cli.main(["review", "--approve", "2", "--database", database, "--user", "bob", "--role", "reviewer"]) == 0
+    assert cli.main(["dump", "--out", str(tmp_path / "out"), "--database", database]) == 0
+    dumped = pd.read_csv(tmp_path / "out" / "observations.csv", dtype=str, keep_default_na=False)
+    assert dumped.loc[0, "notes"] == "Checked."
+    assert json.loads(json.dumps(list(dumped.columns))) == list(_observations().columns)
