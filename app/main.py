@@ -22,6 +22,7 @@ page = st.navigation([
     st.Page(HERE / "views/goals.py", title="Baseline vs goals", icon=":material/flag:", url_path="goals"),
     st.Page(HERE / "views/milestones.py", title="Milestones", icon=":material/event:", url_path="milestones"),
     st.Page(HERE / "views/source.py", title="Source reader", icon=":material/article:", url_path="source"),
+    st.Page(HERE / "views/stewardship.py", title="Stewardship", icon=":material/edit_note:", url_path="stewardship"),
     st.Page(HERE / "views/about.py", title="About the data", icon=":material/info:", url_path="about"),
 ], position="top")
 page.run()

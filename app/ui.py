@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import atexit
+import os
 import re
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -14,6 +17,8 @@ import streamlit as st
 
 import indicators
 from indicators import paths
+from indicators.accounts import role_for
+from indicators.store import READER, Store, User, default_url
 from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
 from indicators import images
@@ -73,25 +78,104 @@ def fingerprint(folder: Path) -> tuple:
                         for path in folder.rglob("*") if path.is_file() for stat in [path.stat()]))
 
 
-@st.cache_data(show_spinner="Loading and validating the data…", max_entries=4)
-def _validated(folder: str, stamp: tuple) -> tuple[indicators.Dataset | None, list[indicators.Failure]]:
-    return indicators.validate_folder(Path(folder))
+def store_mode() -> bool:
+    """The app reads the store (SQLite by default, PostgreSQL through DATABASE_URL), seeded
+    from data/; pointing INDICATORS_DATA_DIR at a folder reads that folder's files instead."""
+    return not os.environ.get("INDICATORS_DATA_DIR")
 
 
-@st.cache_data(max_entries=4)
-def _progress(folder: str, stamp: tuple) -> dict[str, Progress]:
-    dataset, _ = _validated(folder, stamp)
+@st.cache_resource
+def store(url: str) -> Store:
+    """One engine per process for every session; the schema migrated and the store seeded
+    from the data folder on first start."""
+    made = Store(url)
+    made.migrate()
+    made.seed(paths.data_dir())
+    return made
+
+
+@st.cache_data(max_entries=4, ttl=3600)
+def _synced(url: str, stamp: tuple) -> int:
+    # Runs again only when the data files change (their fingerprint is the key).
+    return store(url).sync_from_files(paths.data_dir())
+
+
+@st.cache_data(show_spinner="Loading and validating the data…", max_entries=4, ttl=3600)
+def _validated(kind: str, where: str, stamp: tuple) -> tuple[indicators.Dataset | None, list[indicators.Failure]]:
+    if kind == "files":
+        return indicators.validate_folder(Path(where))
+    folder = Path(tempfile.mkdtemp(prefix="indicators-app-")) / "data"
+    store(where).dump(folder)
+    return indicators.validate_folder(folder)
+
+
+@st.cache_data(max_entries=4, ttl=3600)
+def _progress(kind: str, where: str, stamp: tuple) -> dict[str, Progress]:
+    dataset, _ = _validated(kind, where, stamp)
     return {p.indicator_id: p for p in assess_all(dataset)}
 
 
-def _current() -> tuple[str, tuple]:
-    folder = paths.data_dir()
-    return str(folder), fingerprint(folder)
+def _current() -> tuple[str, str, tuple]:
+    """What to read and the key its cache is valid for: the files' fingerprint, or the
+    store's version (asked each run, so a change published anywhere shows on the next run)."""
+    if not store_mode():
+        folder = paths.data_dir()
+        return "files", str(folder), fingerprint(folder)
+    url = default_url()
+    _synced(url, fingerprint(paths.data_dir()))
+    return "store", url, store(url).version()
+
+
+# Editors and reviewers sign in again after this long, whatever the identity cookie says.
+MAX_SESSION_SECONDS = 8 * 3600
+
+
+def secrets() -> dict:
+    """The app's secrets as a plain dict; none configured is an empty dict, not an error."""
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def auth_mode() -> str | None:
+    """"oidc" when an identity provider is configured, "local" for accounts in secrets,
+    None when neither is (the app is then read-only)."""
+    configured = secrets()
+    if "auth" in configured:
+        return "oidc"
+    if configured.get("accounts"):
+        return "local"
+    return None
+
+
+def current_user() -> User:
+    """Who is using this session, and their role; signed out is a reader."""
+    mode = auth_mode()
+    now = time.time()
+    if mode == "oidc" and st.user.is_logged_in:
+        issued = st.user.get("iat")
+        if issued and now - float(issued) > MAX_SESSION_SECONDS:
+            st.logout()
+        email = st.user.get("email")
+        return User(str(email or st.user.get("name") or "signed in"), role_for(secrets().get("roles", {}), email))
+    account = st.session_state.get("account")
+    if mode == "local" and account:
+        name, role, since = account
+        if now - since <= MAX_SESSION_SECONDS:
+            return User(name, role)
+        del st.session_state["account"]
+    return User("anonymous", READER)
+
+
+def refresh() -> None:
+    """After a write: read everything again on the next run."""
+    st.cache_data.clear()
 
 
 def load() -> indicators.Dataset:
-    """The validated data of the current folder; with invalid data, the error page instead
-    of the page asked for (the script stops here)."""
+    """The validated data; with invalid data, the error page instead of the page asked for
+    (the script stops here)."""
     dataset, failures = _validated(*_current())
     if failures:
         invalid_data_page(failures)

@@ -290,6 +290,18 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from indicators.accounts import hash_password
+
+    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("Password: ")
+    if len(password) < 12:
+        raise UserError("use a password of at least 12 characters")
+    print(hash_password(password))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="indicators", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -305,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("review", _review, "list the changes waiting for review, or --approve / --reject one"),
         ("dump", _dump, "write the store's published state as a data folder"),
         ("backup", _backup, "copy a SQLite store safely while it is in use"),
+        ("hash-password", _hash_password, "print an argon2 hash of a password (read from the terminal or stdin)"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--data", type=Path, default=None, help="data folder (default: the shipped data)")

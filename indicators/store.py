@@ -210,6 +210,37 @@ class Store:
                                 folder_records(data_dir), PUBLISHED, "seed")
         return True
 
+    def sync_from_files(self, data_dir: Path | None = None) -> int:
+        """While nobody has changed the data through the store, the files are the truth: a
+        later edit of the files is taken in as a further published seed change (records put
+        or retracted, history kept). Once the store has other changes it is the truth, and
+        ``indicators dump`` writes it back to files. Returns the number of records taken in."""
+        data_dir = Path(data_dir or paths.data_dir())
+        with self.engine.connect() as connection:
+            others = connection.execute(sa.select(sa.func.count()).select_from(changes)
+                                        .where(changes.c.origin != "seed")).scalar()
+        if others:
+            return 0
+        state = self.state()
+        wanted = folder_records(data_dir)
+        seen = {(e.entity, e.key) for e in wanted}
+        edits = [e for e in wanted if state.get(e.entity, {}).get(e.key) != json.loads(json.dumps(e.record))]
+        edits += [Edit(entity, key, RETRACT, record) for entity, records in state.items()
+                  for key, record in records.items() if (entity, key) not in seen]
+        if edits:
+            with self.engine.begin() as connection:
+                self._record_change(connection, User("seed", REVIEWER), f"files of {data_dir.name}/ changed",
+                                    edits, PUBLISHED, "seed")
+        return len(edits)
+
+    def version(self) -> tuple[int, int]:
+        """Changes the published state: the newest change id and how many are published. A
+        cheap query each page run, so every app replica sees a new state on its next run."""
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(sa.func.max(changes.c.id), sa.func.count())
+                                     .where(changes.c.status == PUBLISHED)).one()
+        return int(row[0] or 0), int(row[1] or 0)
+
     # --- reads --------------------------------------------------------------------------
     def state(self, pending_of: str | None = None) -> dict[str, dict[str, dict]]:
         """The current records by entity and key, in the order they were first added:
@@ -247,6 +278,28 @@ class Store:
         with self.engine.connect() as connection:
             old = connection.execute(sa.select(revisions).where(revisions.c.id == revision_id)).one()
         return self.submit([Edit(old.entity, old.key, old.action, json.loads(old.payload))], user, reason, "restore")
+
+    def changed_records(self, change_id: int) -> pd.DataFrame:
+        """What a change would do, record by record, beside what the record reads now."""
+        published = self.state()
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(revisions.c.entity, revisions.c.key, revisions.c.action,
+                                                revisions.c.payload)
+                                      .where(revisions.c.change_id == change_id).order_by(revisions.c.id)).all()
+        return pd.DataFrame([{
+            "record": f"{entity} {key}", "action": "retract" if action == RETRACT else
+            ("add" if key not in published.get(entity, {}) else "correct"),
+            "now": json.dumps(published.get(entity, {}).get(key), ensure_ascii=False) if key in
+            published.get(entity, {}) else "", "proposed": payload,
+        } for entity, key, action, payload in rows])
+
+    def records_of(self, indicator_id: str) -> list[tuple[str, str]]:
+        """The observations and targets of one indicator that the store has ever held."""
+        query = (sa.select(revisions.c.entity, revisions.c.key).distinct()
+                 .where(revisions.c.entity.in_(["observation", "target"]),
+                        revisions.c.key.startswith(f"{indicator_id}|")).order_by(revisions.c.key))
+        with self.engine.connect() as connection:
+            return [(entity, key) for entity, key in connection.execute(query)]
 
     def pending(self) -> pd.DataFrame:
         with self.engine.connect() as connection:

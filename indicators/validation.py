@@ -230,6 +230,8 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None)
                     verdicts = prove_verdicts(table.frame, name) if verdicts is None else verdicts
                     values["detail"] = verdicts[index].detail
                 message = rule.message.format(**values)
+            elif rule_name == "not_nullable":
+                message = "a value is required here"
             else:
                 message = f"{_show(case.failure_case)} fails {rule_name}"
             table.failures.append(Failure(table.file, table.row(index), column, rule_name, message))

@@ -124,3 +124,16 @@ def store_url(request, tmp_path):
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_store(tmp_path_factory):
+    """The app reads the store: give the tests their own, so no run touches store/ in the project."""
+    if os.environ.get("DATABASE_URL"):
+        yield
+        return
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('store') / 'indicators.sqlite'}"
+    try:
+        yield
+    finally:
+        os.environ.pop("DATABASE_URL", None)

@@ -1,15 +1,14 @@
 """The dataset exports, opened back and checked."""
 
 import csv
+import dataclasses
 import json
 
 import openpyxl
 import pandas as pd
 import pytest
 
-import indicators
 from indicators.exports import COLUMNS, FORMULA_STARTS, export, neutralise, tables
-from tests.conftest import edit_csv
 
 
 def test_tables_have_documented_columns_and_provenance(dataset):
@@ -95,9 +94,12 @@ HOSTILE = ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+1+1", "-2+3", "@SUM
 
 
 @pytest.fixture
-def hostile_dataset(data_copy):
-    edit_csv(data_copy / "observations.csv", {(i, "notes"): text for i, text in enumerate(HOSTILE)})
-    return indicators.load(data_copy)
+def hostile_dataset(dataset):
+    # Validation refuses these at the door (formula_prefix); the exports neutralise them
+    # anyway, for any way a cell could get past: set them on a loaded dataset directly.
+    observations = dataset.observations.copy()
+    observations.loc[observations.index[:len(HOSTILE)], "notes"] = HOSTILE
+    return dataclasses.replace(dataset, observations=observations)
 
 
 def test_formula_injection_is_neutralised_in_csv(hostile_dataset, tmp_path):

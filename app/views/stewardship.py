@@ -1,0 +1,183 @@
+"""Data stewardship: sign in, propose figures (one by form, many by upload), review other
+people's changes, and read or restore a record's history. Every write goes through the
+store, which checks the role again: hiding a button is not the protection."""
+
+import time
+
+import pandas as pd
+import streamlit as st
+from ui import auth_mode, current_user, load, md, refresh, secrets, store, store_mode
+
+from indicators.accounts import verify
+from indicators.imports import TABLE_NAMES, import_table, plan_import, read_upload
+from indicators.files import FileProblem
+from indicators.store import REVIEWER, NotAllowed, default_url
+
+st.title("Data stewardship")
+if not store_mode():
+    st.info("The app is reading the files of INDICATORS_DATA_DIR, so the store is off here and the data is "
+            "read-only. Without that setting the app reads the store, where stewards add and review figures.",
+            icon=":material/folder:")
+    st.stop()
+
+mode = auth_mode()
+if mode is None:
+    st.info("This app is read-only: no sign-in is configured. An identity provider ([auth] in "
+            ".streamlit/secrets.toml) or local accounts ([accounts.NAME] with an argon2 password hash) let editors "
+            "propose figures and reviewers publish them; see the README, \"Data stewardship\".",
+            icon=":material/lock:")
+    st.stop()
+
+user = current_user()
+the_store = store(default_url())
+dataset = load()
+
+with st.container(border=True):
+    if user.role == "reader" and user.name == "anonymous":
+        if mode == "oidc":
+            st.button("Sign in", on_click=st.login, icon=":material/login:", key="sign_in")
+        else:
+            with st.form("sign_in"):
+                name = st.text_input("Name", key="account_name")
+                password = st.text_input("Password", type="password", key="account_password")
+                if st.form_submit_button("Sign in", icon=":material/login:"):
+                    found = verify(secrets().get("accounts", {}), name.strip(), password)
+                    if found is None:
+                        st.error("Name or password is wrong.")
+                    else:
+                        st.session_state["account"] = (found.name, found.role, time.time())
+                        st.rerun()
+        st.caption("Everyone can read the data. Signing in as an editor or a reviewer allows changes.")
+        st.stop()
+    columns = st.columns([4, 1])
+    columns[0].markdown(md(f"Signed in as {user.name} ({user.role})."))
+    if columns[1].button("Sign out", key="sign_out"):
+        st.session_state.pop("account", None)
+        if mode == "oidc":
+            st.logout()
+        st.rerun()
+
+if not user.can_edit:
+    st.info("Your account may read the data but not change it.", icon=":material/visibility:")
+    st.stop()
+
+
+def outcome_table(plan) -> pd.DataFrame:
+    return pd.DataFrame([{"Row": o.row, "Record": o.key, "Would be": o.status, "Why": "; ".join(o.messages)}
+                         for o in plan.outcomes])
+
+
+tabs = st.tabs(["Add a figure", "Upload a table", "Review", "History"])
+
+with tabs[0]:
+    names = dataset.indicator_names()
+    with st.form("figure"):
+        indicator = st.selectbox("Indicator", list(names), format_func=names.get, key="f_indicator")
+        cells = st.columns(3)
+        label = cells[0].text_input("Period as the source names it", key="f_label")
+        # Dates as the data files write them; the same validation reads and checks them.
+        start = cells[1].text_input("Period start (YYYY-MM-DD)", key="f_start")
+        end = cells[2].text_input("Period end (YYYY-MM-DD)", key="f_end")
+        cells = st.columns(3)
+        value = cells[0].text_input("Value", key="f_value")
+        source = cells[1].selectbox("Source", list(dataset.sources), key="f_source")
+        location = cells[2].text_input("Location (paragraph, 'page N', 'section ...' or row key)", key="f_location")
+        quote = st.text_area("Verbatim quote", key="f_quote")
+        notes = st.text_input("Notes", key="f_notes")
+        reason = st.text_input("Why (for the reviewer)", key="f_reason")
+        check, send = st.columns(2)
+        checked = check.form_submit_button("Check")
+        sent = send.form_submit_button("Submit for review", type="primary")
+    if checked or sent:
+        unit = dataset.catalogue.set_index("id").loc[indicator, "unit"]
+        row = {"indicator_id": indicator, "period_label": label, "period_start": start.strip(),
+               "period_end": end.strip(), "value": value, "numerator": "", "denominator": "", "qualifier": "",
+               "is_baseline": "", "unit": unit, "source": source, "location": location, "quote": quote,
+               "notes": notes}
+        frame = pd.DataFrame([row])
+        try:
+            plan = import_table(the_store, "observations", frame, user, reason, commit=sent and bool(reason.strip()))
+        except NotAllowed as error:
+            st.error(md(str(error)))
+        else:
+            if not plan.ok:
+                st.error(md("Not saved: " + " ".join(plan.lines())))
+            elif sent and not reason.strip():
+                st.warning("Say why, for the reviewer, then submit.")
+            elif plan.change_id is not None:
+                refresh()
+                st.success(f"Change {plan.change_id} is waiting for review by another reviewer.")
+            else:
+                st.success(md("The figure passes every check: " + " ".join(plan.lines())))
+
+with tabs[1]:
+    table = st.selectbox("Table", list(TABLE_NAMES), key="u_table")
+    upload = st.file_uploader("A CSV or Excel table in the format of the data files", type=["csv", "xlsx"],
+                              key="u_file")
+    if upload is not None:
+        try:
+            frame = read_upload(upload.name, upload.getvalue())
+        except FileProblem as problem:
+            st.error(md(f"{problem.message} [{problem.rule}]"))
+        else:
+            plan = plan_import(the_store, table, frame)
+            counts = plan.counts()
+            st.write(md(", ".join(f"{n} {status}" for status, n in counts.items())))
+            for line in plan.file_problems:
+                st.error(md(line))
+            st.dataframe(outcome_table(plan), hide_index=True, key="u_plan")
+            reason = st.text_input("Why (for the reviewer)", key="u_reason")
+            if plan.ok and counts["added"] + counts["changed"] and st.button(
+                    "Submit for review", type="primary", key="u_submit", disabled=not reason.strip()):
+                done = import_table(the_store, table, frame, user, reason, commit=True)
+                refresh()
+                st.success(f"Change {done.change_id} is waiting for review.")
+
+with tabs[2]:
+    waiting = the_store.pending()
+    if waiting.empty:
+        st.write("No change is waiting for review.")
+    for change in waiting.itertuples():
+        with st.container(border=True):
+            st.markdown(md(f"Change {change.id} by {change.author} ({change.origin}): {change.reason}"))
+            revisions = the_store.changed_records(change.id)
+            st.dataframe(revisions, hide_index=True, key=f"r_{change.id}")
+            if user.role != REVIEWER:
+                st.caption("Pending: a reviewer other than its author publishes it.")
+                continue
+            own = change.author == user.name
+            buttons = st.columns(2)
+            if buttons[0].button("Approve", key=f"approve_{change.id}", disabled=own, type="primary"):
+                try:
+                    the_store.review(change.id, user, approve=True)
+                    refresh()
+                    st.rerun()
+                except NotAllowed as error:
+                    st.error(md(str(error)))
+            if buttons[1].button("Reject", key=f"reject_{change.id}", disabled=own):
+                try:
+                    the_store.review(change.id, user, approve=False)
+                    refresh()
+                    st.rerun()
+                except NotAllowed as error:
+                    st.error(md(str(error)))
+            if own:
+                st.caption("You wrote this change: another reviewer approves it.")
+
+with tabs[3]:
+    names = dataset.indicator_names()
+    chosen = st.selectbox("Indicator", list(names), format_func=names.get, key="h_indicator")
+    records = the_store.records_of(chosen)
+    if not records:
+        st.write("No figure of this indicator is in the store yet.")
+    for entity, key in records:
+        history = the_store.history(entity, key)
+        with st.expander(md(f"{entity} {key} · {len(history)} revision(s)")):
+            shown = history.assign(record=history["payload"]).drop(columns=["payload"])
+            st.dataframe(shown, hide_index=True, key=f"h_{entity}_{key}")
+            revision = st.selectbox("Restore the record as it read in revision", history["revision"].tolist(),
+                                    key=f"pick_{entity}_{key}")
+            if st.button("Restore (as a new change for review)", key=f"restore_{entity}_{key}"):
+                change = the_store.restore(int(revision), user, f"restore revision {revision}")
+                refresh()
+                st.success(f"Change {change} is waiting for review.")
