@@ -198,9 +198,10 @@ def invalid_data_page(failures: list[indicators.Failure]) -> None:
     st.error(md(f"{len(failures)} problem(s) in the data folder. Nothing is shown until they are fixed; each "
                 "line names the file, the row, the column and the rule."), icon=":material/error:")
     # A static table: its text is in the page, readable by screen readers and searchable.
+    # st.table renders Markdown in its cells, so every cell is escaped like any other text.
     st.table(pd.DataFrame([{"File": Path(f.file).name if f.rule == "no_data_folder" else f.file,
                             "Row": "" if f.row is None else str(f.row), "Column": f.column or "",
-                            "Rule": f.rule, "Problem": f.message} for f in failures[:200]]), hide_index=True)
+                            "Rule": f.rule, "Problem": f.message} for f in failures[:200]]).map(md), hide_index=True)
     if len(failures) > 200:
         st.caption(f"… and {len(failures) - 200} more.")
     st.write("Run this in the project folder to see the same list, then fix the files and reload the page:")

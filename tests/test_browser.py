@@ -230,10 +230,10 @@ def hostile_url(chromium, tmp_path_factory):
     catalogue = folder / "catalogue.yaml"
     catalogue.write_text(catalogue.read_text().replace(
         "name: Safety and security",
-        "name: \"[Official login](https://evil.example/login) <a href='https://evil.example'>here</a>\""))
+        "name: \"[Official login](https://evil.example/login) and www.evil.example\""))
     sources = folder / "sources" / "sources.yaml"
     sources.write_text(sources.read_text().replace(
-        'title: "Implementation', 'title: "<a href=\'https://evil.example\'>Implementation</a>'))
+        'title: "Implementation', 'title: "[Sign in](https://evil.example) Implementation'))
     with _serve("streamlit-hostile.log", INDICATORS_DATA_DIR=str(folder)) as url:
         yield url
 

@@ -37,7 +37,7 @@ for source in dataset.sources.values():
                                 "Address", "Contents", "How the text was obtained", "Terms"],
                            " ": [source.symbol, source.title, source.kind, source.issuing_body,
                                  source.published or str(source.year), source.retrieved or MISSING, source.language,
-                                 source.url, size, source.obtained, source.licence]}).set_index(""))
+                                 source.url, size, source.obtained, source.licence]}).map(md).set_index(""))
 
 st.subheader("Licence")
 st.markdown(f"The compiled data is published under [{md(about.licence_title)}]({about.licence_url}). "
