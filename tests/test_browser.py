@@ -273,3 +273,41 @@ def test_invalid_data_shows_the_error_page(page, invalid_url):
     body = page.inner_text("body")
     assert "date_out_of_range" in body and "indicators validate" in body
     assert "Traceback" not in body and "Ask Google" not in body and "site-packages" not in body
+
+
+def test_two_app_processes_on_one_postgresql_show_the_same_publication(page, chromium, postgres_url):
+    """Two replicas on one PostgreSQL store: a change published while both run shows in
+    both on the next page load (each run asks the store for its version)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from indicators.store import EDITOR, PUT, REVIEWER, Edit, Store, User
+
+    name = f"replicas_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    link = "/indicator?indicator=targeted_attacks_on_peacekeepers"
+    try:
+        with _serve("streamlit-replica-a.log", DATABASE_URL=url) as first, \
+                _serve("streamlit-replica-b.log", DATABASE_URL=url) as second:
+            for replica in (first, second):
+                page.goto(replica + link)
+                page.get_by_text("rose 20% from 189").wait_for()
+            store = Store(url)
+            record = dict(store.state()["indicator"]["targeted_attacks_on_peacekeepers"],
+                          name="Targeted attacks on United Nations peacekeepers")
+            change = store.submit([Edit("indicator", "targeted_attacks_on_peacekeepers", PUT, record)],
+                                  User("alice", EDITOR), "clearer name")
+            store.review(change, User("bob", REVIEWER), approve=True)
+            store.engine.dispose()
+            for replica in (second, first):
+                page.goto(replica + link)
+                page.get_by_role("heading", name="Targeted attacks on United Nations peacekeepers").wait_for(
+                    timeout=30_000)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
