@@ -290,6 +290,32 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _extract(args: argparse.Namespace) -> int:
+    from indicators.extract import extract_text, match, read_any, summary, table
+
+    dataset = load(args.data)
+    if args.source in dataset.sources:
+        source = dataset.sources[args.source]
+        raw = (Path(dataset.folder) / paths.SOURCES_DIR / source.text_file).read_text(encoding="utf-8")
+        symbol = args.source
+    else:
+        path = Path(args.source)
+        if not path.is_file():
+            raise UserError(f"{args.source} is neither a stored source nor a file")
+        try:
+            raw = read_any(path)
+        except FileProblem as error:
+            raise UserError(f"{error.file}: {error.message}") from None
+        symbol = args.symbol or path.stem
+    found = match(extract_text(raw, symbol), dataset)
+    _output_file(args.out, args.force, (".csv",))
+    table(found).to_csv(args.out, index=False)
+    for line in summary(found):
+        print(line)
+    print(f"Wrote {args.out}")
+    return 0
+
+
 def _hash_password(args: argparse.Namespace) -> int:
     import getpass
 
@@ -317,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("review", _review, "list the changes waiting for review, or --approve / --reject one"),
         ("dump", _dump, "write the store's published state as a data folder"),
         ("backup", _backup, "copy a SQLite store safely while it is in use"),
+        ("extract", _extract, "propose candidate figures from a stored source or a .txt, .pdf or .html file"),
         ("hash-password", _hash_password, "print an argon2 hash of a password (read from the terminal or stdin)"),
     ):
         command = commands.add_parser(name, help=text)
@@ -338,7 +365,11 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--note", help="a word for the author")
         if name in ("dump", "backup"):
             command.add_argument("--out", type=Path, required=True)
-        if name in ("progress", "chart", "slides", "export", "add-source", "dump"):
+        if name == "extract":
+            command.add_argument("source", help="a stored source's symbol (A/72/573) or a file")
+            command.add_argument("--out", type=Path, required=True, help="the candidates, as a .csv file")
+            command.add_argument("--symbol", help="the symbol to cite a file by (default: its name)")
+        if name in ("progress", "chart", "slides", "export", "add-source", "dump", "extract"):
             command.add_argument("--force", action="store_true", help="replace files that already exist")
         if name == "progress":
             command.add_argument("--csv", type=Path, help="also write the full table to this CSV file")

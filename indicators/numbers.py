@@ -66,14 +66,18 @@ _DAY_AFTER = re.compile(rf"^\s+(?:{_MONTHS})\b", re.IGNORECASE)
 _DAY_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s+$", re.IGNORECASE)
 # Words after which a number names something rather than counting it.
 _REFERENCE_BEFORE = re.compile(
-    r"\b(?:resolutions?|paragraphs?|paras?\.|sections?|chapters?|annex(?:es)?|articles?|rules?|"
-    r"categor(?:y|ies)|phases?|levels?|tiers?|grades?|No\.|numbers?\s+(?=\d)|documents?|"
-    r"report|A/|S/)\s*(?:\d+(?:\s*\(\d{4}\))?\s*(?:,|and)\s*)*$",
+    # One reference: "resolution 2365", "category 1", "para. 12".
+    r"\b(?:resolution|paragraph|para\.|section|chapter|annex|article|rule|category|phase|level|tier|grade|"
+    r"No\.|number(?=\s+\d)|document|report|A/|S/)\s*$"
+    # A list of them: "resolutions 2086 (2013) and 2151 (2014)", "paras. 12, 14 and 19".
+    r"|\b(?:resolutions|paragraphs|paras\.|sections|chapters|annexes|articles|rules|categories|phases|levels|"
+    r"tiers|grades|Nos\.|numbers|documents)\s*(?:\d+(?:\s*\(\d{4}\))?\s*(?:,|and)\s*)*$",
     re.IGNORECASE,
 )
 _REFERENCE_AFTER = re.compile(r"^\s*\(\d{4}\)")  # "2365 (2017)": a resolution and its year
-_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
-_TO_BETWEEN = re.compile(r"^(?:\s*(?:per\s*cent|percent|%))?[^;.]{0,40}?\bto\s+(?:the\s+|a\s+|an\s+)?$",
+# A currency sign may stand between the word and the figure: "from $6.8 billion to $7.3 billion".
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
+_TO_BETWEEN = re.compile(r"^(?:\s*(?:per\s*cent|percent|%))?[^;.]{0,40}?\bto\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$",
                          re.IGNORECASE)
 _CHANGE_FROM_BEFORE = re.compile(
     r"\b(?:up|down|increase[sd]?|decrease[sd]?|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|grew|grown|"

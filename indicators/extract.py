@@ -1,0 +1,220 @@
+"""From a report's text to candidate figures: one candidate per quantitative claim, with
+its location, sentence, value, unit, qualifier, period and shape, and the indicator it most
+likely measures.
+
+A steward reviews the candidates rather than retyping a report. Candidates come from the
+same tokenizer as the proof (:mod:`indicators.numbers`), so what it skips is never a
+candidate: dates, days, years, document symbols, resolution, paragraph and category
+numbers, and page-header residue such as ``9/20 21-01548``. Matching uses rapidfuzz over
+each indicator's name, description and stored quotes; a candidate that states a figure
+already stored (same source, location and value) is marked as a restatement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz import fuzz, utils
+
+from indicators.numbers import FROM, MEASURE, PART, TO, WHOLE, NumberMention, find_numbers, same
+from indicators.schemas import QUALIFIERS
+from indicators.sources import normalise, split_document, split_paragraphs
+
+SHAPES = ("from X to Y", "X out of Y", "X of an authorized Y", "X (Y women, or Z per cent)", "X per cent",
+          "fraction in words", "number in words", "N things")
+_SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
+_NOT_A_SENTENCE_END = re.compile(r"\b(?:para|paras|No|Nos|e\.g|i\.e|Mr|Ms|Dr|St|vol|p|pp)\.$", re.IGNORECASE)
+_PERCENT_AFTER = re.compile(r"^\s*(?:per\s*cent|percent|%|percentage points?)", re.IGNORECASE)
+_MONEY_BEFORE = re.compile(r"(?:\$|US\$|USD|dollars?\s+of)\s*$", re.IGNORECASE)
+_MONEY_AFTER = re.compile(r"^\s*(?:million|billion|thousand)?\s*(?:United States\s+)?dollars", re.IGNORECASE)
+_PERIOD = re.compile(
+    r"\b(?:(?:as (?:at|of)|on|since|by|until|between|from)\s+)?(?:\d{1,2}\s+)?"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)?\s*"
+    r"(?:19|20)\d{2}(?:/\d{2})?(?:\s+(?:and|to)\s+(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d{2}(?:/\d{2})?)?")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    source: str
+    location: str
+    quote: str
+    value: float
+    numerator: float | None
+    denominator: float | None
+    unit: str
+    qualifier: str | None
+    period_guess: str | None
+    shape: str
+    role: str | None
+    text: str
+    indicator_id: str | None = None
+    score: float | None = None
+    reason: str | None = None
+    restates: bool = False
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """The sentences of a paragraph with their offsets; "para. 12" does not end one."""
+    pieces, start = [], 0
+    for match in _SENTENCE.finditer(text):
+        if _NOT_A_SENTENCE_END.search(text[:match.start()]):
+            continue
+        pieces.append((start, text[start:match.start()]))
+        start = match.end()
+    pieces.append((start, text[start:]))
+    return [(at, piece) for at, piece in pieces if piece.strip()]
+
+
+def _qualifier(before: str) -> str | None:
+    lowered = before.lower().rstrip()
+    return next((q for q in sorted(QUALIFIERS, key=len, reverse=True) if lowered.endswith(q)), None)
+
+
+def _unit(sentence: str, mention: NumberMention, start: int) -> str:
+    after, before = sentence[mention.end - start:], sentence[:mention.start - start]
+    if _PERCENT_AFTER.match(after) or mention.text.lower() == "parity":
+        return "percent"
+    if _MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after):
+        return "money"
+    return "count"
+
+
+def _period(sentence: str) -> str | None:
+    found = [m.group(0).strip() for m in _PERIOD.finditer(sentence) if re.search(r"\d{4}", m.group(0))]
+    return found[0] if found else None
+
+
+def _shape(mention: NumberMention, partner: NumberMention | None, sentence: str, offset: int, unit: str) -> str:
+    before = sentence[:mention.start - offset]
+    after = sentence[mention.end - offset:]
+    if mention.role in (FROM, TO):
+        return "from X to Y"
+    if mention.role in (PART, WHOLE):
+        between = sentence[mention.end - offset:partner.start - offset] if partner else ""
+        if re.search(r"authori[sz]ed", between, re.IGNORECASE):
+            return "X of an authorized Y"
+        if partner is not None and partner.text.lower() in _FRACTIONS:
+            return "fraction in words"
+        return "X out of Y"
+    if re.search(r"\(\s*$", before) and re.match(r"^\s*(?:are\s+|were\s+)?women\b", after, re.IGNORECASE):
+        return "X (Y women, or Z per cent)"
+    if unit == "percent":
+        return "X per cent"
+    if mention.text[:1].isalpha():
+        return "number in words"
+    return "N things"
+
+
+_FRACTIONS = {"half", "halves", "third", "thirds", "quarter", "quarters", "fifth", "fifths"}
+
+
+def candidates_in(source: str, location: str, text: str) -> list[Candidate]:
+    """Every quantitative claim of one paragraph (or page)."""
+    found = []
+    for offset, sentence in sentences(text):
+        mentions = [m for m in find_numbers(text) if offset <= m.start < offset + len(sentence)]
+        measures = [m for m in mentions if m.kind == MEASURE]
+        by_pair: dict[int, list[NumberMention]] = {}
+        for m in measures:
+            if m.pair is not None:
+                by_pair.setdefault(m.pair, []).append(m)
+        quote = normalise(sentence)
+        period = _period(sentence)
+        for mention in measures:
+            partners = [p for p in by_pair.get(mention.pair, []) if p is not mention] if mention.pair else []
+            partner = partners[0] if partners else None
+            if mention.role == WHOLE:
+                continue  # reported with its part
+            unit = _unit(sentence, mention, offset)
+            numerator = denominator = None
+            value = mention.value
+            if mention.role == PART and partner is not None:
+                numerator, denominator = mention.value, partner.value
+                value = 100 * numerator / denominator if denominator else mention.value
+                unit = "percent"
+            qualifier = _qualifier(sentence[:mention.start - offset])
+            shape = _shape(mention, partner, sentence, offset, unit)
+            found.append(Candidate(source, location, quote, value, numerator, denominator, unit, qualifier, period,
+                                   shape, mention.role, mention.text))
+    return found
+
+
+def units_of(raw: str, symbol: str) -> dict[str, str]:
+    """A report's paragraphs, else a document's pages and sections."""
+    paragraphs = split_paragraphs(raw, symbol)
+    if len(paragraphs) >= 3:
+        return {str(n): text for n, text in paragraphs.items()}
+    return split_document(raw)
+
+
+def extract_text(raw: str, symbol: str) -> list[Candidate]:
+    return [c for location, text in units_of(raw, symbol).items() for c in candidates_in(symbol, location, text)]
+
+
+def read_any(path: Path) -> str:
+    """The cleaned text of a .txt, .pdf or .html file, as add-source would store it."""
+    from indicators.files import read_text
+    from indicators.ingest import clean_pages, html_text, pdf_pages
+
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return "\n".join(clean_pages(pdf_pages(path)))
+    if suffix in (".html", ".htm"):
+        return html_text(path)
+    return read_text(path, path.name)
+
+
+def match(candidates: list[Candidate], dataset) -> list[Candidate]:
+    """Each candidate with its best indicator, a score and the reason; figures already
+    stored (same source, location and value) are marked as restatements."""
+    catalogue = dataset.catalogue
+    quotes = pd.concat([dataset.observations[["indicator_id", "quote"]], dataset.targets[["indicator_id", "quote"]]])
+    texts = {row.id: f"{row.name} {row.description} " + " ".join(quotes.loc[quotes["indicator_id"] == row.id, "quote"])
+             for row in catalogue.itertuples()}
+    units = dict(zip(catalogue["id"], catalogue["unit"], strict=True))
+    stored = pd.concat([dataset.observations[["indicator_id", "source", "location", "value", "numerator"]],
+                        dataset.targets[["indicator_id", "source", "location", "value"]]])
+    out = []
+    for c in candidates:
+        rows = stored[(stored["source"] == c.source) & (stored["location"].astype(str) == c.location)]
+        hits = rows[[same(v, c.value) or (pd.notna(n) and c.numerator is not None and same(n, c.numerator))
+                     for v, n in zip(rows["value"], rows.get("numerator", pd.Series(index=rows.index)), strict=True)]]
+        if not hits.empty:
+            out.append(_with(c, hits.iloc[0]["indicator_id"], 100.0, "restates a stored figure (same source, "
+                             "location and value)", True))
+            continue
+        best, score = None, 0.0
+        for indicator_id, text in texts.items():
+            if units[indicator_id] != c.unit and not (units[indicator_id] == "ratio" and c.unit == "count"):
+                continue
+            s = fuzz.token_set_ratio(c.quote, text, processor=utils.default_process)
+            if s > score:
+                best, score = indicator_id, s
+        if best is not None and score >= 60:
+            out.append(_with(c, best, round(score, 1), f"sentence resembles {best} ({units[best]}) at {score:.0f}"))
+        else:
+            out.append(_with(c, None, round(score, 1) if best else None, "no indicator of this unit resembles it"))
+    return out
+
+
+def _with(c: Candidate, indicator_id, score, reason, restates=False) -> Candidate:
+    return Candidate(**{**asdict(c), "indicator_id": indicator_id, "score": score, "reason": reason,
+                        "restates": restates})
+
+
+def table(candidates: list[Candidate]) -> pd.DataFrame:
+    return pd.DataFrame([asdict(c) for c in candidates])
+
+
+def summary(candidates: list[Candidate]) -> list[str]:
+    shapes = Counter(c.shape for c in candidates)
+    lines = [f"{len(candidates)} candidates"]
+    lines += [f"  {shape}: {shapes[shape]}" for shape in SHAPES if shapes[shape]]
+    matched = sum(c.indicator_id is not None for c in candidates)
+    restated = sum(c.restates for c in candidates)
+    lines.append(f"{matched} matched an existing indicator ({restated} restate a stored figure)")
+    return lines

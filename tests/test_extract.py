@@ -1,0 +1,137 @@
+"""Extraction of quantitative claims: each shape and each noise pattern on short fictional
+paragraphs in the style of these reports; recall on A/72/573 against the shipped data; a
+PDF read back gives the same candidates as its text."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from indicators import cli
+from indicators.extract import candidates_in, extract_text, match, read_any, table
+from indicators.numbers import same
+from indicators.paths import DEFAULT_DATA_DIR
+from tests.conftest import require
+
+# (case, a paragraph written for the test, [(text, value, unit, shape, qualifier)])
+SHAPES = [
+    ("police strength with women and a share",
+     "As at 30 June 2019, the police component comprised 1,250 officers (312 women, or 25 per cent).",
+     [("1,250", 1250, "count", "N things", None), ("312", 312, "count", "X (Y women, or Z per cent)", None),
+      ("25", 25, "percent", "X per cent", None)]),
+    ("an authorized strength", "The force deployed 9,870 of an authorized 11,240 troops.",
+     [("9,870", 100 * 9870 / 11240, "percent", "X of an authorized Y", None)]),
+    ("from X to Y", "Recorded allegations decreased from 150 to 115 over the period.",
+     [("150", 150, "count", "from X to Y", None), ("115", 115, "count", "from X to Y", None)]),
+    ("Y, up from X", "In 2018, 74 per cent of respondents were satisfied, up from 71 per cent in 2017.",
+     [("74", 74, "percent", "from X to Y", None), ("71", 71, "percent", "from X to Y", None)]),
+    ("money", "The approved budget rose from $6.8 billion to $7.3 billion.",
+     [("6.8 billion", 6.8e9, "money", "from X to Y", None), ("7.3 billion", 7.3e9, "money", "from X to Y", None)]),
+    ("money in words", "Member States pledged 12 million United States dollars to the trust fund.",
+     [("12 million", 12e6, "money", "N things", None)]),
+    ("X out of Y", "Member States certified 104 out of 292 deployed units.",
+     [("104", 100 * 104 / 292, "percent", "X out of Y", None)]),
+    ("number words", "One allegation was received, and two thirds of missions reported progress.",
+     [("One", 1, "count", "number in words", None), ("two", 100 * 2 / 3, "percent", "fraction in words", None)]),
+    ("casualties by group", "The attack killed 12 civilians, including 3 women and 4 children.",
+     [("12", 12, "count", "N things", None), ("3", 3, "count", "N things", None),
+      ("4", 4, "count", "N things", None)]),
+    ("qualifiers", "More than 95 per cent of peacekeepers serve in nine missions, and over 60 Member States pledged.",
+     [("95", 95, "percent", "X per cent", "more than"), ("nine", 9, "count", "number in words", None),
+      ("60", 60, "count", "N things", "over")]),
+]
+
+NOISE = [
+    ("a page header inside a paragraph", "The mission deployed 45 patrols 9/20 21-01548 in the north.", [45]),
+    ("a date", "On 15 June 2018, seven missions reported.", [7]),
+    ("a resolution", "In line with resolution 2365 (2017), 5 missions cleared mines.", [5]),
+    ("a paragraph reference", "As noted above (see para. 12), 3 teams deployed.", [3]),
+    ("a document symbol and a fiscal year", "Report A/72/573 covers 2016/17 and 2 pilot projects.", [2]),
+    ("years only", "Between 2016 and 2017 the strategy was revised.", []),
+]
+
+
+@pytest.mark.parametrize("case, text, expected", SHAPES, ids=[c[0] for c in SHAPES])
+def test_each_claim_shape(case, text, expected):
+    found = [(c.text, round(c.value, 4), c.unit, c.shape, c.qualifier) for c in candidates_in("TEST/6", "1", text)]
+    assert found == [(t, round(float(v), 4), u, s, q) for t, v, u, s, q in expected]
+
+
+@pytest.mark.parametrize("case, text, values", NOISE, ids=[c[0] for c in NOISE])
+def test_noise_is_not_a_candidate(case, text, values):
+    assert [c.value for c in candidates_in("TEST/6", "1", text)] == values
+
+
+def test_candidates_carry_location_quote_and_period():
+    [first, *_] = candidates_in("TEST/6", "7", "Recorded allegations decreased from 150 to 115 as at 31 October "
+                                                 "2017. Another sentence follows.")
+    assert (first.location, first.period_guess) == ("7", "as at 31 October 2017")
+    assert first.quote == "Recorded allegations decreased from 150 to 115 as at 31 October 2017."
+
+
+def _candidates(dataset) -> pd.DataFrame:
+    raw = (DEFAULT_DATA_DIR / "sources" / "A-72-573.txt").read_text(encoding="utf-8")
+    return table(match(extract_text(raw, "A/72/573"), dataset))
+
+
+def test_recall_on_a_72_573_against_the_shipped_data(dataset, capsys):
+    found = _candidates(dataset)
+    rows = [r for frame in (dataset.observations, dataset.targets) for r in frame.itertuples()
+            if r.source == "A/72/573"]
+
+    def caught(row) -> bool:
+        here = found[found["location"] == str(row.location)]
+        numerator = getattr(row, "numerator", None)
+        return any(same(v, row.value) or (numerator is not None and pd.notna(numerator) and pd.notna(n)
+                                          and same(n, numerator)) for v, n in zip(here["value"], here["numerator"]))
+
+    missed = [(r.indicator_id, r.location, r.value) for r in rows if not caught(r)]
+    recall = 1 - len(missed) / len(rows)
+    precision = found["restates"].sum() / len(found)
+    with capsys.disabled():
+        print(f"\nextraction on A/72/573: recall {recall:.1%} of {len(rows)} stored figures, "
+              f"precision {precision:.1%} of {len(found)} candidates")
+    assert recall >= 0.95, missed
+
+
+def test_next_year_attacks_land_on_the_attacks_indicator(dataset):
+    text = "The number of targeted attacks increased from 227 to 251 as at 31 October 2018."
+    later = match(candidates_in("TEST/7", "5", text), dataset)
+    assert {c.indicator_id for c in later} == {"targeted_attacks_on_peacekeepers"}
+    assert later[1].value == 251 and later[1].period_guess == "as at 31 October 2018"
+
+
+def test_a_stored_figure_is_recognised_as_restated(dataset):
+    found = _candidates(dataset)
+    attacks = found[(found["location"] == "100") & (found["value"] == 227)].iloc[0]
+    assert attacks["restates"] and attacks["indicator_id"] == "targeted_attacks_on_peacekeepers"
+
+
+def test_the_command_prints_counts_by_shape(tmp_path, capsys):
+    out = tmp_path / "candidates.csv"
+    assert cli.main(["extract", "A/72/573", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "from X to Y:" in printed and "matched an existing indicator" in printed
+    assert {"location", "quote", "value", "unit", "shape", "indicator_id", "score", "reason"} <= set(
+        pd.read_csv(out).columns)
+
+
+def test_a_pdf_gives_the_same_candidates_as_its_text(tmp_path):
+    office = shutil.which("libreoffice") or shutil.which("soffice")
+    require("LibreOffice", office, "apt-get install --no-install-recommends libreoffice-writer")
+    text = "TEST/8\nFictional report for the extraction test\n\n" + "".join(
+        f"{n}. {paragraph}\n" for n, (_, paragraph, _) in enumerate(SHAPES, start=1))
+    source = tmp_path / "TEST-8.txt"
+    source.write_text(text, encoding="utf-8")
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
+
+    def key(found):
+        return [(c.location, round(c.value, 4), c.unit, c.shape) for c in found]
+
+    from_text = extract_text(text, "TEST/8")
+    assert key(extract_text(read_any(tmp_path / "TEST-8.pdf"), "TEST/8")) == key(from_text)
+    assert len(from_text) == sum(len(expected) for _, _, expected in SHAPES)
