@@ -23,6 +23,8 @@ class Segment:
     text: str
     number: bool = False
     indicator_ids: tuple[str, ...] = ()
+    # Why a steward rejected this number as not a measure, when one did.
+    rejected: str | None = None
 
     @property
     def captured(self) -> bool:
@@ -33,12 +35,16 @@ class Segment:
 class Coverage:
     numbers: int
     captured: int
+    rejected: int = 0
 
     @property
     def line(self) -> str:
+        if not self.numbers:
+            return "The document states no numbers."
+        unreviewed = self.numbers - self.captured - self.rejected
         return (f"{self.captured} of {self.numbers} numbers in the document are captured "
-                f"({self.captured / self.numbers:.0%}); dates, years and references are not counted.") if self.numbers else \
-            "The document states no numbers."
+                f"({self.captured / self.numbers:.0%}), {self.rejected} rejected as not a measure, {unreviewed} "
+                "unreviewed; dates, years and references are not counted.")
 
 
 def units(source: Source) -> dict[str, str]:
@@ -75,8 +81,11 @@ def captured_spans(dataset: Dataset, symbol: str) -> dict[str, dict[tuple[int, i
     return spans
 
 
-def paragraph_segments(text: str, spans: dict[tuple[int, int], set[str]]) -> list[Segment]:
-    """Cut a paragraph into plain text and number mentions, captured ones carrying indicators."""
+def paragraph_segments(text: str, spans: dict[tuple[int, int], set[str]],
+                       rejected: dict[tuple[str, float], str] | None = None) -> list[Segment]:
+    """Cut a paragraph into plain text and number mentions, captured ones carrying
+    indicators, rejected ones the reason (``rejected`` maps (text, value) to it)."""
+    rejected = rejected or {}
     segments, at = [], 0
     for mention in find_numbers(text):
         if mention.kind != MEASURE and (mention.start, mention.end) not in spans:
@@ -84,19 +93,25 @@ def paragraph_segments(text: str, spans: dict[tuple[int, int], set[str]]) -> lis
         if mention.start > at:
             segments.append(Segment(text[at:mention.start]))
         ids = tuple(sorted(spans.get((mention.start, mention.end), ())))
-        segments.append(Segment(mention.text, number=True, indicator_ids=ids))
+        reason = None if ids else rejected.get((mention.text, round(mention.value, 6)))
+        segments.append(Segment(mention.text, number=True, indicator_ids=ids, rejected=reason))
         at = mention.end
     if at < len(text):
         segments.append(Segment(text[at:]))
     return segments
 
 
-def document(dataset: Dataset, symbol: str) -> dict[str, list[Segment]]:
+def document(dataset: Dataset, symbol: str, decisions: dict[str, dict] | None = None) -> dict[str, list[Segment]]:
     """Each part of a report or document (keyed "100", "page 2", "section Title"), cut into
-    text and numbers. A dataset has no text: see :func:`dataset_rows`."""
+    text and numbers. ``decisions`` are the stewards' rejections of candidates (from the
+    store). A dataset has no text: see :func:`dataset_rows`."""
     source = dataset.sources[symbol]
     spans = captured_spans(dataset, symbol)
-    return {key: paragraph_segments(text, spans.get(key, {})) for key, text in units(source).items()}
+    by_part: dict[str, dict[tuple[str, float], str]] = defaultdict(dict)
+    for record in (decisions or {}).values():
+        if record.get("source") == symbol:
+            by_part[str(record["location"])][(record["text"], round(float(record["value"]), 6))] = record["reason"]
+    return {key: paragraph_segments(text, spans.get(key, {}), by_part.get(key)) for key, text in units(source).items()}
 
 
 def dataset_rows(dataset: Dataset, symbol: str) -> pd.DataFrame:
@@ -115,4 +130,5 @@ def dataset_rows(dataset: Dataset, symbol: str) -> pd.DataFrame:
 
 def coverage(segments_by_paragraph: dict[str, list[Segment]]) -> Coverage:
     numbers = [s for segments in segments_by_paragraph.values() for s in segments if s.number]
-    return Coverage(numbers=len(numbers), captured=sum(s.captured for s in numbers))
+    return Coverage(numbers=len(numbers), captured=sum(s.captured for s in numbers),
+                    rejected=sum(bool(s.rejected) for s in numbers))

@@ -184,6 +184,15 @@ class Store:
         with self.engine.begin() as connection:
             return self._record_change(connection, user, reason, edits, PENDING, origin)
 
+    def record_decisions(self, edits: list[Edit], user: User, reason: str) -> int:
+        """Decisions about candidates (not data, so not reviewed): recorded as published at once."""
+        if not user.can_edit:
+            raise NotAllowed(f"{user.name} ({user.role}) may not review candidates; editors and reviewers may")
+        if any(e.entity != "candidate_decision" for e in edits):
+            raise NotAllowed("only candidate decisions are recorded without review")
+        with self.engine.begin() as connection:
+            return self._record_change(connection, user, reason, edits, PUBLISHED, "extract")
+
     def review(self, change_id: int, user: User, approve: bool, note: str = "") -> None:
         """Publish or reject a pending change; only a reviewer who did not author it may."""
         if user.role != REVIEWER:
@@ -218,7 +227,7 @@ class Store:
         data_dir = Path(data_dir or paths.data_dir())
         with self.engine.connect() as connection:
             others = connection.execute(sa.select(sa.func.count()).select_from(changes)
-                                        .where(changes.c.origin != "seed")).scalar()
+                                        .where(changes.c.origin.notin_(["seed", "extract"]))).scalar()
         if others:
             return 0
         state = self.state()
@@ -226,6 +235,7 @@ class Store:
         seen = {(e.entity, e.key) for e in wanted}
         edits = [e for e in wanted if state.get(e.entity, {}).get(e.key) != json.loads(json.dumps(e.record))]
         edits += [Edit(entity, key, RETRACT, record) for entity, records in state.items()
+                  if entity != "candidate_decision"
                   for key, record in records.items() if (entity, key) not in seen]
         if edits:
             with self.engine.begin() as connection:

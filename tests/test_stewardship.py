@@ -114,3 +114,12 @@ def test_local_accounts_verify_with_argon2(accounts):
 def test_secrets_are_never_committed():
     ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert ".streamlit/secrets.toml" in ignored
+
+
+def test_candidates_of_a_report_are_offered_for_review(database, accounts):
+    at = sign_in(page(accounts), "alice", "alice-secret")
+    assert not at.exception
+    lines = [m.value for m in at.markdown if "candidates in" in m.value]
+    assert lines and "to review" in lines[0]
+    assert [b.label for b in at.button if b.key in ("c_accept", "c_reject")] == [
+        "Send the accepted ones for review", "Reject the ticked ones"]

@@ -3,9 +3,11 @@ by row; every captured number highlighted and linked to its indicator. The sourc
 part are in the URL: /source?doc=A/72/573&paragraph=100, &page=2, &section=..., &row=..."""
 
 import streamlit as st
-from ui import load, md
+from ui import load, md, store, store_mode
 
+from indicators.candidates import rejected
 from indicators.reader import coverage, dataset_rows, document
+from indicators.store import default_url
 from indicators.sources import DATASET, REPORT, location_key
 
 dataset = load()
@@ -45,11 +47,12 @@ if source.kind == DATASET:
     st.dataframe(table, hide_index=True, key="rows")
     st.stop()
 
-parts = document(dataset, symbol)
+parts = document(dataset, symbol, rejected(store(default_url())) if store_mode() else None)
 param = "paragraph" if source.kind == REPORT else ("page" if next(iter(parts), "").startswith("page ") else "section")
 st.info(coverage(parts).line, icon=":material/data_check:")
 st.markdown(":blue-background[**Highlighted**] numbers are captured; each links to its indicator. "
-            ":gray-background[Grey] numbers are in the text but not captured.")
+            ":orange-background[~~Struck~~] numbers were rejected as not a measure (the reason follows the "
+            "paragraph). :gray-background[Grey] numbers are not reviewed yet.")
 
 
 def label(key: str) -> str:
@@ -62,13 +65,17 @@ def render(key: str) -> str:
         if segment.captured:
             links = " ".join(f"[{md(segment.text)}](indicator?indicator={i})" for i in segment.indicator_ids[:1])
             pieces.append(f":blue-background[**{links}**]")
+        elif segment.rejected:
+            pieces.append(f":orange-background[~~{md(segment.text)}~~]")
         elif segment.number:
             pieces.append(f":gray-background[{md(segment.text)}]")
         else:
             pieces.append(md(segment.text))
     # A paragraph number needs no escaping; a section title comes from the data and does.
     head = f"**{key}.**" if source.kind == REPORT else f"**{md(label(key))}**"
-    return head + " " + "".join(pieces)
+    reasons = sorted({s.rejected for s in parts[key] if s.rejected})
+    tail = "".join(f" *(rejected: {md(reason)})*" for reason in reasons)
+    return head + " " + "".join(pieces) + tail
 
 
 asked = st.query_params.get(param)

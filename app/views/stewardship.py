@@ -9,6 +9,9 @@ import streamlit as st
 from ui import auth_mode, current_user, load, md, refresh, secrets, store, store_mode
 
 from indicators.accounts import verify
+from indicators.candidates import observation_rows, reject, still_open
+from indicators.extract import extract_text, match
+from indicators.extract import table as candidate_table
 from indicators.imports import TABLE_NAMES, import_table, plan_import, read_upload
 from indicators.files import FileProblem
 from indicators.store import REVIEWER, NotAllowed, default_url
@@ -67,7 +70,7 @@ def outcome_table(plan) -> pd.DataFrame:
                          for o in plan.outcomes])
 
 
-tabs = st.tabs(["Add a figure", "Upload a table", "Review", "History"])
+tabs = st.tabs(["Add a figure", "Upload a table", "Candidates from a report", "Review", "History"])
 
 with tabs[0]:
     names = dataset.indicator_names()
@@ -134,6 +137,49 @@ with tabs[1]:
                 st.success(f"Change {done.change_id} is waiting for review.")
 
 with tabs[2]:
+    symbol = st.selectbox("Source", list(dataset.sources), key="c_source")
+    source = dataset.sources[symbol]
+    if source.kind == "dataset":
+        st.write("A dataset's rows are figures already; add them with an upload.")
+    else:
+        raw = (dataset.folder / "sources" / source.text_file).read_text(encoding="utf-8")
+        found = match(extract_text(raw, symbol), dataset)
+        open_ones = still_open(found, the_store)
+        st.write(md(f"{len(found)} candidates in {symbol}: {sum(c.restates for c in found)} restate stored figures, "
+                    f"{len(found) - len(open_ones) - sum(c.restates for c in found)} were rejected before, "
+                    f"{len(open_ones)} to review."))
+        if open_ones:
+            frame = candidate_table(open_ones).assign(accept=False, reject=False, period_label="", period_start="",
+                                            period_end="")
+            names = dataset.indicator_names()
+            edited = st.data_editor(
+                frame[["accept", "reject", "indicator_id", "period_label", "period_start", "period_end", "value",
+                       "unit", "shape", "location", "quote", "period_guess", "score", "reason"]],
+                hide_index=True, key="c_editor", disabled=["value", "unit", "shape", "location", "quote",
+                                                           "period_guess", "score", "reason"],
+                column_config={"indicator_id": st.column_config.SelectboxColumn("indicator", options=list(names)),
+                               "quote": st.column_config.TextColumn(width="large")})
+            why = st.text_input("Why (for the reviewer, or why the rejected ones are not measures)", key="c_reason")
+            go, drop = st.columns(2)
+            if go.button("Send the accepted ones for review", type="primary", key="c_accept",
+                         disabled=not why.strip()):
+                chosen = frame.loc[edited["accept"]].assign(**{c: edited.loc[edited["accept"], c] for c in (
+                    "indicator_id", "period_label", "period_start", "period_end")})
+                units = dict(zip(dataset.catalogue["id"], dataset.catalogue["unit"], strict=True))
+                plan = import_table(the_store, "observations", observation_rows(chosen, units), user, why,
+                                    commit=True)
+                if plan.ok:
+                    refresh()
+                    st.success(f"Change {plan.change_id} is waiting for review.")
+                else:
+                    st.error(md("Nothing sent: " + " ".join(plan.lines())))
+            if drop.button("Reject the ticked ones", key="c_reject", disabled=not why.strip()):
+                ticked = [c for c, flag in zip(open_ones, edited["reject"], strict=True) if flag]
+                reject(the_store, ticked, user, why)
+                refresh()
+                st.rerun()
+
+with tabs[3]:
     waiting = the_store.pending()
     if waiting.empty:
         st.write("No change is waiting for review.")
@@ -164,7 +210,7 @@ with tabs[2]:
             if own:
                 st.caption("You wrote this change: another reviewer approves it.")
 
-with tabs[3]:
+with tabs[4]:
     names = dataset.indicator_names()
     chosen = st.selectbox("Indicator", list(names), format_func=names.get, key="h_indicator")
     records = the_store.records_of(chosen)
