@@ -429,7 +429,10 @@ def _with_summary(p: Progress, sentence: str | None, first: Point | None, last: 
 
 def points_of(dataset: Dataset, indicator_id: str) -> list[Point]:
     """Observations as points on the time axis, oldest first."""
-    rows = observations_of(dataset, indicator_id)
+    return points_from(observations_of(dataset, indicator_id))
+
+
+def points_from(rows: pd.DataFrame) -> list[Point]:
     return [Point(value=row.value, year=midpoint_year(row.period_start, row.period_end),
                   label=short_label(row.period_start, row.period_end, row.period_label),
                   qualifier=row.qualifier if isinstance(row.qualifier, str) else None,
@@ -439,8 +442,12 @@ def points_of(dataset: Dataset, indicator_id: str) -> list[Point]:
 
 def goals_of(dataset: Dataset, indicator_id: str) -> list[Goal]:
     """The indicator's current targets (replaced ones left out), earliest deadline first."""
+    return goals_from(targets_of(dataset, indicator_id))
+
+
+def goals_from(rows: pd.DataFrame) -> list[Goal]:
     goals = []
-    for row in targets_of(dataset, indicator_id).itertuples():
+    for row in rows.itertuples():
         has_deadline = pd.notna(row.deadline)
         label = row.deadline_label if isinstance(row.deadline_label, str) else (
             str(row.deadline.year) if has_deadline else None)
@@ -468,14 +475,23 @@ def goal_of(dataset: Dataset, indicator_id: str) -> Goal | None:
 
 
 def assess_all(dataset: Dataset) -> list[Progress]:
+    # Each table is split by indicator once (not filtered once per indicator), in the same
+    # order observations_of and targets_of give.
+    observations = dataset.observations[dataset.observations["current"]].sort_values(
+        ["period_end", "period_start"], kind="stable")
+    targets = dataset.targets[dataset.targets["current"]].sort_values("deadline", na_position="last", kind="stable")
+    rows_of = dict(tuple(observations.groupby("indicator_id", sort=False)))
+    targets_by = dict(tuple(targets.groupby("indicator_id", sort=False)))
+    empty_rows, empty_targets = observations.iloc[:0], targets.iloc[:0]
     results = []
     for indicator in dataset.catalogue.to_dict("records"):
         sentence = indicator.get("sentence")
-        points = points_of(dataset, indicator["id"])
-        goal = next_goal(goals_of(dataset, indicator["id"]), points)
-        result = assess(indicator, points, goal, sentence if isinstance(sentence, str) else None)
-        shown = pd.concat([observations_of(dataset, indicator["id"])[["source", "location"]],
-                           targets_of(dataset, indicator["id"])[["source", "location"]]])
+        rows = rows_of.get(indicator["id"], empty_rows)
+        goals = targets_by.get(indicator["id"], empty_targets)
+        points = points_from(rows)
+        result = assess(indicator, points, next_goal(goals_from(goals), points),
+                        sentence if isinstance(sentence, str) else None)
+        shown = pd.concat([rows[["source", "location"]], goals[["source", "location"]]])
         results.append(replace(result, sources=cite_rows(shown, dataset.sources)))
     return results
 

@@ -319,3 +319,17 @@ def test_parity_target_is_set_for_another_population(shipped):
     row = shipped.loc["women_civilian_staff_peace_operations"]
     assert row.target == 50 and row.target_scope.startswith("internationally recruited civilian staff")
     assert pd.isna(row.required_rate)
+
+
+def test_assess_all_equals_assessing_each_indicator_alone(dataset):
+    # assess_all splits the tables once; one indicator at a time must give the same results.
+    from dataclasses import replace
+
+    from indicators.progress import assess_all, goal_of, points_of
+
+    for result in assess_all(dataset):
+        entry = dataset.catalogue.set_index("id").loc[result.indicator_id]
+        alone = assess({"id": result.indicator_id, **entry.to_dict()}, points_of(dataset, result.indicator_id),
+                       goal_of(dataset, result.indicator_id),
+                       entry["sentence"] if isinstance(entry["sentence"], str) else None)
+        assert replace(result, sources="") == alone
