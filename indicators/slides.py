@@ -72,6 +72,15 @@ def _text(slide, left, top, width, height, lines, size=18, colour=DARK, bold_fir
     return box
 
 
+def _font_size(table, size) -> None:
+    """One size for every cell of a slide table (python-pptx sets it run by run)."""
+    for row in table.rows:
+        for cell in row.cells:
+            for paragraph in cell.text_frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = size
+
+
 def _footer(slide, text: str) -> None:
     _text(slide, MARGIN, HEIGHT - Inches(0.45), WIDTH - 2 * MARGIN, Inches(0.35), [text], size=10, colour=GREY)
 
@@ -155,11 +164,7 @@ def _table_slide(prs, dataset: Dataset, progress: list[Progress], footer: str) -
                  p.status]
         for col, text in enumerate(cells):
             table.cell(r, col).text = text
-    for r in range(len(rows) + 1):
-        for col in range(len(header)):
-            for paragraph in table.cell(r, col).text_frame.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(13)
+    _font_size(table, Pt(13))
     if any(p.target_scope for p in rows):
         # Above the footer: table rows grow as their text wraps, so the note cannot follow them.
         _text(slide, MARGIN, HEIGHT - Inches(0.85), WIDTH - 2 * MARGIN, Inches(0.4),
@@ -192,11 +197,7 @@ def _milestones_slide(prs, dataset: Dataset, areas: set[str], footer: str) -> No
         for col, text in enumerate([row.commitment, row.reform_area_name, row.due_label, row.status,
                                     cite(dataset.sources, row.source, row.location)]):
             grid.cell(r, col).text = text
-    for r in range(len(table) + 1):
-        for col in range(len(header)):
-            for paragraph in grid.cell(r, col).text_frame.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(11)
+    _font_size(grid, Pt(11))
     slide.notes_slide.notes_text_frame.text = "\n".join(
         f"{row.commitment}: \u201c{row.quote}\u201d ({cite(dataset.sources, row.source, row.location)})"
         for row in table.itertuples())

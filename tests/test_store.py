@@ -265,3 +265,13 @@ def test_the_command_line_imports_reviews_and_dumps(tmp_path, capsys):
     dumped = pd.read_csv(tmp_path / "out" / "observations.csv", dtype=str, keep_default_na=False)
     assert dumped.loc[0, "notes"] == "Checked."
     assert json.loads(json.dumps(list(dumped.columns))) == list(_observations().columns)
+
+
+def test_a_retraction_is_a_revision_and_the_record_stays_in_the_history(store):
+    key = "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573"
+    record = store.state()["observation"][key]
+    from indicators.store import RETRACT
+
+    store.review(store.submit([Edit("observation", key, RETRACT, record)], ALICE, "withdrawn"), BOB, approve=True)
+    assert key not in store.state()["observation"]
+    assert store.history("observation", key)["action"].tolist() == ["put", "retract"]

@@ -14,7 +14,7 @@ from indicators.extract import extract_text, match
 from indicators.extract import table as candidate_table
 from indicators.imports import TABLE_NAMES, import_table, plan_import, read_upload
 from indicators.files import FileProblem
-from indicators.store import REVIEWER, NotAllowed, default_url
+from indicators.store import RETRACT, REVIEWER, Edit, NotAllowed, default_url
 
 st.title("Data stewardship")
 if not store_mode():
@@ -192,21 +192,15 @@ with tabs[3]:
                 st.caption("Pending: a reviewer other than its author publishes it.")
                 continue
             own = change.author == user.name
-            buttons = st.columns(2)
-            if buttons[0].button("Approve", key=f"approve_{change.id}", disabled=own, type="primary"):
-                try:
-                    the_store.review(change.id, user, approve=True)
-                    refresh()
-                    st.rerun()
-                except NotAllowed as error:
-                    st.error(md(str(error)))
-            if buttons[1].button("Reject", key=f"reject_{change.id}", disabled=own):
-                try:
-                    the_store.review(change.id, user, approve=False)
-                    refresh()
-                    st.rerun()
-                except NotAllowed as error:
-                    st.error(md(str(error)))
+            for column, (label, approve) in zip(st.columns(2), (("Approve", True), ("Reject", False)), strict=True):
+                if column.button(label, key=f"{label.lower()}_{change.id}", disabled=own,
+                                 type="primary" if approve else "secondary"):
+                    try:
+                        the_store.review(change.id, user, approve=approve)  # the store checks the role again
+                        refresh()
+                        st.rerun()
+                    except NotAllowed as error:
+                        st.error(md(str(error)))
             if own:
                 st.caption("You wrote this change: another reviewer approves it.")
 
@@ -223,7 +217,14 @@ with tabs[4]:
             st.dataframe(shown, hide_index=True, key=f"h_{entity}_{key}")
             revision = st.selectbox("Restore the record as it read in revision", history["revision"].tolist(),
                                     key=f"pick_{entity}_{key}")
-            if st.button("Restore (as a new change for review)", key=f"restore_{entity}_{key}"):
+            buttons = st.columns(2)
+            if buttons[0].button("Restore (as a new change for review)", key=f"restore_{entity}_{key}"):
                 change = the_store.restore(int(revision), user, f"restore revision {revision}")
                 refresh()
                 st.success(f"Change {change} is waiting for review.")
+            current = the_store.state().get(entity, {}).get(key)
+            if current is not None and buttons[1].button("Retract (as a new change for review)",
+                                                         key=f"retract_{entity}_{key}"):
+                change = the_store.submit([Edit(entity, key, RETRACT, current)], user, "retracted in the app")
+                refresh()
+                st.success(f"Change {change} is waiting for review; the record stays in the history.")
