@@ -223,13 +223,15 @@ class Store:
         """While nobody has changed the data through the store, the files are the truth: a
         later edit of the files is taken in as a further published seed change (records put
         or retracted, history kept). Once the store has other changes it is the truth, and
-        ``indicators dump`` writes it back to files. Returns the number of records taken in."""
+        ``indicators dump`` writes it back to files; only sources, reform areas and
+        indicators it has never held still come in from files. Returns how many records
+        were taken in."""
         data_dir = Path(data_dir or paths.data_dir())
         with self.engine.connect() as connection:
             others = connection.execute(sa.select(sa.func.count()).select_from(changes)
                                         .where(changes.c.origin.notin_(["seed", "extract"]))).scalar()
         if others:
-            return 0
+            return self._take_new_sources(data_dir)
         state = self.state()
         wanted = folder_records(data_dir)
         seen = {(e.entity, e.key) for e in wanted}
@@ -242,6 +244,20 @@ class Store:
                 self._record_change(connection, User("seed", REVIEWER), f"files of {data_dir.name}/ changed",
                                     edits, PUBLISHED, "seed")
         return len(edits)
+
+    def _take_new_sources(self, data_dir: Path) -> int:
+        """Once the store is the truth, the files still bring what only files can: a source
+        added with `indicators add-source`, a new reform area or indicator. Records the store
+        has never held are taken in; nothing it holds is changed or retracted from files."""
+        with self.engine.connect() as connection:
+            known = set(connection.execute(sa.select(revisions.c.entity, revisions.c.key).distinct()).all())
+        fresh = [e for e in folder_records(data_dir)
+                 if e.entity in ("source", "reform_area", "indicator") and (e.entity, e.key) not in known]
+        if fresh:
+            with self.engine.begin() as connection:
+                self._record_change(connection, User("seed", REVIEWER), f"new in {data_dir.name}/", fresh,
+                                    PUBLISHED, "seed")
+        return len(fresh)
 
     def version(self) -> tuple[int, int]:
         """Changes the published state: the newest change id and how many are published. A

@@ -275,3 +275,25 @@ def test_a_retraction_is_a_revision_and_the_record_stays_in_the_history(store):
     store.review(store.submit([Edit("observation", key, RETRACT, record)], ALICE, "withdrawn"), BOB, approve=True)
     assert key not in store.state()["observation"]
     assert store.history("observation", key)["action"].tolist() == ["put", "retract"]
+
+
+def test_once_the_store_is_the_truth_only_new_sources_and_indicators_come_from_files(store, tmp_path):
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, folder)
+    store.review(store.submit([_corrected("Edited in the store.")], ALICE, "an edit"), BOB, approve=True)
+    from indicators import cli
+
+    assert cli.main(["add-source", str(ROOT / "tests" / "fixtures" / "many_sources" / "TEST-2.txt"), "--data",
+                     str(folder), "--symbol", "TEST/2", "--title", "Fictional report for tests",
+                     "--publisher", "Test fixture (fictional)", "--url", "https://example.org/TEST-2"]) == 0
+    frame = pd.read_csv(folder / "observations.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, "notes"] = "edited in the files"  # the store is the truth: not taken in
+    frame.to_csv(folder / "observations.csv", index=False)
+    assert store.sync_from_files(folder) == 1
+    state = store.state()
+    assert "TEST/2" in state["source"]
+    key = "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573"
+    assert state["observation"][key]["notes"] == "Edited in the store."
+    assert store.sync_from_files(folder) == 0  # idempotent
