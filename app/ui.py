@@ -245,6 +245,12 @@ def source_link(source, location) -> str:
     return "source?" + urlencode({"doc": source.symbol, **part})
 
 
+def end_page() -> None:
+    """Stop the page here, keeping the source and licence footer every page carries."""
+    footer()
+    st.stop()
+
+
 def footer() -> None:
     dataset, about = load(), info()
     sources = "; ".join(f"{md(s.symbol)} ({md(s.issuing_body.split(',')[0])}, {s.year}) [{md(s.url)}]({s.url})"

@@ -34,14 +34,6 @@ def source_line(rows: pd.DataFrame, as_of_text: str | None = None, dataset: Data
     return citations.source_line(rows, as_of_text, dataset.sources if dataset else None)
 
 
-def as_of_date(dataset: Dataset, *tables: pd.DataFrame) -> pd.Timestamp | None:
-    """The latest data cut-off among the sources the given rows cite (all sources without rows)."""
-    cited = {symbol for table in tables for symbol in table["source"]} or set(dataset.sources)
-    cutoffs = [pd.Timestamp(s.data_cutoff) for symbol, s in dataset.sources.items()
-               if s.data_cutoff and symbol in cited]
-    return max(cutoffs) if cutoffs else None
-
-
 def _frame(fig: go.Figure, title: str, subtitle: str, source: str) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
@@ -126,7 +118,7 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
     if not dates:
         # Nothing on the time axis (a target without deadline and no observation): centre
         # the axis on the data's as-of date so the target line has a frame.
-        cutoff = as_of_date(dataset, rows, targets)
+        cutoff = citations.latest_cutoff(dataset.sources, pd.concat([rows[["source"]], targets[["source"]]]))
         dates = [cutoff] if cutoff is not None else []
     if dates:
         # Half a year either side keeps a single point, or a deadline, off the plot's edge.

@@ -26,12 +26,17 @@ def cite_rows(rows: pd.DataFrame, sources: dict[str, Source] | None = None) -> s
     return "; ".join(parts)
 
 
-def as_of(sources: dict[str, Source], rows: pd.DataFrame | None = None) -> str | None:
-    """The latest data cut-off of the sources the rows cite (of all sources without rows),
-    as "31 Oct 2017"."""
+def latest_cutoff(sources: dict[str, Source], rows: pd.DataFrame | None = None) -> pd.Timestamp | None:
+    """The latest data cut-off of the sources the rows cite (of all sources without rows)."""
     cited = set(rows["source"]) if rows is not None and not rows.empty else set(sources)
     cutoffs = [pd.Timestamp(s.data_cutoff) for symbol, s in sources.items() if s.data_cutoff and symbol in cited]
-    return max(cutoffs).strftime("%-d %b %Y") if cutoffs else None
+    return max(cutoffs) if cutoffs else None
+
+
+def as_of(sources: dict[str, Source], rows: pd.DataFrame | None = None) -> str | None:
+    """:func:`latest_cutoff` as "31 Oct 2017"."""
+    cutoff = latest_cutoff(sources, rows)
+    return cutoff.strftime("%-d %b %Y") if cutoff is not None else None
 
 
 def source_line(rows: pd.DataFrame, as_of_text: str | None = None, sources: dict[str, Source] | None = None) -> str:

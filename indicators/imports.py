@@ -24,7 +24,7 @@ import pandas as pd
 
 from indicators.files import FileProblem, read_csv
 from indicators.store import PUT, TABLES, Edit, Store, User, record_key, write_folder
-from indicators.validation import Failure, validate_folder
+from indicators.validation import validate_folder
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 200
@@ -131,7 +131,7 @@ def plan_import(store: Store, table: str, frame: pd.DataFrame) -> Plan:
     keys = list(merged)
     for failure in failures:
         if failure.file != file or failure.row is None:
-            problems.append(_describe(failure))
+            problems.append(str(failure))
             continue
         key = keys[failure.row - 2]
         if key in origin:
@@ -139,7 +139,7 @@ def plan_import(store: Store, table: str, frame: pd.DataFrame) -> Plan:
             outcome.status = REFUSED
             outcome.messages.append(f"column {failure.column}: [{failure.rule}] {failure.message}")
         else:
-            problems.append(_describe(failure))
+            problems.append(str(failure))
     return Plan(table, outcomes, problems)
 
 
@@ -150,10 +150,6 @@ def _columns(uploaded, expected: list[str]) -> list[str]:
 
 def _same(old: dict, new: dict, columns: list[str]) -> bool:
     return all(str(old.get(c, "") or "") == str(new.get(c, "") or "") for c in columns)
-
-
-def _describe(failure: Failure) -> str:
-    return str(failure)
 
 
 def import_table(store: Store, table: str, frame: pd.DataFrame, user: User, reason: str,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,7 +37,6 @@ from indicators.validation import (
     OBSERVATION_COLUMNS,
     TARGET_COLUMNS,
     Dataset,
-    Failure,
     validate_folder,
 )
 
@@ -405,12 +403,3 @@ def write_folder(state: dict[str, dict[str, dict]], out: Path) -> None:
     for entity, (file, columns, _) in TABLES.items():
         rows = list(state.get(entity, {}).values())
         pd.DataFrame(rows, columns=columns).fillna("").to_csv(out / file, index=False)
-
-
-def copy_folder(src: Path, dst: Path) -> Path:
-    shutil.copytree(src, dst)
-    return dst
-
-
-def failures_text(failures: list[Failure]) -> str:
-    return "\n".join(map(str, failures))

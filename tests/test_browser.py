@@ -223,30 +223,29 @@ def test_passed_deadline_from_a_fixture(page, fixture_url):
 @pytest.fixture(scope="module")
 def hostile_url(chromium, tmp_path_factory):
     """The app on a copy of the data whose metadata carries links and markup."""
-    import shutil
-
-    folder = tmp_path_factory.mktemp("hostile") / "data"
-    shutil.copytree(ROOT / "data", folder)
-    catalogue = folder / "catalogue.yaml"
-    catalogue.write_text(catalogue.read_text().replace(
-        "name: Safety and security",
-        "name: \"[Official login](https://evil.example/login) and www.evil.example\""))
-    sources = folder / "sources" / "sources.yaml"
-    sources.write_text(sources.read_text().replace(
-        'title: "Implementation', 'title: "[Sign in](https://evil.example) Implementation'))
-    with _serve("streamlit-hostile.log", INDICATORS_DATA_DIR=str(folder)) as url:
-        yield url
+    edits = {"catalogue.yaml": ("name: Safety and security",
+                                "name: \"[Official login](https://evil.example/login) and www.evil.example\""),
+             "sources/sources.yaml": ('title: "Implementation', 'title: "[Sign in](https://evil.example) Implementation')}
+    yield from _serve_edited(tmp_path_factory, "hostile", edits)
 
 
 @pytest.fixture(scope="module")
 def invalid_url(chromium, tmp_path_factory):
+    """The app on a copy of the data with a date no rule accepts."""
+    yield from _serve_edited(tmp_path_factory, "invalid", {"observations.csv": ("2016-10-31,189", "9999-12-31,189")})
+
+
+def _serve_edited(tmp_path_factory, name: str, edits: dict[str, tuple[str, str]]):
+    """The app on a copy of the shipped data, each file's first occurrence of a text replaced."""
     import shutil
 
-    folder = tmp_path_factory.mktemp("invalid") / "data"
+    folder = tmp_path_factory.mktemp(name) / "data"
     shutil.copytree(ROOT / "data", folder)
-    observations = folder / "observations.csv"
-    observations.write_text(observations.read_text().replace("2016-10-31,189", "9999-12-31,189", 1))
-    with _serve("streamlit-invalid.log", INDICATORS_DATA_DIR=str(folder)) as url:
+    for file, (old, new) in edits.items():
+        text = (folder / file).read_text()
+        assert old in text, (file, old)
+        (folder / file).write_text(text.replace(old, new, 1))
+    with _serve(f"streamlit-{name}.log", INDICATORS_DATA_DIR=str(folder)) as url:
         yield url
 
 

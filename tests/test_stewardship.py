@@ -123,3 +123,8 @@ def test_candidates_of_a_report_are_offered_for_review(database, accounts):
     assert lines and "to review" in lines[0]
     assert [b.label for b in at.button if b.key in ("c_accept", "c_reject")] == [
         "Send the accepted ones for review", "Reject the ticked ones"]
+
+
+def test_the_read_only_page_keeps_the_source_and_licence_footer(database):
+    footer = page().caption[-1].value
+    assert "Source: A/72/573" in footer and "Data licence" in footer

@@ -6,7 +6,7 @@ import time
 
 import pandas as pd
 import streamlit as st
-from ui import auth_mode, current_user, load, md, refresh, secrets, store, store_mode
+from ui import auth_mode, current_user, end_page, load, md, refresh, secrets, store, store_mode
 
 from indicators.accounts import verify
 from indicators.candidates import observation_rows, reject, still_open
@@ -21,7 +21,7 @@ if not store_mode():
     st.info("The app is reading the files of INDICATORS_DATA_DIR, so the store is off here and the data is "
             "read-only. Without that setting the app reads the store, where stewards add and review figures.",
             icon=":material/folder:")
-    st.stop()
+    end_page()
 
 mode = auth_mode()
 if mode is None:
@@ -29,7 +29,7 @@ if mode is None:
             ".streamlit/secrets.toml) or local accounts ([accounts.NAME] with an argon2 password hash) let editors "
             "propose figures and reviewers publish them; see the README, \"Data stewardship\".",
             icon=":material/lock:")
-    st.stop()
+    end_page()
 
 user = current_user()
 the_store = store(default_url())
@@ -51,7 +51,7 @@ with st.container(border=True):
                         st.session_state["account"] = (found.name, found.role, time.time())
                         st.rerun()
         st.caption("Everyone can read the data. Signing in as an editor or a reviewer allows changes.")
-        st.stop()
+        end_page()
     columns = st.columns([4, 1])
     columns[0].markdown(md(f"Signed in as {user.name} ({user.role})."))
     if columns[1].button("Sign out", key="sign_out"):
@@ -62,7 +62,7 @@ with st.container(border=True):
 
 if not user.can_edit:
     st.info("Your account may read the data but not change it.", icon=":material/visibility:")
-    st.stop()
+    end_page()
 
 
 def outcome_table(plan) -> pd.DataFrame:
