@@ -27,6 +27,7 @@ Number words are read by text2num; fractions, "parity" and scale words after dig
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -209,10 +210,14 @@ def _with_roles(text: str, mentions: list[NumberMention]) -> list[NumberMention]
     return out
 
 
-def find_numbers(text: str) -> list[NumberMention]:
-    """Every number in ``text``, in order of appearance, with its kind and role."""
+@functools.lru_cache(maxsize=65536)
+def find_numbers(text: str) -> tuple[NumberMention, ...]:
+    """Every number in ``text``, in order of appearance, with its kind and role.
+
+    Kept per text: validation reads a quote once per row that cites it, and the source
+    reader the same paragraph on every rerun."""
     mentions = [replace(m, kind=_kind(text, m)) for m in _raw_mentions(text)]
-    return _with_roles(text, mentions)
+    return tuple(_with_roles(text, mentions))
 
 
 def measures(text: str, allow_years: bool = False) -> list[NumberMention]:

@@ -47,7 +47,7 @@ this indicator, and the status then follows the trend alone.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,7 @@ import pandas as pd
 from indicators.baseline import baseline_position
 from indicators.citations import cite_rows
 from indicators.formatting import MISSING, format_change, format_number, format_value
-from indicators.periods import deadline_year, midpoint_year, short_label
+from indicators.periods import deadline_year, midpoint_year, midpoint_years, short_label
 from indicators.series import observations_of, targets_of
 from indicators.validation import Dataset
 
@@ -258,9 +258,11 @@ class Fit:
 
 
 def fit(points: list[Point]) -> Fit:
-    years = np.array([p.year for p in points], dtype=float)
-    values = np.array([p.value for p in points], dtype=float)
-    if len(points) < 2 or np.ptp(years) <= 0:
+    return fit_arrays(np.array([p.year for p in points], dtype=float), np.array([p.value for p in points], dtype=float))
+
+
+def fit_arrays(years: np.ndarray, values: np.ndarray) -> Fit:
+    if len(years) < 2 or np.ptp(years) <= 0:
         return Fit(None, None, None)
     rate, intercept = np.polyfit(years, values, 1)
     growth = None
@@ -268,6 +270,72 @@ def fit(points: list[Point]) -> Fit:
         log_rate, _ = np.polyfit(years, np.log(values), 1)
         growth = math.expm1(log_rate)
     return Fit(float(rate), None if growth is None else float(growth), float(intercept))
+
+
+@dataclass(frozen=True)
+class Course:
+    """What an assessment needs of an indicator's observations: how many there are, the
+    baseline and the latest, and the points of the trend (the baseline's and later ones,
+    in time order) with the line through them."""
+
+    count: int
+    first: Point
+    last: Point
+    first_is_earliest: bool
+    years: np.ndarray = field(repr=False)
+    values: np.ndarray = field(repr=False)
+    trend: Fit
+
+    def value_by(self, year: float) -> float:
+        """The trend's last value on or before ``year`` (its first, when none is)."""
+        return float(self.values[max(int(np.searchsorted(self.years, year, side="right")) - 1, 0)])
+
+
+def course_of(points: list[Point]) -> Course | None:
+    """The course of ``points`` in any order; None when there are none."""
+    if not points:
+        return None
+    ordered = sorted(points, key=lambda p: p.year)
+    first = baseline_of(ordered)
+    used = [p for p in ordered if p.year >= first.year]
+    years = np.array([p.year for p in used], dtype=float)
+    values = np.array([p.value for p in used], dtype=float)
+    return Course(len(points), first, used[-1], first is ordered[0], years, values, fit_arrays(years, values))
+
+
+def courses(rows: pd.DataFrame) -> dict[str, Course]:
+    """:func:`course_of` for every indicator of ``rows`` at once: each row's year, the sort
+    and the baseline rule run over whole columns, and only the few numbers of each
+    indicator are taken one indicator at a time, so a million rows cost a sort, not a
+    million Python objects. ``rows`` come in the order :func:`points_from` would read them."""
+    if rows.empty:
+        return {}
+    years = midpoint_years(rows["period_start"], rows["period_end"])
+    codes, ids = pd.factorize(rows["indicator_id"], sort=False)
+    order = np.lexsort((years, codes))  # stable: ties in year keep the rows' order, as sorted() does
+    codes, years = codes[order], years[order]
+    values = rows["value"].to_numpy(dtype=float, na_value=np.nan)[order]
+    marked = rows["is_baseline"].to_numpy().astype(bool)[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)]
+    out = {}
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        chosen = np.flatnonzero(marked[start:end])
+        first = start + (int(chosen[0]) if len(chosen) else 0)
+        used = start + np.flatnonzero(years[start:end] >= years[first])
+        trend_years, trend_values = years[used], values[used]
+        out[ids[codes[start]]] = Course(end - start, _point(rows, order[first], years[first]),
+                                        _point(rows, order[end - 1], years[end - 1]), first == start,
+                                        trend_years, trend_values, fit_arrays(trend_years, trend_values))
+    return out
+
+
+def _point(rows: pd.DataFrame, position: int, year: float) -> Point:
+    row = rows.iloc[position]
+    return Point(value=row["value"], year=float(year),
+                 label=short_label(row["period_start"], row["period_end"], row["period_label"]),
+                 qualifier=row["qualifier"] if isinstance(row["qualifier"], str) else None,
+                 is_baseline=bool(row["is_baseline"]))
 
 
 def _sign(direction: str, baseline: float | None, target: float | None) -> int:
@@ -296,29 +364,30 @@ def assess(indicator: dict, points: list[Point], goal: Goal | None, sentence: st
     """Progress of one indicator from its observations and its target. Pure: no dataset
     needed, so every case can be tested from plain numbers. ``points`` may come in any
     order; the baseline is the one marked ``is_baseline``, else the earliest."""
+    return judge(indicator, course_of(points), goal, sentence)
+
+
+def judge(indicator: dict, course: Course | None, goal: Goal | None, sentence: str | None = None) -> Progress:
+    """Progress from an indicator's :class:`Course` (None without observations) and its target."""
     unit, direction = indicator["unit"], indicator["direction"]
     base = dict(indicator_id=indicator["id"], name=indicator["name"], unit=unit,
-                direction=direction, observations=len(points))
+                direction=direction, observations=course.count if course else 0)
     scoped = goal is not None and bool(goal.scope)
     if goal is not None:
         base.update(target=goal.value, target_kind=goal.kind, target_scope=goal.scope or None,
                     deadline_label=goal.deadline_label, deadline_year=goal.deadline_year, deadline=goal.deadline)
-    if not points:
+    if course is None:
         return _with_summary(Progress(**base, status=INSUFFICIENT, status_reason=NO_OBSERVATION), sentence, None, None)
 
-    ordered = sorted(points, key=lambda p: p.year)
-    first = baseline_of(ordered)
-    used = [p for p in ordered if p.year >= first.year]
-    last = used[-1]
+    first, last, trend, in_trend = course.first, course.last, course.trend, len(course.years)
     sign = _sign(direction, first.value, goal.value if goal else None)
-    trend = fit(used)
-    has_change = len(used) > 1
+    has_change = in_trend > 1
     change = last.value - first.value if has_change else None
     values = dict(
         baseline=first.value, baseline_label=first.label, baseline_year=first.year,
-        baseline_qualifier=first.qualifier, baseline_not_earliest=first is not ordered[0],
+        baseline_qualifier=first.qualifier, baseline_not_earliest=not course.first_is_earliest,
         latest=last.value, latest_label=last.label, latest_year=last.year, latest_qualifier=last.qualifier,
-        points_in_trend=len(used), change=change,
+        points_in_trend=in_trend, change=change,
         relative_change=(change / first.value if change is not None and first.value else None),
         observed_rate=trend.rate, observed_growth=trend.growth,
     )
@@ -339,8 +408,7 @@ def assess(indicator: dict, points: list[Point], goal: Goal | None, sentence: st
             values["progress_share"] = (last.value - first.value) / span if span else (1.0 if met else 0.0)
         if goal.deadline_year is not None and last.year > goal.deadline_year:
             # Settled at the deadline: judged on the last observation on or before it.
-            before = [p for p in used if p.year <= goal.deadline_year] or [used[0]]
-            at_deadline = _meets(before[-1].value, goal.value, sign)
+            at_deadline = _meets(course.value_by(goal.deadline_year), goal.value, sign)
             values["deadline_passed"] = True
             status = TARGET_ACHIEVED if at_deadline else TARGET_MISSED
         elif met:
@@ -354,9 +422,9 @@ def assess(indicator: dict, points: list[Point], goal: Goal | None, sentence: st
             values["remaining_rate"] = (goal.value - last.value) / remaining if remaining > 0 else None
             if trend.rate is not None:
                 values["projection"] = trend.at(goal.deadline_year)
-                values["projection_from_two_points"] = len(used) == 2
+                values["projection_from_two_points"] = in_trend == 2
     if status is None:
-        if len(used) < 2:
+        if in_trend < 2:
             status, reason = INSUFFICIENT, ONE_OBSERVATION
         elif trend.rate is None:
             status, reason = INSUFFICIENT, SAME_PERIOD
@@ -462,10 +530,13 @@ def next_goal(goals: list[Goal], points: list[Point]) -> Goal | None:
     """The target status is judged against: the next one due after the latest observation
     (an interim target before a final one); once every dated target has passed, the last
     of them; a target without a deadline only when none has one."""
+    return _next_goal(goals, max((p.year for p in points), default=None))
+
+
+def _next_goal(goals: list[Goal], latest: float | None) -> Goal | None:
     dated = [g for g in goals if g.deadline_year is not None]
     if not dated:
         return goals[0] if goals else None
-    latest = max((p.year for p in points), default=None)
     ahead = [g for g in dated if latest is None or g.deadline_year >= latest]
     return ahead[0] if ahead else dated[-1]
 
@@ -480,18 +551,19 @@ def assess_all(dataset: Dataset) -> list[Progress]:
     observations = dataset.observations[dataset.observations["current"]].sort_values(
         ["period_end", "period_start"], kind="stable")
     targets = dataset.targets[dataset.targets["current"]].sort_values("deadline", na_position="last", kind="stable")
-    rows_of = dict(tuple(observations.groupby("indicator_id", sort=False)))
+    trends = courses(observations)
+    rows_of = dict(tuple(observations[["indicator_id", "source", "location"]].groupby("indicator_id", sort=False)))
     targets_by = dict(tuple(targets.groupby("indicator_id", sort=False)))
     empty_rows, empty_targets = observations.iloc[:0], targets.iloc[:0]
     results = []
     for indicator in dataset.catalogue.to_dict("records"):
         sentence = indicator.get("sentence")
-        rows = rows_of.get(indicator["id"], empty_rows)
+        course = trends.get(indicator["id"])
         goals = targets_by.get(indicator["id"], empty_targets)
-        points = points_from(rows)
-        result = assess(indicator, points, next_goal(goals_from(goals), points),
-                        sentence if isinstance(sentence, str) else None)
-        shown = pd.concat([rows[["source", "location"]], goals[["source", "location"]]])
+        result = judge(indicator, course, _next_goal(goals_from(goals), course.last.year if course else None),
+                       sentence if isinstance(sentence, str) else None)
+        shown = pd.concat([rows_of.get(indicator["id"], empty_rows)[["source", "location"]],
+                           goals[["source", "location"]]])
         results.append(replace(result, sources=cite_rows(shown, dataset.sources)))
     return results
 

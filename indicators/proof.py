@@ -102,18 +102,21 @@ def prove_observations(observations: pd.DataFrame) -> pd.Series:
     """A :class:`Verdict` for every observation row (same index)."""
     place = places(observations)
     verdicts = {}
-    for index, row in observations.iterrows():
-        quote = row["quote"] if isinstance(row["quote"], str) else ""
-        if pd.notna(row["numerator"]) and pd.notna(row["denominator"]):
-            verdicts[index] = prove_ratio(quote, row["numerator"], row["denominator"])
-        elif pd.notna(row["value"]):
-            verdicts[index] = prove_value(quote, row["value"], place[index] if isinstance(place[index], str) else None)
+    rows = zip(observations.index, observations["quote"], observations["numerator"], observations["denominator"],
+               observations["value"], place, strict=True)
+    for index, quote, numerator, denominator, value, where in rows:
+        quote = quote if isinstance(quote, str) else ""
+        if pd.notna(numerator) and pd.notna(denominator):
+            verdicts[index] = prove_ratio(quote, numerator, denominator)
+        elif pd.notna(value):
+            verdicts[index] = prove_value(quote, value, where if isinstance(where, str) else None)
         else:
             verdicts[index] = PROVEN  # no number to prove: value_missing says so
     singles = observations[observations["numerator"].isna() & observations["value"].notna()]
-    for _, group in singles.groupby(["indicator_id", "source", "location", "quote"], dropna=True, sort=False):
-        if len(group) < 2:
-            continue
+    statement = ["indicator_id", "source", "location", "quote"]
+    # Only a quote cited by two or more observations of one indicator states a pair.
+    singles = singles[singles.duplicated(statement, keep=False)]
+    for _, group in singles.groupby(statement, dropna=True, sort=False):
         ordered = group.sort_values(["period_end", "period_start"], kind="stable")
         first, last = ordered.index[0], ordered.index[-1]
         if verdicts[first].rule or verdicts[last].rule:
@@ -125,9 +128,9 @@ def prove_observations(observations: pd.DataFrame) -> pd.Series:
 
 
 def prove_targets(targets: pd.DataFrame) -> pd.Series:
-    return pd.Series({index: prove_value(row["quote"] if isinstance(row["quote"], str) else "", row["value"])
-                      if pd.notna(row["value"]) else PROVEN
-                      for index, row in targets.iterrows()}, dtype=object).reindex(targets.index)
+    return pd.Series([prove_value(quote if isinstance(quote, str) else "", value) if pd.notna(value) else PROVEN
+                      for quote, value in zip(targets["quote"], targets["value"], strict=True)],
+                     index=targets.index, dtype=object)
 
 
 def _number(value: float) -> str:

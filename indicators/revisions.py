@@ -15,11 +15,6 @@ import pandas as pd
 from indicators.sources import Source
 
 
-def _issued(sources: dict[str, Source], symbol: str) -> pd.Timestamp:
-    source = sources.get(symbol)
-    return source.issued if source is not None else pd.Timestamp.min
-
-
 def mark(frame: pd.DataFrame, keys: list[str], sources: dict[str, Source]) -> pd.DataFrame:
     """``frame`` with ``current`` (bool), ``superseded_by`` (symbol or None) and
     ``revised`` (a current row whose value differs from one it supersedes)."""
@@ -29,19 +24,23 @@ def mark(frame: pd.DataFrame, keys: list[str], sources: dict[str, Source]) -> pd
     out["revised"] = False
     if out.empty:
         return out
-    issued = out["source"].map(lambda s: _issued(sources, s))
+    issued = out["source"].map({symbol: source.issued for symbol, source in sources.items()}).fillna(pd.Timestamp.min)
     # A missing deadline is a key like any other: two targets without one are the same target.
     grouping = out[keys].astype(object).where(out[keys].notna(), "").astype(str)
-    for _, group in out.groupby([grouping[k] for k in keys], sort=False, dropna=False):
-        if len(group) < 2:
-            continue
-        order = group.assign(_issued=issued[group.index]).sort_values("_issued", kind="stable")
-        latest = order.index[-1]
-        for index in order.index[:-1]:
-            out.at[index, "current"] = False
-            out.at[index, "superseded_by"] = out.at[latest, "source"]
-        earlier = group.loc[order.index[:-1], "value"]
-        out.at[latest, "revised"] = bool((earlier - out.at[latest, "value"]).abs().gt(1e-9).any())
+    group = out.groupby([grouping[k] for k in keys], sort=False, dropna=False).ngroup().to_numpy()
+    # Within a key, the last published stands (ties keep file order); one sort for all keys.
+    order = pd.DataFrame({"group": group, "issued": issued.to_numpy(), "position": range(len(out))})
+    order = order.sort_values(["group", "issued", "position"], kind="stable")
+    latest_position = order.drop_duplicates("group", keep="last").set_index("group")["position"]
+    latest = latest_position.reindex(group).to_numpy()
+    is_latest = latest == range(len(out))
+    out["current"] = is_latest
+    sources_col = out["source"].to_numpy()
+    out["superseded_by"] = pd.Series([None if keep else sources_col[at] for keep, at in zip(is_latest, latest)],
+                                     index=out.index, dtype=object)
+    values = out["value"].to_numpy(dtype=float, na_value=float("nan"))
+    differs = pd.Series(~is_latest & (abs(values - values[latest]) > 1e-9)).groupby(group).any()
+    out["revised"] = is_latest & differs.reindex(group).to_numpy()
     return out
 
 

@@ -286,21 +286,23 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
     """The location exists in its source, the quote is there, and the source states every
     number of the row in the row's role (:mod:`indicators.proof`); for a dataset, the row
     named holds the value."""
-    location_ok, quote_ok, row_ok, details = [], [], [], {}
-    for index, row in zip(df.index, df.itertuples(index=False), strict=True):
-        source = sources.get(row.source)
-        located = source is not None and isinstance(row.location, str) and source.has_location(row.location)
-        location_ok.append(located or source is None or not isinstance(row.location, str))
-        textual = located and source.kind != DATASET
-        quote_ok.append(not textual or source.find_quote(row.location, row.quote) is not None)
-        if located and source.kind == DATASET:
-            problem = dataset_problem(source, row)
-            row_ok.append(problem is None)
-            if problem:
-                details[index] = problem
+    location_ok, quote_ok, row_ok = [], [], []
+    numerators = df["numerator"] if "numerator" in df else pd.Series(None, index=df.index, dtype=float)
+    rows = zip(df["source"], df["location"], df["quote"], df["value"], numerators, strict=True)
+    for symbol, location, quote, value, numerator in rows:
+        source = sources.get(symbol)
+        if source is None or not isinstance(location, str):
+            # unknown_source or the missing location reports this row; nothing to look up
+            location_ok.append(True), quote_ok.append(True), row_ok.append(True)
+        elif source.kind == DATASET:
+            found = source.cell(location)
+            problem = None if found is None else dataset_problem(source, location, found, value, numerator)
+            location_ok.append(found is not None), quote_ok.append(True), row_ok.append(problem is None)
         else:
-            row_ok.append(True)
-    texts = df[[source_kind(sources, s) != DATASET for s in df["source"]]]
+            located = source.text_at(location) is not None
+            location_ok.append(located), row_ok.append(True)
+            quote_ok.append(not located or source.find_quote(location, quote) is not None)
+    texts = df.loc[df["source"].map(lambda s: source_kind(sources, s) != DATASET).astype(bool)]
     verdicts = prove_verdicts(texts, table).reindex(df.index)
     rules = verdicts.map(lambda v: v.rule if v is not None and not pd.isna(v) else None)
     return {
@@ -318,18 +320,18 @@ def source_kind(sources: dict[str, Source], symbol) -> str | None:
     return None if source is None else source.kind
 
 
-def dataset_problem(source: Source, row) -> str | None:
-    """Why a dataset's row does not hold the figure, or None when it does."""
-    found, column = source.row(row.location)
-    cell = str(found[column]).strip().replace(",", "")
+def dataset_problem(source: Source, location: str, found: tuple[str, str], value, numerator) -> str | None:
+    """Why a dataset's cell (``found``: its text and column) does not hold the row's
+    figure, or None when it does."""
+    cell, column = found
+    cell = cell.replace(",", "")
     try:
         stated = float(cell)
     except ValueError:
-        return f"{source.symbol} {source.cite(row.location)} holds '{cell}' in column {column}, not a number"
-    numerator = getattr(row, "numerator", None)
-    wanted = row.value if numerator is None or pd.isna(numerator) else numerator
+        return f"{source.symbol} {source.cite(location)} holds '{cell}' in column {column}, not a number"
+    wanted = value if numerator is None or pd.isna(numerator) else numerator
     if pd.isna(wanted) or abs(stated - float(wanted)) > 1e-6:
-        return f"{source.symbol} {source.cite(row.location)} holds {cell} in column {column}, not {_plain_number(wanted)}"
+        return f"{source.symbol} {source.cite(location)} holds {cell} in column {column}, not {_plain_number(wanted)}"
     return None
 
 
@@ -343,6 +345,22 @@ def observation_numbers(row) -> list[float]:
     if pd.notna(row.numerator) and pd.notna(row.denominator):
         return [row.numerator, row.denominator]
     return [row.value]
+
+
+def failure_details(df: pd.DataFrame, table: str, sources: dict[str, Source]) -> dict:
+    """Why each row's figure is not proven, by index: the proof's words for a quote, the
+    cell a dataset's row holds instead. Asked only once a table has failed."""
+    details = {index: verdict.detail for index, verdict in prove_verdicts(df, table).items()
+               if verdict is not None and not pd.isna(verdict)}
+    numerators = df["numerator"] if "numerator" in df else pd.Series(None, index=df.index, dtype=float)
+    for index, symbol, location, value, numerator in zip(df.index, df["source"], df["location"], df["value"],
+                                                          numerators, strict=True):
+        source = sources.get(symbol)
+        if source is not None and source.kind == DATASET and isinstance(location, str):
+            found = source.cell(location)
+            if found is not None:
+                details[index] = dataset_problem(source, location, found, value, numerator) or ""
+    return details
 
 
 def prove_verdicts(df: pd.DataFrame, table: str) -> pd.Series:

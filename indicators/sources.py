@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +100,10 @@ class Source:
     retrieved: str | None = None
     units: dict[str, str] = field(default_factory=dict, repr=False)
     table: pd.DataFrame | None = field(default=None, repr=False)
+    # Row positions by key values, one index per set of key columns, built on first use:
+    # a million-row series is checked location by location, and a scan per location
+    # would make validation quadratic.
+    _row_indexes: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def paragraphs(self) -> dict[int, str]:
@@ -139,23 +145,46 @@ class Source:
 
     def has_location(self, location) -> bool:
         if self.kind == DATASET:
-            return self.row(location) is not None
+            return self.cell(location) is not None
         return self.text_at(location) is not None
 
     def row(self, location) -> tuple[pd.Series, str] | None:
         """The one row of a dataset that ``location`` names, and the column holding the
         figure; None when no row, or more than one, matches."""
+        found = self._position(location)
+        return None if found is None else (self.table.iloc[found[0]], found[1])
+
+    def cell(self, location) -> tuple[str, str] | None:
+        """The text of the one cell ``location`` names, and its column (a dataset's
+        figure, read without building its row); None when it names no single row."""
+        found = self._position(location)
+        if found is None:
+            return None
+        position, column = found
+        key = ("column", column)
+        if key not in self._row_indexes:
+            self._row_indexes[key] = self.table[column].astype(str).str.strip().tolist()
+        return self._row_indexes[key][position], column
+
+    def _position(self, location) -> tuple[int, str] | None:
         pairs = row_key(location) if self.kind == DATASET and self.table is not None else None
         if not pairs or VALUE_COLUMN not in pairs:
             return None
         column = pairs.pop(VALUE_COLUMN)
         if column not in self.table.columns or any(k not in self.table.columns for k in pairs):
             return None
-        match = pd.Series(True, index=self.table.index)
-        for key, value in pairs.items():
-            match &= self.table[key].astype(str).str.strip() == value
-        rows = self.table[match]
-        return (rows.iloc[0], column) if len(rows) == 1 else None
+        keys = tuple(sorted(pairs))
+        hits = self._row_index(keys).get(tuple(pairs[k] for k in keys), ())
+        return (hits[0], column) if len(hits) == 1 else None
+
+    def _row_index(self, keys: tuple[str, ...]) -> dict[tuple[str, ...], list[int]]:
+        if keys not in self._row_indexes:
+            index: dict[tuple[str, ...], list[int]] = {}
+            cells = zip(*(self.table[k].astype(str).str.strip() for k in keys)) if keys else iter([()] * len(self.table))
+            for position, values in enumerate(cells):
+                index.setdefault(tuple(values), []).append(position)
+            self._row_indexes[keys] = index
+        return self._row_indexes[keys]
 
     def cite(self, location) -> str:
         """The location as a reader cites it: "para. 100", "p. 3", "section “Key figures”",
@@ -194,16 +223,35 @@ def find_ignoring_whitespace(text: str, quote: str) -> tuple[int, int] | None:
     needle = "".join(quote.translate(_QUOTE_CHARS).split())
     if not needle:
         return None
-    plain = text.translate(_QUOTE_CHARS)
-    positions = [i for i, ch in enumerate(plain) if not ch.isspace()]
-    haystack = "".join(plain[i] for i in positions)
+    plain, starts, shifts, haystack = _squeezed(text)
     at = haystack.find(needle)
     while at >= 0:
-        start, end = positions[at], positions[at + len(needle) - 1] + 1
+        start = _unsqueezed(at, starts, shifts)
+        end = _unsqueezed(at + len(needle) - 1, starts, shifts) + 1
         if _on_boundary(plain, start, end):
             return start, end
         at = haystack.find(needle, at + 1)
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _squeezed(text: str) -> tuple[str, list[int], list[int], str]:
+    """The text with quote marks unified, where its whitespace runs were, and the text
+    without whitespace: built once per paragraph, not once per quote checked in it. A run
+    is kept as the squeezed index after it and the whitespace removed up to there."""
+    plain = text.translate(_QUOTE_CHARS)
+    starts, shifts, removed = [], [], 0
+    for run in _WHITESPACE.finditer(plain):
+        removed += run.end() - run.start()
+        starts.append(run.end() - removed)
+        shifts.append(removed)
+    return plain, starts, shifts, _WHITESPACE.sub("", plain)
+
+
+def _unsqueezed(index: int, starts: list[int], shifts: list[int]) -> int:
+    """Where the character at ``index`` of the squeezed text stands in the text."""
+    runs = bisect.bisect_right(starts, index)
+    return index + (shifts[runs - 1] if runs else 0)
 
 
 def _on_boundary(text: str, start: int, end: int) -> bool:

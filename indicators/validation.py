@@ -25,7 +25,7 @@ from indicators.schemas import (
     SourceModel,
     TargetModel,
     context_checks,
-    prove_verdicts,
+    failure_details,
     ratio_value,
 )
 from indicators.dataset_info import dataset_info
@@ -205,13 +205,14 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
     table.frame = frame
 
 
-def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None) -> None:
+def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
+             sources: dict[str, Source] | None = None) -> None:
     """Validate lazily and turn pandera's failure cases into one failure per row and rule."""
     try:
         schema.validate(table.frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         seen = set()
-        verdicts = None
+        details = None
         for case in errors.failure_cases.itertuples(index=False):
             index = None if case.index is None or pd.isna(case.index) else case.index
             rule_name = str(case.check)
@@ -227,8 +228,8 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None)
                 values = {k: _show(v) for k, v in table.frame.loc[index].items()}
                 if "{detail}" in rule.message:
                     # The proof says which number failed and why; ask it once per table.
-                    verdicts = prove_verdicts(table.frame, name) if verdicts is None else verdicts
-                    values["detail"] = verdicts[index].detail
+                    details = failure_details(table.frame, name, sources or {}) if details is None else details
+                    values["detail"] = details.get(index, "")
                 message = rule.message.format(**values)
             elif rule_name == "not_nullable":
                 message = "a value is required here"
@@ -334,7 +335,7 @@ def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[
             continue
         readable = "period_end" in observations.frame.columns
         checks = context_checks(name, catalogue.frame, sources, observations.frame if readable else None)
-        _collect(table, _with_checks(model, checks), name)
+        _collect(table, _with_checks(model, checks), name, sources)
 
     milestones = _Table(paths.MILESTONES_FILE, empty_milestones(), first_row=2)
     if (data_dir / paths.MILESTONES_FILE).exists():

@@ -163,6 +163,16 @@ def test_each_kind_has_its_own_proof(many, source, location, value, quote, rule)
     assert [f.rule for f in failures if f.row == row + 2] == ([rule] if rule else [])
 
 
+def test_a_dataset_row_that_does_not_hold_the_figure_says_what_it_holds(many):
+    frame = pd.read_csv(many / "observations.csv", dtype=str, keep_default_na=False)
+    row = int(frame.index[(frame["source"] == "TEST/4")][0])
+    edit_csv(many / "observations.csv", {(row, "value"): "161"})
+    _, failures = indicators.validate_folder(many)
+    [failure] = [f for f in failures if f.row == row + 2]
+    assert failure.rule == "value_not_in_row"
+    assert failure.message.endswith("holds 160 in column value, not 161"), failure.message
+
+
 @pytest.mark.parametrize("params, shows", [
     ({"doc": "TEST/3", "section": "Key figures"}, "**Section Key figures**"),
     ({"doc": "TEST/2", "paragraph": "2"}, "**2.**"),

@@ -114,6 +114,55 @@ def test_any_valid_dataset_goes_through_progress_charts_summaries_and_slides(dat
     goals_chart(dataset, results)
 
 
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets())
+def test_assessing_all_at_once_equals_assessing_each_indicator_alone(dataset):
+    # assess_all reads the columns once (courses); assess reads one indicator's points.
+    from dataclasses import replace
+
+    from indicators.progress import goal_of, points_of
+
+    catalogue = dataset.catalogue.set_index("id")
+    for result in assess_all(dataset):
+        entry = catalogue.loc[result.indicator_id].to_dict()
+        sentence = entry["sentence"] if isinstance(entry["sentence"], str) else None
+        alone = assess({"id": result.indicator_id, **entry}, points_of(dataset, result.indicator_id),
+                       goal_of(dataset, result.indicator_id), sentence)
+        assert replace(result, sources="") == alone
+
+
+def _mark_one_key_at_a_time(frame, keys, issued):
+    """The revision rule read literally, one key at a time: the reference for mark()."""
+    out = frame.assign(current=True, superseded_by=None, revised=False)
+    for _, group in out.groupby(keys, sort=False, dropna=False):
+        order = group.assign(_issued=issued[group.index]).sort_values("_issued", kind="stable")
+        latest = order.index[-1]
+        for index in order.index[:-1]:
+            out.at[index, "current"] = False
+            out.at[index, "superseded_by"] = out.at[latest, "source"]
+        earlier = group.loc[order.index[:-1], "value"]
+        out.at[latest, "revised"] = bool((earlier - out.at[latest, "value"]).abs().gt(1e-9).any())
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b"]), st.integers(2000, 2003), st.sampled_from(["S1", "S2", "S3"]),
+                          st.sampled_from([1.0, 2.0, math.nan])), max_size=14))
+def test_revisions_marked_at_once_equal_the_rule_read_one_key_at_a_time(rows):
+    from indicators.revisions import mark
+
+    published = {"S1": "2020-01-01", "S2": "2021-01-01", "S3": "2020-01-01"}
+    sources = {symbol: Source(symbol=symbol, title="t", kind="report", issuing_body="Test fixture", year=2020,
+                              language="en", url="https://example.org/t", text_file="t.txt", obtained="test",
+                              licence="test", data_cutoff=None, published=day) for symbol, day in published.items()}
+    frame = pd.DataFrame(rows, columns=["indicator_id", "year", "source", "value"])
+    keys = ["indicator_id", "year"]
+    marked = mark(frame, keys, sources)
+    expected = _mark_one_key_at_a_time(frame, keys, frame["source"].map(lambda s: sources[s].issued))
+    for column in ("current", "superseded_by", "revised"):
+        assert marked[column].tolist() == expected[column].tolist(), column
+
+
 points = st.lists(
     st.builds(Point, value=st.floats(0, 1000, allow_nan=False), year=st.floats(2000, 2035, allow_nan=False),
               label=st.just("p"), qualifier=st.one_of(st.none(), st.sampled_from(QUALIFIERS))),
