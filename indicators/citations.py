@@ -5,8 +5,10 @@ exactly the points it shows, each in its own source's terms."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow
+import pyarrow.compute
 
-from indicators.sources import REPORT, Source, cite_many, location_key
+from indicators.sources import DATASET, MAX_ROWS_CITED, REPORT, Source, cite_many, location_key
 
 
 def cite(sources: dict[str, Source], symbol: str, location) -> str:
@@ -17,13 +19,37 @@ def cite(sources: dict[str, Source], symbol: str, location) -> str:
 
 def cite_rows(rows: pd.DataFrame, sources: dict[str, Source] | None = None) -> str:
     """Every source and location the rows cite, sources in alphabetical order."""
-    parts = []
-    for symbol, group in rows.groupby("source", sort=True):
-        source = (sources or {}).get(symbol)
-        kind = source.kind if source else REPORT
-        keys = [location_key(kind, location) or str(location) for location in group["location"]]
-        parts.append(f"{symbol}, {cite_many(kind, keys)}")
-    return "; ".join(parts)
+    return cite_by_indicator(rows.assign(indicator_id=""), sources).get("", "")
+
+
+def cite_by_indicator(rows: pd.DataFrame, sources: dict[str, Source] | None = None) -> dict[str, str]:
+    """:func:`cite_rows` for each indicator of ``rows`` at once: each distinct location is
+    read once, however many indicators and rows cite it."""
+    kinds = {symbol: source.kind for symbol, source in (sources or {}).items()}
+    cited = rows[["indicator_id", "source", "location"]].drop_duplicates()
+    # A long table cites as "N rows": count its rows over whole columns, and read the keys
+    # only of the few rows a short citation names.
+    tabular = cited["source"].map(kinds).eq(DATASET)
+    spelled = pyarrow.array(cited.loc[tabular, "location"].astype(str).to_numpy(dtype=object), pyarrow.string())
+    for pattern, joint in ((r"\s*;\s*", ";"), (r"\s*=\s*", "=")):
+        spelled = pyarrow.compute.replace_substring_regex(spelled, pattern, joint)
+    spelled = pd.Series(pyarrow.compute.utf8_trim_whitespace(spelled), index=cited.index[tabular], dtype=str)
+    rows_cited = spelled.groupby([cited.loc[tabular, "indicator_id"], cited.loc[tabular, "source"]]).nunique()
+    many = {key for key, count in rows_cited.items() if count > MAX_ROWS_CITED}
+    keys: dict[str, dict[str, list[str]]] = {}
+    for indicator, symbol, location in zip(cited["indicator_id"], cited["source"], cited["location"], strict=True):
+        found = keys.setdefault(indicator, {}).setdefault(symbol, [])
+        if (indicator, symbol) not in many:
+            found.append(location_key(kinds.get(symbol, REPORT), location) or str(location))
+    for indicator, symbol in many:
+        keys[indicator][symbol] = [f"{rows_cited[(indicator, symbol)]:,} rows"]
+    return {indicator: "; ".join(f"{symbol}, {_cite(kinds.get(symbol, REPORT), found)}"
+                                 for symbol, found in sorted(by_source.items()))
+            for indicator, by_source in keys.items()}
+
+
+def _cite(kind: str, keys: list[str]) -> str:
+    return keys[0] if kind == DATASET and len(keys) == 1 and keys[0].endswith(" rows") else cite_many(kind, keys)
 
 
 def latest_cutoff(sources: dict[str, Source], rows: pd.DataFrame | None = None) -> pd.Timestamp | None:

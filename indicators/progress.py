@@ -47,13 +47,14 @@ this indicator, and the status then follows the trend alone.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from indicators.baseline import baseline_position
-from indicators.citations import cite_rows
+from indicators.citations import cite_by_indicator
 from indicators.formatting import MISSING, format_change, format_number, format_value
 from indicators.periods import deadline_year, midpoint_year, midpoint_years, short_label
 from indicators.series import observations_of, targets_of
@@ -264,12 +265,22 @@ def fit(points: list[Point]) -> Fit:
 def fit_arrays(years: np.ndarray, values: np.ndarray) -> Fit:
     if len(years) < 2 or np.ptp(years) <= 0:
         return Fit(None, None, None)
-    rate, intercept = np.polyfit(years, values, 1)
+    rate, intercept = _least_squares(years, values)
     growth = None
     if (values > 0).all():
-        log_rate, _ = np.polyfit(years, np.log(values), 1)
-        growth = math.expm1(log_rate)
-    return Fit(float(rate), None if growth is None else float(growth), float(intercept))
+        log_rate, _ = _least_squares(years, np.log(values))
+        # A rise from almost nothing (1e-300 to 1) is growth beyond any float: infinite.
+        growth = math.expm1(log_rate) if log_rate < math.log(sys.float_info.max) else math.inf
+    return Fit(rate, None if growth is None else float(growth), intercept)
+
+
+def _least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of the least-squares line, from centred sums (what polyfit of
+    degree 1 solves, without its general machinery: it runs once per indicator)."""
+    mean_x, mean_y = x.mean(), y.mean()
+    centred = x - mean_x
+    slope = float(centred @ (y - mean_y) / (centred @ centred))
+    return slope, float(mean_y - slope * mean_x)
 
 
 @dataclass(frozen=True)
@@ -318,24 +329,24 @@ def courses(rows: pd.DataFrame) -> dict[str, Course]:
     marked = rows["is_baseline"].to_numpy().astype(bool)[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     ends = np.r_[starts[1:], len(codes)]
-    out = {}
+    found = []
     for start, end in zip(starts.tolist(), ends.tolist()):
         chosen = np.flatnonzero(marked[start:end])
         first = start + (int(chosen[0]) if len(chosen) else 0)
         used = start + np.flatnonzero(years[start:end] >= years[first])
-        trend_years, trend_values = years[used], values[used]
-        out[ids[codes[start]]] = Course(end - start, _point(rows, order[first], years[first]),
-                                        _point(rows, order[end - 1], years[end - 1]), first == start,
-                                        trend_years, trend_values, fit_arrays(trend_years, trend_values))
+        found.append((ids[codes[start]], end - start, first, end - 1, first == start, years[used], values[used]))
+    # The baseline and latest rows of every indicator, read in one take.
+    ends_rows = rows.iloc[[order[at] for f in found for at in (f[2], f[3])]]
+    points = [Point(value=row.value, year=0.0, label=short_label(row.period_start, row.period_end, row.period_label),
+                    qualifier=row.qualifier if isinstance(row.qualifier, str) else None,
+                    is_baseline=bool(row.is_baseline)) for row in ends_rows.itertuples()]
+    out = {}
+    for (indicator, count, first, last, earliest, trend_years, trend_values), baseline, latest in zip(
+            found, points[0::2], points[1::2], strict=True):
+        out[indicator] = Course(count, replace(baseline, year=float(years[first])),
+                                replace(latest, year=float(years[last])), earliest, trend_years, trend_values,
+                                fit_arrays(trend_years, trend_values))
     return out
-
-
-def _point(rows: pd.DataFrame, position: int, year: float) -> Point:
-    row = rows.iloc[position]
-    return Point(value=row["value"], year=float(year),
-                 label=short_label(row["period_start"], row["period_end"], row["period_label"]),
-                 qualifier=row["qualifier"] if isinstance(row["qualifier"], str) else None,
-                 is_baseline=bool(row["is_baseline"]))
 
 
 def _sign(direction: str, baseline: float | None, target: float | None) -> int:
@@ -552,19 +563,17 @@ def assess_all(dataset: Dataset) -> list[Progress]:
         ["period_end", "period_start"], kind="stable")
     targets = dataset.targets[dataset.targets["current"]].sort_values("deadline", na_position="last", kind="stable")
     trends = courses(observations)
-    rows_of = dict(tuple(observations[["indicator_id", "source", "location"]].groupby("indicator_id", sort=False)))
     targets_by = dict(tuple(targets.groupby("indicator_id", sort=False)))
-    empty_rows, empty_targets = observations.iloc[:0], targets.iloc[:0]
+    cited = cite_by_indicator(pd.concat([observations[["indicator_id", "source", "location"]],
+                                         targets[["indicator_id", "source", "location"]]]), dataset.sources)
     results = []
     for indicator in dataset.catalogue.to_dict("records"):
         sentence = indicator.get("sentence")
         course = trends.get(indicator["id"])
-        goals = targets_by.get(indicator["id"], empty_targets)
-        result = judge(indicator, course, _next_goal(goals_from(goals), course.last.year if course else None),
+        goals = goals_from(targets_by[indicator["id"]]) if indicator["id"] in targets_by else []
+        result = judge(indicator, course, _next_goal(goals, course.last.year if course else None),
                        sentence if isinstance(sentence, str) else None)
-        shown = pd.concat([rows_of.get(indicator["id"], empty_rows)[["source", "location"]],
-                           goals[["source", "location"]]])
-        results.append(replace(result, sources=cite_rows(shown, dataset.sources)))
+        results.append(replace(result, sources=cited.get(indicator["id"], "")))
     return results
 
 

@@ -205,6 +205,11 @@ def cite(kind: str, key: str) -> str:
     return "row " + ", ".join(f"{k}={v}" for k, v in pairs.items())
 
 
+# A series read from a long table cites "BENCH/D1, 500 rows": its rows are in the data
+# and the indicator page, not in a chart's source line.
+MAX_ROWS_CITED = 3
+
+
 def cite_many(kind: str, keys: list[str]) -> str:
     """Several locations of one source: "para. 100", "paras. 97, 99", "pp. 1, 3"."""
     unique = sorted(set(keys), key=lambda k: (int(k) if k.isdigit() else 0, k))

@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 
 import indicators
+from indicators import citations
 from indicators.charts import goals_chart, indicator_chart, source_line
+from indicators.sources import Source
 from indicators.progress import assess_all
 
 
@@ -109,3 +111,21 @@ def test_goals_chart_has_a_line_per_indicator_with_a_target(dataset):
 ])
 def test_source_line(rows, expected):
     assert source_line(pd.DataFrame(rows, columns=["source", "location"])) == expected
+
+
+TABLE = Source(symbol="TEST/9", title="A fictional table", kind="dataset", issuing_body="Test fixture", year=2024,
+               language="en", url="https://example.org/TEST-9", text_file="TEST-9.csv", obtained="test",
+               licence="test", data_cutoff=None)
+
+
+@pytest.mark.parametrize("locations, expected", [
+    (["year=2020; column=v"], "Source: TEST/9, row year=2020"),
+    (["year=2020; column=v", "year = 2020 ;column=v"], "Source: TEST/9, row year=2020"),
+    ([f"year={y}; column=v" for y in (2020, 2021, 2022)],
+     "Source: TEST/9, row year=2020, row year=2021, row year=2022"),
+    # A fourth row turns the list into a count; the same row spelled twice counts once.
+    ([f"year={y}; column=v" for y in (2020, 2021, 2022, 2023)] + ["year =2023;column= v"], "Source: TEST/9, 4 rows"),
+])
+def test_a_long_table_is_cited_by_its_number_of_rows(locations, expected):
+    rows = pd.DataFrame({"source": "TEST/9", "location": locations})
+    assert citations.source_line(rows, sources={"TEST/9": TABLE}) == expected
