@@ -22,6 +22,7 @@ from indicators.store import READER, Store, User, default_url
 from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
 from indicators import images
+from indicators.series import coverage
 from indicators.milestones import MET, MISSED, OVERDUE, PENDING
 from indicators.progress import (
     INSUFFICIENT,
@@ -100,7 +101,9 @@ def _synced(url: str, stamp: tuple) -> int:
     return store(url).sync_from_files(paths.data_dir())
 
 
-@st.cache_data(show_spinner="Loading and validating the data…", max_entries=4, ttl=3600)
+# cache_resource, not cache_data: cache_data hands every run a fresh unpickled copy, which
+# for a million observations costs seconds a click. The tables are shared read-only.
+@st.cache_resource(show_spinner="Loading and validating the data…", max_entries=4, ttl=3600)
 def _validated(kind: str, where: str, stamp: tuple) -> tuple[indicators.Dataset | None, list[indicators.Failure]]:
     if kind == "files":
         return indicators.validate_folder(Path(where))
@@ -109,7 +112,7 @@ def _validated(kind: str, where: str, stamp: tuple) -> tuple[indicators.Dataset 
     return indicators.validate_folder(folder)
 
 
-@st.cache_data(max_entries=4, ttl=3600)
+@st.cache_resource(max_entries=4, ttl=3600)
 def _progress(kind: str, where: str, stamp: tuple) -> dict[str, Progress]:
     dataset, _ = _validated(kind, where, stamp)
     return {p.indicator_id: p for p in assess_all(dataset)}
@@ -171,6 +174,8 @@ def current_user() -> User:
 def refresh() -> None:
     """After a write: read everything again on the next run."""
     st.cache_data.clear()
+    for cached in (_validated, _progress, _coverage):
+        cached.clear()
 
 
 def load() -> indicators.Dataset:
@@ -186,6 +191,18 @@ def load() -> indicators.Dataset:
 def progress() -> dict[str, Progress]:
     load()
     return _progress(*_current())
+
+
+@st.cache_resource(max_entries=4, ttl=3600)
+def _coverage(kind: str, where: str, stamp: tuple) -> pd.DataFrame:
+    dataset, _ = _validated(kind, where, stamp)
+    return coverage(dataset)
+
+
+def coverage_table() -> pd.DataFrame:
+    """:func:`indicators.series.coverage` of the data, computed once per version of it."""
+    load()
+    return _coverage(*_current())
 
 
 def info() -> DatasetInfo:

@@ -248,3 +248,37 @@ def test_a_paragraph_the_source_does_not_have_is_said():
 
 def test_search_terms_are_trimmed():
     assert showing(app(q="  attacks  ")) == showing(app(q="attacks"))
+
+
+def cards(at: AppTest) -> int:
+    return sum(1 for caption in at.caption if caption.value.startswith("Source\\: "))
+
+
+@pytest.mark.parametrize("count, pages", [(60, 1), (61, 2), (130, 3)])
+def test_the_overview_shows_sixty_cards_a_page(tmp_path, monkeypatch, count, pages):
+    from bench.generate import generate
+
+    monkeypatch.setenv("INDICATORS_DATA_DIR", str(generate(tmp_path / "data", indicators=count,
+                                                            observations=2 * count)))
+    at = AppTest.from_file(MAIN, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert cards(at) == min(count, 60)
+    if pages == 1:
+        assert not at.number_input and showing(at) == f"Showing {count} of {count} indicators."
+        return
+    assert at.number_input[0].label == f"Page (of {pages})"
+    assert showing(at) == f"Showing 1–60 of {count} indicators."
+    at.number_input[0].set_value(pages).run()
+    assert cards(at) == count - 60 * (pages - 1)
+    assert showing(at) == f"Showing {60 * (pages - 1) + 1}–{count} of {count} indicators."
+
+
+def test_a_link_opens_the_overview_at_its_page(tmp_path, monkeypatch):
+    from bench.generate import generate
+
+    monkeypatch.setenv("INDICATORS_DATA_DIR", str(generate(tmp_path / "data", indicators=130, observations=130)))
+    at = AppTest.from_file(MAIN, default_timeout=120)
+    at.query_params["page"] = "2"
+    at.run()
+    assert showing(at) == "Showing 61–120 of 130 indicators."

@@ -1,16 +1,20 @@
 """Every indicator as a card, grouped by reform area, with filters and headline counts."""
 
 import streamlit as st
-from ui import badge, delta, load, md, progress
+from ui import badge, coverage_table, delta, load, md, progress
 
 from indicators.progress import IMPROVING, STATUSES, WORSENING
-from indicators.series import coverage, observations_of
+from indicators.series import series_values
 
-dataset, results = load(), progress()
-table = coverage(dataset)
+# Cards per page: a thousand indicators render as pages of this many, so a page costs the
+# same whatever the catalogue's size.
+PAGE_SIZE = 60
+
+dataset, results, table = load(), progress(), coverage_table()
 
 st.title("Peacekeeping reform indicators")
-st.caption(md(f"Every figure from {', '.join(dataset.sources)}, with its paragraph and verbatim quote."))
+named = ", ".join(dataset.sources) if len(dataset.sources) <= 5 else f"{len(dataset.sources):,} sources"
+st.caption(md(f"Every figure from {named}, with its location and verbatim quote."))
 
 counts = st.columns(4)
 with_target = [p for p in results.values() if p.target is not None]
@@ -38,14 +42,26 @@ if query.strip():
     text = (shown["name"] + " " + shown["description"] + " " + shown["id"]).str.lower()
     shown = shown[text.str.contains(query.strip().lower(), regex=False)]
 
-st.write(f"Showing {len(shown)} of {len(table)} indicators.")
-for area, rows in shown.groupby("reform_area_name", sort=False):
+pages = max(1, -(-len(shown) // PAGE_SIZE))
+page = 1
+if pages > 1:
+    page = st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key="page",
+                           bind="query-params")
+first = (page - 1) * PAGE_SIZE
+on_page = shown.iloc[first:first + PAGE_SIZE]
+if pages > 1:
+    st.write(f"Showing {first + 1:,}–{first + len(on_page):,} of {len(shown):,} indicators"
+             + (f" ({len(table):,} in all)." if len(shown) < len(table) else "."))
+else:
+    st.write(f"Showing {len(shown)} of {len(table)} indicators.")
+sparklines = series_values(dataset, on_page["id"])
+for area, rows in on_page.groupby("reform_area_name", sort=False):
     st.subheader(md(area))
     columns = st.columns(3)
     for i, row in enumerate(rows.itertuples()):
         p = results[row.id]
         with columns[i % 3].container(border=True):
-            values = observations_of(dataset, row.id)["value"].tolist()
+            values = sparklines.get(row.id, [])
             text, colour = delta(p)
             st.markdown(f"**{md(p.name)}**", help=md(row.description))
             st.metric(f"Latest ({md(p.latest_label)})" if p.latest_label else "Latest",
