@@ -100,13 +100,14 @@ def _read_xlsx(name: str, content: bytes) -> pd.DataFrame:
     return frame.astype(str)
 
 
-def plan_import(store: Store, table: str, frame: pd.DataFrame) -> Plan:
-    """What importing ``frame`` into ``table`` would do, row by row; nothing is written."""
+def plan_import(store: Store, table: str, frame: pd.DataFrame, extra: list[Edit] | None = None) -> Plan:
+    """What importing ``frame`` into ``table`` would do, row by row; nothing is written.
+    ``extra`` records (a new indicator the rows measure) are checked with them."""
     entity = TABLE_NAMES.get(table)
     if entity is None:
         return Plan(table, [], [f"unknown table '{table}'; use one of {', '.join(TABLE_NAMES)}"])
     file, columns, _ = TABLES[entity]
-    state = store.state()
+    state = with_edits(store.state(), extra or [])
     current = state.get(entity, {})
     frame = frame.astype(str)
     outcomes, merged, origin = [], dict(current), {}
@@ -143,6 +144,35 @@ def plan_import(store: Store, table: str, frame: pd.DataFrame) -> Plan:
     return Plan(table, outcomes, problems)
 
 
+def with_edits(state: dict[str, dict[str, dict]], edits: list[Edit]) -> dict[str, dict[str, dict]]:
+    """The state as it would read with ``edits`` put (the state itself is left as it is)."""
+    merged = {entity: dict(records) for entity, records in state.items()}
+    for edit in edits:
+        merged.setdefault(edit.entity, {})[edit.key] = edit.record
+    return merged
+
+
+def plan_records(store: Store, edits: list[Edit]) -> list[str]:
+    """Every validation failure the data would have with ``edits`` put: a new source, an
+    indicator. Empty when they may be submitted."""
+    state = store.state()
+    known = [f"{e.entity} {e.key} is already in the store" for e in edits if e.key in state.get(e.entity, {})]
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "data"
+        write_folder(with_edits(state, edits), data)
+        _, failures = validate_folder(data)
+    return known + [str(f) for f in failures]
+
+
+def submit_records(store: Store, edits: list[Edit], user: User, reason: str, origin: str) -> tuple[list[str], int | None]:
+    """Check ``edits`` (:func:`plan_records`) and, when nothing fails, submit them as one
+    pending change: the failures and the change's id."""
+    problems = plan_records(store, edits)
+    if problems:
+        return problems, None
+    return [], store.submit(edits, user, reason, origin=origin)
+
+
 def _columns(uploaded, expected: list[str]) -> list[str]:
     extra = [c for c in uploaded if c not in expected]
     return [c for c in expected if c in uploaded] + extra
@@ -153,14 +183,16 @@ def _same(old: dict, new: dict, columns: list[str]) -> bool:
 
 
 def import_table(store: Store, table: str, frame: pd.DataFrame, user: User, reason: str,
-                 commit: bool = False) -> Plan:
-    """Plan the import; with ``commit`` and no refusal, write it as one pending change."""
-    plan = plan_import(store, table, frame)
+                 commit: bool = False, extra: list[Edit] | None = None) -> Plan:
+    """Plan the import; with ``commit`` and no refusal, write it (and the ``extra``
+    records) as one pending change."""
+    plan = plan_import(store, table, frame, extra)
     if commit and plan.ok:
         entity = TABLE_NAMES[table]
         records = frame.astype(str).to_dict("records")
-        edits = [Edit(entity, o.key, PUT, {k: str(v).strip() for k, v in records[o.row - 2].items()})
-                 for o in plan.outcomes if o.status in (ADDED, CHANGED)]
+        edits = list(extra or []) + [
+            Edit(entity, o.key, PUT, {k: str(v).strip() for k, v in records[o.row - 2].items()})
+            for o in plan.outcomes if o.status in (ADDED, CHANGED)]
         if edits:
             plan.change_id = store.submit(edits, user, reason, origin="import")
     return plan

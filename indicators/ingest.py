@@ -16,6 +16,7 @@ headings as ``## Heading`` lines, which become the document's sections.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -169,3 +170,24 @@ def add_source(data_dir: Path, file: Path, symbol: str, title: str, publisher: s
             out.write("sources:\n")
         out.write("".join(f"  {line}\n" for line in block.splitlines()))
     return Added(symbol, kind, target, parts)
+
+
+def source_record(content: bytes, filename: str, symbol: str, title: str, publisher: str, url: str,
+                  **metadata) -> tuple[dict, Added]:
+    """A source as the store keeps it (its sources.yaml entry and, under ``_file``, its
+    stored text or table), made from uploaded bytes by the very steps of
+    :func:`add_source`, in a scratch folder: nothing is written to the data folder."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise FileProblem(filename, "unknown_format", f"give a {', '.join(SUFFIXES)} file")
+    with tempfile.TemporaryDirectory() as scratch:
+        upload = Path(scratch) / f"upload{suffix}"  # the uploaded name is never used as a path
+        upload.write_bytes(content)
+        data = Path(scratch) / "data"
+        added = add_source(data, upload, symbol, title, publisher, url, **metadata)
+        entry = yaml.safe_load((data / SOURCES_DIR / SOURCES_FILE).read_text(encoding="utf-8"))["sources"][0]
+        entry["obtained"] = entry["obtained"].replace(upload.name, filename).replace("`indicators add-source`",
+                                                                                      "the app")
+        record = {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in entry.items()}
+        record["_file"] = added.path.read_text(encoding="utf-8")
+    return record, Added(symbol, added.kind, Path(entry["text_file"]), added.parts)

@@ -314,7 +314,7 @@ class Store:
             "record": f"{entity} {key}", "action": "retract" if action == RETRACT else
             ("add" if key not in published.get(entity, {}) else "correct"),
             "now": json.dumps(published.get(entity, {}).get(key), ensure_ascii=False) if key in
-            published.get(entity, {}) else "", "proposed": payload,
+            published.get(entity, {}) else "", "proposed": _shown(payload),
         } for entity, key, action, payload in rows])
 
     def records_of(self, indicator_id: str) -> list[tuple[str, str]]:
@@ -365,6 +365,17 @@ class Store:
         finally:
             raw.close()
         return target
+
+
+def _shown(payload: str) -> str:
+    """A revision as a reviewer reads it in a table: a source's stored text is cut to its
+    opening, with its length (the whole text is in the record)."""
+    record = json.loads(payload)
+    text = record.get("_file") if isinstance(record, dict) else None
+    if isinstance(text, str) and len(text) > 500:
+        record["_file"] = f"{text[:500]}… ({len(text):,} characters in all)"
+        return json.dumps(record, ensure_ascii=False)
+    return payload
 
 
 def folder_records(data_dir: Path) -> list[Edit]:

@@ -125,6 +125,96 @@ def test_candidates_of_a_report_are_offered_for_review(database, accounts):
         "Send the accepted ones for review", "Reject the ticked ones"]
 
 
+def _open_candidates(at: AppTest):
+    """The candidates table as the page offers it (accept, reject, indicator, ... columns)."""
+    return next(d for d in at.data_editor if d.key == "c_editor").value
+
+
+def _edit(at: AppTest, rows: dict[int, dict]) -> AppTest:
+    # AppTest cannot click in a data editor: its edit state is given before the run.
+    at.session_state["c_editor"] = {"edited_rows": {str(i): edits for i, edits in rows.items()},
+                                    "added_rows": [], "deleted_rows": []}
+    return at
+
+
+def test_a_candidate_is_accepted_onto_a_new_indicator_in_one_change(database, accounts):
+    at = sign_in(page(accounts), "alice", "alice-secret")
+    table = _open_candidates(at)
+    row = int(table.index[table["unit"] == "percent"][0])
+    _edit(at, {row: {"accept": True, "period_label": "2017", "period_start": "2017-01-01",
+                     "period_end": "2017-12-31"}})
+    at.text_input(key="n_id").input("test_new_share")
+    at.text_input(key="n_name").input("A share named in the test")
+    at.text_input(key="n_description").input("A fictional indicator made by the test.")
+    at.selectbox(key="n_unit").set_value("percent")
+    at.text_input(key="c_reason").input("read in the report")
+    at.run()
+    next(b for b in at.button if b.key == "c_accept").click()
+    at.run()
+    assert not at.exception and at.success[0].value.startswith("Change 2 is waiting for review"), at.error
+    pending = Store(database).state(pending_of="alice")
+    assert pending["indicator"]["test_new_share"]["unit"] == "percent"
+    [added] = [r for r in pending["observation"].values() if r["indicator_id"] == "test_new_share"]
+    assert added["quote"] == table.loc[row, "quote"] and added["source"] == "A/72/573"
+    assert added["value"] or (added["numerator"] and added["denominator"])  # a share keeps its parts
+    assert "test_new_share" not in Store(database).state()["indicator"]  # published only after review
+    bob = sign_in(page(accounts), "bob", "bob-secret")
+    next(b for b in bob.button if b.key == "approve_2").click()
+    bob.run()
+    assert "test_new_share" in Store(database).state()["indicator"]
+
+
+def test_a_rejected_candidate_is_not_offered_again(database, accounts):
+    at = sign_in(page(accounts), "alice", "alice-secret")
+    before = _open_candidates(at)
+    _edit(at, {0: {"reject": True}})
+    at.text_input(key="c_reason").input("a count of meetings, not a measure")
+    at.run()
+    next(b for b in at.button if b.key == "c_reject").click()
+    at.run()
+    after = _open_candidates(sign_in(page(accounts), "alice", "alice-secret"))
+    assert len(after) == len(before) - 1
+    assert before.loc[0, "quote"] not in set(after["quote"]) or before.loc[0, "value"] not in set(after["value"])
+
+
+REPORT_TEXT = (b"TEST/7\nA fictional later report\n\n"
+               b"1. The number of targeted attacks on peacekeepers fell from 227 to 150 as at 31 October 2019.\n"
+               b"2. Women made up 6 per cent of military contingents.\n")
+
+
+@pytest.mark.parametrize("symbol, url, outcome", [
+    ("TEST/7", "https://example.org/TEST-7", "success"),
+    ("A/72/573", "https://example.org/TEST-7", "already in the store"),
+    ("TEST/7", "ftp://example.org/TEST-7", "[bad_url]"),
+])
+def test_a_new_report_is_added_from_the_app_for_review(database, accounts, symbol, url, outcome):
+    at = sign_in(page(accounts), "alice", "alice-secret")
+    next(f for f in at.get("file_uploader") if f.key == "s_file").upload("later-report.txt", REPORT_TEXT, "text/plain")
+    for key, value in (("s_symbol", symbol), ("s_publisher", "Test fixture"), ("s_title", "A fictional report"),
+                       ("s_url", url), ("s_published", "2019-11-15"), ("s_cutoff", "2019-10-31"),
+                       ("s_reason", "the next report")):
+        at.text_input(key=key).input(value)
+    at.selectbox(key="s_kind").set_value("report")
+    next(b for b in at.button if b.label == "Submit the source for review").click()
+    at.run()
+    assert not at.exception
+    if outcome != "success":
+        assert outcome in at.error[0].value.replace("\\", "") and Store(database).pending().empty
+        return
+    assert "TEST/7 (report, 2 parts) is waiting for review" in at.success[0].value.replace("\\", "")
+    assert "TEST/7" not in Store(database).state()["source"]
+    bob = sign_in(page(accounts), "bob", "bob-secret")
+    next(b for b in bob.button if b.key == "approve_2").click()
+    bob.run()
+    published = Store(database).state()["source"]["TEST/7"]
+    assert published["_file"].startswith("TEST/7") and published["data_cutoff"] == "2019-10-31"
+    # Once published, its candidates are offered.
+    at = sign_in(page(accounts), "alice", "alice-secret")
+    at.selectbox(key="c_source").set_value("TEST/7")
+    at.run()
+    assert set(_open_candidates(at)["value"]) >= {150.0, 6.0}
+
+
 def test_the_read_only_page_keeps_the_source_and_licence_footer(database):
     footer = page().caption[-1].value
     assert "Source: A/72/573" in footer and "Data licence" in footer

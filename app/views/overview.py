@@ -45,8 +45,7 @@ if query.strip():
 pages = max(1, -(-len(shown) // PAGE_SIZE))
 page = 1
 if pages > 1:
-    page = st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1, step=1, key="page",
-                           bind="query-params")
+    page = st.pagination(pages, key="page", bind="query-params")
 first = (page - 1) * PAGE_SIZE
 on_page = shown.iloc[first:first + PAGE_SIZE]
 if pages > 1:

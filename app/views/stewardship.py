@@ -12,9 +12,12 @@ from indicators.accounts import verify
 from indicators.candidates import observation_rows, reject, still_open
 from indicators.extract import extract_text, match
 from indicators.extract import table as candidate_table
-from indicators.imports import TABLE_NAMES, import_table, plan_import, read_upload
+from indicators.imports import TABLE_NAMES, import_table, plan_import, read_upload, submit_records
+from indicators.ingest import SourceExists, source_record
+from indicators.schemas import DIRECTIONS, UNITS
+from indicators.sources import KINDS
 from indicators.files import FileProblem
-from indicators.store import RETRACT, REVIEWER, Edit, NotAllowed, default_url
+from indicators.store import PUT, RETRACT, REVIEWER, Edit, NotAllowed, default_url
 
 st.title("Data stewardship")
 if not store_mode():
@@ -137,6 +140,48 @@ with tabs[1]:
                 st.success(f"Change {done.change_id} is waiting for review.")
 
 with tabs[2]:
+    with st.expander("Add a report (or any source) for review", icon=":material/upload_file:"):
+        with st.form("new_source"):
+            report = st.file_uploader("The report: PDF, HTML, plain text, or a CSV table",
+                                      type=["pdf", "html", "htm", "txt", "csv"], key="s_file")
+            cells = st.columns(2)
+            new_symbol = cells[0].text_input("Symbol", placeholder="A/73/480", key="s_symbol")
+            publisher = cells[1].text_input("Issued by", placeholder="Secretary-General", key="s_publisher")
+            title = st.text_input("Title", key="s_title")
+            address = st.text_input("Public address (https://…)", key="s_url")
+            cells = st.columns(3)
+            published = cells[0].text_input("Published (YYYY-MM-DD)", key="s_published")
+            cutoff = cells[1].text_input("Data cut-off (YYYY-MM-DD)", key="s_cutoff")
+            kind = cells[2].selectbox("Kind", ["from the file", *KINDS], key="s_kind",
+                                      help="report: numbered paragraphs; document: pages or sections; dataset: a table")
+            source_reason = st.text_input("Why (for the reviewer)", key="s_reason")
+            add_it = st.form_submit_button("Submit the source for review", type="primary")
+        if add_it:
+            missing = [name for name, value in (("the file", report), ("the symbol", new_symbol.strip()),
+                                                ("the title", title.strip()), ("who issued it", publisher.strip()),
+                                                ("the address", address.strip()), ("why", source_reason.strip()))
+                       if not value]
+            if missing:
+                st.warning(md("Give " + ", ".join(missing) + "."))
+            else:
+                try:
+                    record, added = source_record(
+                        report.getvalue(), report.name, new_symbol.strip(), title.strip(), publisher.strip(),
+                        address.strip(), published=published.strip() or None, cutoff=cutoff.strip() or None,
+                        kind=None if kind == "from the file" else kind)
+                    problems, change = submit_records(the_store, [Edit("source", added.symbol, PUT, record)], user,
+                                                      source_reason, origin="add-source")
+                except (FileProblem, SourceExists, ValueError) as error:
+                    problems, change = [getattr(error, "message", str(error))], None
+                except NotAllowed as error:
+                    problems, change = [str(error)], None
+                if problems:
+                    st.error(md("Not submitted: " + " ".join(problems[:20])))
+                else:
+                    refresh()
+                    st.success(md(f"Change {change}: {added.symbol} ({added.kind}, {added.parts} parts) is waiting "
+                                  "for review. Once published, its candidates are listed here."))
+
     symbol = st.selectbox("Source", list(dataset.sources), key="c_source")
     source = dataset.sources[symbol]
     if source.kind == "dataset":
@@ -150,24 +195,45 @@ with tabs[2]:
                     f"{len(open_ones)} to review."))
         if open_ones:
             frame = candidate_table(open_ones).assign(accept=False, reject=False, period_label="", period_start="",
-                                            period_end="")
+                                                      period_end="")
             names = dataset.indicator_names()
             edited = st.data_editor(
                 frame[["accept", "reject", "indicator_id", "period_label", "period_start", "period_end", "value",
                        "unit", "shape", "location", "quote", "period_guess", "score", "reason"]],
                 hide_index=True, key="c_editor", disabled=["value", "unit", "shape", "location", "quote",
                                                            "period_guess", "score", "reason"],
-                column_config={"indicator_id": st.column_config.SelectboxColumn("indicator", options=list(names)),
+                column_config={"indicator_id": st.column_config.SelectboxColumn(
+                    "indicator", options=list(names), help="Leave empty to put the row on the new indicator below"),
                                "quote": st.column_config.TextColumn(width="large")})
+            with st.expander("A new indicator, for accepted rows whose indicator is left empty",
+                             icon=":material/add_chart:"):
+                cells = st.columns(2)
+                new_id = cells[0].text_input("Id (snake_case)", key="n_id")
+                new_name = cells[1].text_input("Name", key="n_name")
+                new_description = st.text_input("What it measures", key="n_description")
+                cells = st.columns(3)
+                new_unit = cells[0].selectbox("Unit", UNITS, key="n_unit")
+                areas = dataset.area_names()
+                new_area = cells[1].selectbox("Reform area", list(areas), format_func=areas.get, key="n_area")
+                new_direction = cells[2].selectbox("Better when it goes", DIRECTIONS, key="n_direction")
             why = st.text_input("Why (for the reviewer, or why the rejected ones are not measures)", key="c_reason")
             go, drop = st.columns(2)
             if go.button("Send the accepted ones for review", type="primary", key="c_accept",
                          disabled=not why.strip()):
-                chosen = frame.loc[edited["accept"]].assign(**{c: edited.loc[edited["accept"], c] for c in (
+                accepted = edited["accept"].astype(bool)
+                chosen = frame.loc[accepted].assign(**{c: edited.loc[accepted, c] for c in (
                     "indicator_id", "period_label", "period_start", "period_end")})
+                extra = []
+                unassigned = chosen["indicator_id"].isna() | (chosen["indicator_id"].astype(str).str.strip() == "")
+                if unassigned.any() and new_id.strip():
+                    indicator = {"id": new_id.strip(), "name": new_name.strip(), "description": new_description.strip(),
+                                 "unit": new_unit, "reform_area": new_area, "direction": new_direction}
+                    extra = [Edit("indicator", indicator["id"], PUT, indicator)]
+                    chosen.loc[unassigned, "indicator_id"] = indicator["id"]
                 units = dict(zip(dataset.catalogue["id"], dataset.catalogue["unit"], strict=True))
+                units.update({e.key: e.record["unit"] for e in extra})
                 plan = import_table(the_store, "observations", observation_rows(chosen, units), user, why,
-                                    commit=True)
+                                    commit=True, extra=extra)
                 if plan.ok:
                     refresh()
                     st.success(f"Change {plan.change_id} is waiting for review.")
