@@ -24,8 +24,14 @@ from indicators.numbers import FROM, MEASURE, PART, TO, WHOLE, NumberMention, fi
 from indicators.schemas import QUALIFIERS
 from indicators.sources import normalise, split_document, split_paragraphs
 
-SHAPES = ("from X to Y", "X out of Y", "X of an authorized Y", "X (Y women, or Z per cent)", "X per cent",
-          "fraction in words", "number in words", "N things")
+SHAPES = ("from X to Y", "X out of Y", "X of an authorized Y", "X in Y", "X (Y women, or Z per cent)",
+          "N men, women or children", "a change by X", "X per cent", "fraction in words", "number in words",
+          "N things")
+_PEOPLE_AFTER = re.compile(r"^\s*(?:were\s+|are\s+)?(?:adult\s+)?(?:men|women|boys|girls|children|minors)\b",
+                           re.IGNORECASE)
+_CHANGE_BY_BEFORE = re.compile(
+    r"\b(?:rose|risen|increased?|decreased?|fell|fallen|grew|grown|declined?|dropped|reduced|went\s+(?:up|down))"
+    r"\s+by\s+(?:some\s+|about\s+|nearly\s+|almost\s+|more\s+than\s+)?(?:US)?\$?$", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
 _NOT_A_SENTENCE_END = re.compile(r"\b(?:para|paras|No|Nos|e\.g|i\.e|Mr|Ms|Dr|St|vol|p|pp)\.$", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"^\s*(?:per\s*cent|percent|%|percentage points?)", re.IGNORECASE)
@@ -95,13 +101,19 @@ def _shape(mention: NumberMention, partner: NumberMention | None, sentence: str,
         return "from X to Y"
     if mention.role in (PART, WHOLE):
         between = sentence[mention.end - offset:partner.start - offset] if partner else ""
-        if re.search(r"authori[sz]ed", between, re.IGNORECASE):
+        if re.search(r"authori[sz]ed|approved", between, re.IGNORECASE):
             return "X of an authorized Y"
+        if re.match(r"^\s+in\b", between):
+            return "X in Y"
         if partner is not None and partner.text.lower() in _FRACTIONS:
             return "fraction in words"
         return "X out of Y"
     if re.search(r"\(\s*$", before) and re.match(r"^\s*(?:are\s+|were\s+)?women\b", after, re.IGNORECASE):
         return "X (Y women, or Z per cent)"
+    if _CHANGE_BY_BEFORE.search(before):
+        return "a change by X"  # a difference, not a level: not a point of a series as it stands
+    if unit == "count" and _PEOPLE_AFTER.match(after):
+        return "N men, women or children"
     if unit == "percent":
         return "X per cent"
     if mention.text[:1].isalpha():

@@ -86,9 +86,15 @@ _CHANGE_FROM_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _PART_BETWEEN = re.compile(
-    r"^(?:\s+out)?\s+of\s+(?:the\s+|a\s+total\s+of\s+|an?\s+authori[sz]ed\s+|an?\s+approved\s+)?$",
+    r"^(?:\s+out)?\s+of\s+(?:the\s+|a\s+total\s+of\s+|an?\s+authori[sz]ed\s+|an?\s+approved\s+)?$"
+    # Mission strength: "12,386 personnel (of an authorized 13,289)", "860 troops of an authorized strength of 900".
+    r"|^(?:\s+[a-z-]+){0,3}\s*[(,]?\s*(?:out\s+)?of\s+an?\s+(?:authori[sz]ed|approved)\s+(?:strength\s+of\s+)?$"
+    # "one in five", "1 in 4": a share as a rate.
+    r"|^\s+in(?:\s+every)?\s+$",
     re.IGNORECASE,
 )
+# "12 allegations, compared with 8": the figure compared with is the earlier one.
+_COMPARED_BEFORE = re.compile(r"\bcompared\s+(?:with|to)\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -189,14 +195,16 @@ def _with_roles(text: str, mentions: list[NumberMention]) -> list[NumberMention]
         if _FROM_BEFORE.search(text[:first.start]) and _TO_BETWEEN.match(between):
             pair += 1
             out[a], out[b] = replace(first, role=FROM, pair=pair), replace(second, role=TO, pair=pair)
-        elif _PART_BETWEEN.match(between):
+        elif _PART_BETWEEN.match(between) and (" in " not in between or first.value < second.value <= 1000):
             pair += 1
             out[a], out[b] = replace(first, role=PART, pair=pair), replace(second, role=WHOLE, pair=pair)
-    # "71 per cent ..., up from 65 per cent": the figure changed from is the earlier one, and
-    # the nearest free measure before it in the same clause is the later one.
+    # "71 per cent ..., up from 65 per cent" (or "12, compared with 8"): the figure changed
+    # from is the earlier one, and the nearest free measure before it in the same clause is
+    # the later one.
     for position, i in enumerate(measures):
         mention = out[i]
-        if mention.role or not _CHANGE_FROM_BEFORE.search(text[:mention.start]):
+        if mention.role or not (_CHANGE_FROM_BEFORE.search(text[:mention.start])
+                                or _COMPARED_BEFORE.search(text[:mention.start])):
             continue
         pair += 1
         out[i] = replace(mention, role=FROM, pair=pair)
