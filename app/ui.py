@@ -22,7 +22,7 @@ from indicators.store import READER, Store, User, default_url
 from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
 from indicators import images
-from indicators.series import coverage
+from indicators.series import coverage, series_values
 from indicators.milestones import MET, MISSED, OVERDUE, PENDING
 from indicators.progress import (
     INSUFFICIENT,
@@ -174,7 +174,7 @@ def current_user() -> User:
 def refresh() -> None:
     """After a write: read everything again on the next run."""
     st.cache_data.clear()
-    for cached in (_validated, _progress, _coverage):
+    for cached in (_validated, _progress, _coverage, _sparklines):
         cached.clear()
 
 
@@ -197,6 +197,19 @@ def progress() -> dict[str, Progress]:
 def _coverage(kind: str, where: str, stamp: tuple) -> pd.DataFrame:
     dataset, _ = _validated(kind, where, stamp)
     return coverage(dataset)
+
+
+@st.cache_resource(max_entries=4, ttl=3600)
+def _sparklines(kind: str, where: str, stamp: tuple) -> dict[str, list[float]]:
+    dataset, _ = _validated(kind, where, stamp)
+    return series_values(dataset, dataset.catalogue["id"])
+
+
+def sparklines() -> dict[str, list[float]]:
+    """Every indicator's current values, oldest first, once per version of the data: a
+    card reads its own instead of filtering a million rows."""
+    load()
+    return _sparklines(*_current())
 
 
 def coverage_table() -> pd.DataFrame:

@@ -97,6 +97,8 @@ def _side(text: str) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    if args.no_cache:
+        os.environ["INDICATORS_PROOF_CACHE"] = "off"  # prove every row, remember nothing
     dataset, failures = validate_folder(args.data)
     if failures:
         _print_failures(failures, args.data)
@@ -354,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name in ("import", "review"):
             command.add_argument("--user", help="who is acting (default: the login name)")
             command.add_argument("--role", choices=("editor", "reviewer"), default="editor")
+        if name == "validate":
+            command.add_argument("--no-cache", action="store_true",
+                                 help="prove every row again instead of trusting remembered proofs")
         if name == "import":
             command.add_argument("file", type=Path, help="a .csv or .xlsx table in the format of the data files")
             command.add_argument("--table", choices=("observations", "targets", "milestones"), default="observations")

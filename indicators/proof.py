@@ -98,9 +98,10 @@ def prove_pair(quote: str, earlier: float, later: float) -> Verdict:
                                     "statements of the quote")
 
 
-def prove_observations(observations: pd.DataFrame) -> pd.Series:
-    """A :class:`Verdict` for every observation row (same index)."""
-    place = places(observations)
+def prove_observations(observations: pd.DataFrame, place: pd.Series | None = None) -> pd.Series:
+    """A :class:`Verdict` for every observation row (same index). ``place`` comes from the
+    whole table when ``observations`` is a part of it (:func:`places`)."""
+    place = places(observations) if place is None else place.reindex(observations.index)
     verdicts = {}
     rows = zip(observations.index, observations["quote"], observations["numerator"], observations["denominator"],
                observations["value"], place, strict=True)

@@ -16,6 +16,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from indicators.baseline import baseline_position
+from indicators import proof, proof_cache
 from indicators.proof import prove_observations, prove_targets
 from indicators.sources import DATASET, KINDS, Source, find_ignoring_whitespace
 
@@ -286,9 +287,15 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
     """The location exists in its source, the quote is there, and the source states every
     number of the row in the row's role (:mod:`indicators.proof`); for a dataset, the row
     named holds the value."""
+    place = proof.places(df) if table == "observations" else None
+    paired = _paired(df) if table == "observations" else pd.Series(False, index=df.index)
+    remembered = proof_cache.load() if proof_cache.cache_file() is not None else set()
+    digests = proof_cache.row_digests(df, sources, table, place, paired)
+    known = pd.Series([d is not None and d in remembered for d in digests], index=df.index, dtype=bool)
+    todo = df.loc[~known]
     location_ok, quote_ok, row_ok = [], [], []
-    numerators = df["numerator"] if "numerator" in df else pd.Series(None, index=df.index, dtype=float)
-    rows = zip(df["source"], df["location"], df["quote"], df["value"], numerators, strict=True)
+    numerators = todo["numerator"] if "numerator" in todo else pd.Series(None, index=todo.index, dtype=float)
+    rows = zip(todo["source"], todo["location"], todo["quote"], todo["value"], numerators, strict=True)
     for symbol, location, quote, value, numerator in rows:
         source = sources.get(symbol)
         if source is None or not isinstance(location, str):
@@ -302,17 +309,28 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
             located = source.text_at(location) is not None
             location_ok.append(located), row_ok.append(True)
             quote_ok.append(not located or source.find_quote(location, quote) is not None)
-    texts = df.loc[df["source"].map(lambda s: source_kind(sources, s) != DATASET).astype(bool)]
-    verdicts = prove_verdicts(texts, table).reindex(df.index)
+    texts = todo.loc[todo["source"].map(lambda s: source_kind(sources, s) != DATASET).astype(bool)]
+    verdicts = prove_verdicts(texts, table, place).reindex(df.index)
     rules = verdicts.map(lambda v: v.rule if v is not None and not pd.isna(v) else None)
-    return {
-        "location_not_in_source": pd.Series(location_ok, index=df.index),
-        "quote_not_at_location": pd.Series(quote_ok, index=df.index),
-        "value_not_in_row": pd.Series(row_ok, index=df.index),
+    results = {
+        "location_not_in_source": pd.Series(location_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),
+        "quote_not_at_location": pd.Series(quote_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),
+        "value_not_in_row": pd.Series(row_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),
         "value_not_in_quote": rules != "value_not_in_quote",
         "value_in_wrong_role": rules != "value_in_wrong_role",
         "pair_mismatch": rules != "pair_mismatch",
     }
+    proven = pd.concat(list(results.values()), axis=1).all(axis=1)
+    fresh = {d for d, ok, hit in zip(digests, proven, known, strict=True) if d is not None and ok and not hit}
+    proof_cache.remember({d for d, hit in zip(digests, known, strict=True) if hit}, fresh)
+    return results
+
+
+def _paired(observations: pd.DataFrame) -> pd.Series:
+    """Rows whose quote another observation of the same indicator and source also cites:
+    they are proven together (:func:`indicators.proof.prove_pair`), never from memory."""
+    statement = ["indicator_id", "source", "location", "quote"]
+    return observations.duplicated(statement, keep=False) & observations["numerator"].isna()
 
 
 def source_kind(sources: dict[str, Source], symbol) -> str | None:
@@ -363,8 +381,10 @@ def failure_details(df: pd.DataFrame, table: str, sources: dict[str, Source]) ->
     return details
 
 
-def prove_verdicts(df: pd.DataFrame, table: str) -> pd.Series:
-    return prove_observations(df) if table == "observations" else prove_targets(df)
+def prove_verdicts(df: pd.DataFrame, table: str, place: pd.Series | None = None) -> pd.Series:
+    """The proof's verdict on each row; ``place`` (from the whole table) when ``df`` is a
+    part of it."""
+    return prove_observations(df, place) if table == "observations" else prove_targets(df)
 
 
 QUOTE_RULES = ("location_not_in_source", "quote_not_at_location", "value_not_in_row", "value_not_in_quote",

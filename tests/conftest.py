@@ -137,3 +137,10 @@ def _test_store(tmp_path_factory):
         yield
     finally:
         os.environ.pop("DATABASE_URL", None)
+
+
+@pytest.fixture(autouse=True)
+def _proof_cache(tmp_path, monkeypatch):
+    """Each test proves every row itself unless it asks for the cache: the user's cache
+    folder is never touched, and no test passes because an earlier one proved its rows."""
+    monkeypatch.setenv("INDICATORS_PROOF_CACHE", str(tmp_path / "proofs.bin"))

@@ -1,10 +1,9 @@
 """Every indicator as a card, grouped by reform area, with filters and headline counts."""
 
 import streamlit as st
-from ui import badge, coverage_table, delta, load, md, progress
+from ui import badge, coverage_table, delta, load, md, progress, sparklines
 
 from indicators.progress import IMPROVING, STATUSES, WORSENING
-from indicators.series import series_values
 
 # Cards per page: a thousand indicators render as pages of this many, so a page costs the
 # same whatever the catalogue's size.
@@ -53,14 +52,14 @@ if pages > 1:
              + (f" ({len(table):,} in all)." if len(shown) < len(table) else "."))
 else:
     st.write(f"Showing {len(shown)} of {len(table)} indicators.")
-sparklines = series_values(dataset, on_page["id"])
+lines = sparklines()
 for area, rows in on_page.groupby("reform_area_name", sort=False):
     st.subheader(md(area))
     columns = st.columns(3)
     for i, row in enumerate(rows.itertuples()):
         p = results[row.id]
         with columns[i % 3].container(border=True):
-            values = sparklines.get(row.id, [])
+            values = lines.get(row.id, [])
             text, colour = delta(p)
             st.markdown(f"**{md(p.name)}**", help=md(row.description))
             st.metric(f"Latest ({md(p.latest_label)})" if p.latest_label else "Latest",

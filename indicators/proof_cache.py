@@ -1,0 +1,114 @@
+"""Proofs already made, remembered by the digest of everything they read.
+
+Proving a row reads its source's text (or table) at the row's location, its quote, its
+numbers and its place among its indicator's observations. A row whose proof passed is
+remembered as a BLAKE2b digest of exactly those inputs and of the proof's version; a later
+validation that meets the same digest knows the same proof would pass again and skips it.
+So a data folder of a million observations is proven once, and an import, a restart of
+the app or a second ``indicators validate`` proves only what is new or changed.
+
+Only passing proofs are remembered: a row that fails is proven again every time, and a row
+changed in any way that matters has another digest. Rows whose proof depends on another
+row (two observations citing one quote, checked as a pair) are always proven afresh.
+``PROOF_VERSION`` changes whenever a rule of the proof changes, which forgets every
+remembered proof.
+
+The digests live in ``$INDICATORS_PROOF_CACHE`` (a file), by default in the user's cache
+folder; ``INDICATORS_PROOF_CACHE=off`` (or ``indicators validate --no-cache``) proves
+everything. The file holds only digests; anyone who can write it can also change the
+code, so it is kept with the user's other caches, never in the data folder or the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from indicators.sources import DATASET, Source
+
+# Change whenever what a proof checks changes (a rule, the tokenizer, the quote search).
+PROOF_VERSION = "2026-11-29.1"
+DIGEST_BYTES = 16
+MAX_DIGESTS = 5_000_000  # 80 MB
+
+
+def cache_file() -> Path | None:
+    """Where proven digests are kept; None when remembering is off."""
+    chosen = os.environ.get("INDICATORS_PROOF_CACHE")
+    if chosen and chosen.lower() in ("off", "0", "no", "false"):
+        return None
+    if chosen:
+        return Path(chosen)
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "peacekeeping-indicators" / "proofs.bin"
+
+
+def load() -> set[bytes]:
+    path = cache_file()
+    if path is None or not path.is_file():
+        return set()
+    raw = path.read_bytes()
+    usable = len(raw) - len(raw) % DIGEST_BYTES  # a torn last write leaves a partial digest: ignored
+    return {raw[i:i + DIGEST_BYTES] for i in range(0, usable, DIGEST_BYTES)}
+
+
+def remember(used: set[bytes], fresh: set[bytes]) -> None:
+    """Add the ``fresh`` digests to the file (``used`` are the remembered ones this
+    validation met): written whole to a temporary file, then renamed, so a reader never
+    sees half a file. Past ``MAX_DIGESTS`` only this validation's digests are kept. A cache
+    that cannot be written is skipped with a warning: it only saves time."""
+    path = cache_file()
+    if path is None or not fresh:
+        return
+    try:
+        kept = load() | used | fresh
+        if len(kept) > MAX_DIGESTS:
+            kept = used | fresh
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as out:
+            out.write(b"".join(sorted(kept)))
+        os.replace(out.name, path)
+    except OSError as error:
+        import warnings
+
+        warnings.warn(f"proofs not remembered ({error}); the next validation proves them again", stacklevel=2)
+
+
+def source_digest(source: Source) -> str:
+    """A digest of what a source says: its text by location, or its table."""
+    cached = source._row_indexes.get("digest")
+    if cached is None:
+        hasher = hashlib.blake2b(digest_size=DIGEST_BYTES)
+        if source.kind == DATASET and source.table is not None:
+            hasher.update("\x1f".join(source.table.columns).encode())
+            hasher.update(pd.util.hash_pandas_object(source.table, index=False).to_numpy().tobytes())
+        for key, text in source.units.items():
+            hasher.update(f"{key}\x1e{text}\x1d".encode())
+        cached = source._row_indexes["digest"] = hasher.hexdigest()
+    return cached
+
+
+def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
+                paired: pd.Series) -> list[bytes | None]:
+    """One digest per row of everything its proof reads; None for rows that are not
+    remembered (an unknown source, or a row checked as a pair with another)."""
+    digests = {symbol: source_digest(source) for symbol, source in sources.items()}
+    numerators = df["numerator"] if "numerator" in df else pd.Series(None, index=df.index, dtype=float)
+    denominators = df["denominator"] if "denominator" in df else pd.Series(None, index=df.index, dtype=float)
+    places = place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)
+    out = []
+    for symbol, location, quote, value, numerator, denominator, where, pair in zip(
+            df["source"], df["location"], df["quote"], df["value"], numerators, denominators, places, paired,
+            strict=True):
+        source_key = digests.get(symbol)
+        if source_key is None or pair:
+            out.append(None)
+            continue
+        material = "\x1f".join((PROOF_VERSION, table, str(symbol), source_key, str(location), str(quote),
+                                repr(value), repr(numerator), repr(denominator), str(where)))
+        out.append(hashlib.blake2b(material.encode(), digest_size=DIGEST_BYTES).digest())
+    return out

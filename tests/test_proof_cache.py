@@ -1,0 +1,103 @@
+"""Proofs remembered by the digest of what they read: a second validation proves only what
+changed, and nothing a forger can change is taken from memory."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import indicators
+from indicators import proof, proof_cache
+from tests.conftest import edit_csv
+
+
+@pytest.fixture
+def folder(data_copy):
+    return data_copy
+
+
+def _row_of(folder, indicator_id: str) -> int:
+    frame = pd.read_csv(folder / "observations.csv", dtype=str, keep_default_na=False)
+    return int(frame.index[frame["indicator_id"] == indicator_id][0])
+
+
+def _proofs_made(monkeypatch) -> list[str]:
+    """Record every quote the proof reads from here on."""
+    made = []
+    for name in ("prove_value", "prove_ratio"):
+        original = getattr(proof, name)
+
+        def spy(quote, *args, original=original, **kwargs):
+            made.append(quote)
+            return original(quote, *args, **kwargs)
+
+        monkeypatch.setattr(proof, name, spy)
+    return made
+
+
+def test_a_second_validation_proves_only_rows_checked_as_pairs(folder, monkeypatch):
+    dataset = indicators.load(folder)
+    assert len(proof_cache.load()) > 0
+    made = _proofs_made(monkeypatch)
+    indicators.load(folder)
+    statement = ["indicator_id", "source", "location", "quote"]
+    singles = dataset.observations[dataset.observations["numerator"].isna()]
+    paired = singles[singles.duplicated(statement, keep=False)]
+    # Targets and single rows come from memory; only rows proven as pairs are proven again.
+    assert sorted(made) == sorted(paired["quote"])
+    assert len(made) < len(dataset.observations) // 4
+
+
+@pytest.mark.parametrize("column, forged, rule", [
+    ("value", "1890", "value_not_in_quote"),
+    ("location", "99", "quote_not_at_location"),
+    ("quote", "The number of targeted attacks increased", "value_not_in_quote"),
+])
+def test_a_row_changed_after_its_proof_was_remembered_is_proven_again(folder, column, forged, rule):
+    indicators.load(folder)  # every row proven and remembered
+    row = _row_of(folder, "women_military_peacekeepers")
+    edit_csv(folder / "observations.csv", {(row, column): forged})
+    _, failures = indicators.validate_folder(folder)
+    assert rule in {f.rule for f in failures if f.row == row + 2}
+
+
+def test_a_changed_source_text_is_proven_again(folder):
+    indicators.load(folder)
+    text = folder / "sources" / "A-72-573.txt"
+    original = text.read_text(encoding="utf-8")
+    assert " 227 " in original
+    text.write_text(original.replace(" 227 ", " 237 "), encoding="utf-8")
+    _, failures = indicators.validate_folder(folder)
+    assert "quote_not_at_location" in {f.rule for f in failures}
+
+
+def test_a_new_proof_version_forgets_every_proof(folder, monkeypatch):
+    indicators.load(folder)
+    monkeypatch.setattr(proof_cache, "PROOF_VERSION", "next")
+    made = _proofs_made(monkeypatch)
+    dataset = indicators.load(folder)
+    assert len(made) >= len(dataset.observations) - 5
+
+
+def test_remembering_can_be_turned_off(folder, monkeypatch, tmp_path):
+    monkeypatch.setenv("INDICATORS_PROOF_CACHE", "off")
+    indicators.load(folder)
+    assert proof_cache.cache_file() is None and not (tmp_path / "proofs.bin").exists()
+
+
+def test_a_torn_cache_file_is_read_up_to_its_last_whole_digest(folder, tmp_path):
+    indicators.load(folder)
+    path = tmp_path / "proofs.bin"
+    whole = path.read_bytes()
+    path.write_bytes(whole + b"\x00" * 7)
+    assert proof_cache.load() == {whole[i:i + 16] for i in range(0, len(whole), 16)}
+    indicators.load(folder)  # the torn tail is ignored, not read as a digest
+
+
+def test_validate_without_the_cache_proves_every_row(folder, monkeypatch, tmp_path, capsys):
+    from indicators import cli
+
+    indicators.load(folder)
+    made = _proofs_made(monkeypatch)
+    assert cli.main(["validate", "--data", str(folder), "--no-cache"]) == 0
+    assert len(made) >= len(pd.read_csv(folder / "observations.csv")) - 5
