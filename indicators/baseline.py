@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 
-def baseline_position(marked: Sequence[bool]) -> int:
+
+def baseline_position(marked: Sequence[bool] | np.ndarray) -> int:
     """Index of the baseline among an indicator's observations in time order."""
-    return next((i for i, flag in enumerate(marked) if flag), 0)
+    flagged = np.flatnonzero(np.asarray(marked, dtype=bool))
+    return int(flagged[0]) if len(flagged) else 0

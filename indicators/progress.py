@@ -331,8 +331,7 @@ def courses(rows: pd.DataFrame) -> dict[str, Course]:
     ends = np.r_[starts[1:], len(codes)]
     found = []
     for start, end in zip(starts.tolist(), ends.tolist()):
-        chosen = np.flatnonzero(marked[start:end])
-        first = start + (int(chosen[0]) if len(chosen) else 0)
+        first = start + baseline_position(marked[start:end])
         used = start + np.flatnonzero(years[start:end] >= years[first])
         found.append((ids[codes[start]], end - start, first, end - 1, first == start, years[used], values[used]))
     # The baseline and latest rows of every indicator, read in one take.

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from indicators.sources import DATASET, Source
+from indicators.sources import Source
 
 # Change whenever what a proof checks changes (a rule, the tokenizer, the quote search).
 PROOF_VERSION = "2026-11-29.1"
@@ -78,25 +78,11 @@ def remember(used: set[bytes], fresh: set[bytes]) -> None:
         warnings.warn(f"proofs not remembered ({error}); the next validation proves them again", stacklevel=2)
 
 
-def source_digest(source: Source) -> str:
-    """A digest of what a source says: its text by location, or its table."""
-    cached = source._row_indexes.get("digest")
-    if cached is None:
-        hasher = hashlib.blake2b(digest_size=DIGEST_BYTES)
-        if source.kind == DATASET and source.table is not None:
-            hasher.update("\x1f".join(source.table.columns).encode())
-            hasher.update(pd.util.hash_pandas_object(source.table, index=False).to_numpy().tobytes())
-        for key, text in source.units.items():
-            hasher.update(f"{key}\x1e{text}\x1d".encode())
-        cached = source._row_indexes["digest"] = hasher.hexdigest()
-    return cached
-
-
 def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
                 paired: pd.Series) -> list[bytes | None]:
     """One digest per row of everything its proof reads; None for rows that are not
     remembered (an unknown source, or a row checked as a pair with another)."""
-    digests = {symbol: source_digest(source) for symbol, source in sources.items()}
+    digests = {symbol: source.digest for symbol, source in sources.items()}
     numerators = df["numerator"] if "numerator" in df else pd.Series(None, index=df.index, dtype=float)
     denominators = df["denominator"] if "denominator" in df else pd.Series(None, index=df.index, dtype=float)
     places = place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -100,10 +101,10 @@ class Source:
     retrieved: str | None = None
     units: dict[str, str] = field(default_factory=dict, repr=False)
     table: pd.DataFrame | None = field(default=None, repr=False)
-    # Row positions by key values, one index per set of key columns, built on first use:
-    # a million-row series is checked location by location, and a scan per location
-    # would make validation quadratic.
-    _row_indexes: dict = field(default_factory=dict, repr=False, compare=False)
+    # What is worked out from the text or table once, on first use: row positions by key
+    # values (one index per set of key columns; a scan per location would make a
+    # million-row table quadratic to validate), a column's cells, the content digest.
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def paragraphs(self) -> dict[int, str]:
@@ -123,6 +124,19 @@ class Source:
             if value:
                 return pd.Timestamp(value)
         return pd.Timestamp(year=self.year, month=12, day=31)
+
+    @property
+    def digest(self) -> str:
+        """A digest of what the source says: its text by location, or its table."""
+        if "digest" not in self._derived:
+            hasher = hashlib.blake2b(digest_size=16)
+            if self.kind == DATASET and self.table is not None:
+                hasher.update("\x1f".join(self.table.columns).encode())
+                hasher.update(pd.util.hash_pandas_object(self.table, index=False).to_numpy().tobytes())
+            for key, text in self.units.items():
+                hasher.update(f"{key}\x1e{text}\x1d".encode())
+            self._derived["digest"] = hasher.hexdigest()
+        return self._derived["digest"]
 
     def key(self, location) -> str | None:
         return location_key(self.kind, location)
@@ -162,9 +176,9 @@ class Source:
             return None
         position, column = found
         key = ("column", column)
-        if key not in self._row_indexes:
-            self._row_indexes[key] = self.table[column].astype(str).str.strip().tolist()
-        return self._row_indexes[key][position], column
+        if key not in self._derived:
+            self._derived[key] = self.table[column].astype(str).str.strip().tolist()
+        return self._derived[key][position], column
 
     def _position(self, location) -> tuple[int, str] | None:
         pairs = row_key(location) if self.kind == DATASET and self.table is not None else None
@@ -178,13 +192,13 @@ class Source:
         return (hits[0], column) if len(hits) == 1 else None
 
     def _row_index(self, keys: tuple[str, ...]) -> dict[tuple[str, ...], list[int]]:
-        if keys not in self._row_indexes:
+        if keys not in self._derived:
             index: dict[tuple[str, ...], list[int]] = {}
             cells = zip(*(self.table[k].astype(str).str.strip() for k in keys)) if keys else iter([()] * len(self.table))
             for position, values in enumerate(cells):
                 index.setdefault(tuple(values), []).append(position)
-            self._row_indexes[keys] = index
-        return self._row_indexes[keys]
+            self._derived[keys] = index
+        return self._derived[keys]
 
     def cite(self, location) -> str:
         """The location as a reader cites it: "para. 100", "p. 3", "section “Key figures”",

@@ -136,6 +136,9 @@ def record_key(entity: str, record: dict) -> str:
     return str(record.get("symbol") if entity == "source" else record.get("id"))
 
 
+MIGRATION_LOCK = 72573  # any fixed number: the advisory lock of schema migrations
+
+
 class Store:
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
@@ -150,6 +153,10 @@ class Store:
         config = Config()
         config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together take turns: the first migrates, the others then
+                # find the schema at head. The lock ends with the transaction.
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 

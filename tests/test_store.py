@@ -40,6 +40,19 @@ def _observations() -> pd.DataFrame:
     return pd.read_csv(DEFAULT_DATA_DIR / "observations.csv", dtype=str, keep_default_na=False)
 
 
+def test_replicas_starting_together_migrate_an_empty_store_once(store_url):
+    # Four app processes starting at once on one empty store: all start, and the schema
+    # is at head once (PostgreSQL takes turns under an advisory lock, SQLite its file lock).
+    script = ("import sys; from indicators.store import Store; s = Store(sys.argv[1]); s.migrate(); "
+              "print(s.revision())")
+    starting = [subprocess.Popen([sys.executable, "-c", script, store_url], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outcomes = [process.communicate(timeout=120) for process in starting]
+    assert [out.strip() for out, _ in outcomes] == ["0002"] * 4, [err[-300:] for _, err in outcomes]
+    with Store(store_url).engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
 def test_migrations_from_empty_and_from_the_previous_revision(store_url):
     fresh = Store(store_url)
     fresh.migrate("0001")
