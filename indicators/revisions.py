@@ -26,8 +26,7 @@ def mark(frame: pd.DataFrame, keys: list[str], sources: dict[str, Source]) -> pd
         return out
     issued = out["source"].map({symbol: source.issued for symbol, source in sources.items()}).fillna(pd.Timestamp.min)
     # A missing deadline is a key like any other: two targets without one are the same target.
-    grouping = out[keys].astype(object).where(out[keys].notna(), "").astype(str)
-    group = out.groupby([grouping[k] for k in keys], sort=False, dropna=False).ngroup().to_numpy()
+    group = out.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     # Within a key, the last published stands (ties keep file order); one sort for all keys.
     order = pd.DataFrame({"group": group, "issued": issued.to_numpy(), "position": range(len(out))})
     order = order.sort_values(["group", "issued", "position"], kind="stable")

@@ -59,8 +59,11 @@ OPTIONAL = {"published", "retrieved", "outcome", "settled_by", "settled_location
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 EARLIEST, LATEST = pd.Timestamp("1945-01-01"), pd.Timestamp("2100-12-31")
 _MARKUP = r"<\s*/?\s*[A-Za-z!?][^>]*>"
-_FORMULA = r"^[=+@\uff1d\uff0b\uff20]"
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
+# Plain (not raw) strings: Python turns the escapes into the characters themselves, which
+# Arrow's regular expressions (RE2, run over whole columns) read as Python's re does; RE2
+# has no \u escapes of its own.
+_FORMULA = "^[=+@\uff1d\uff0b\uff20]"
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -145,7 +148,8 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
             if column in missing:
                 # Reported once as a missing column, not again on every row.
                 table.unreadable.update((index, column) for index in frame.index)
-        raw = frame[column].astype("string").str.strip().replace("", pd.NA)
+        # Arrow strings: the checks below run as vectorised regular expressions, not per cell.
+        raw = frame[column].astype("string[pyarrow]").str.strip().replace("", pd.NA)
         if kind == TEXT:
             parsed = raw.astype(object).where(raw.notna(), None)
         elif kind in (NUMBER, WHOLE):
