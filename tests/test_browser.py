@@ -310,3 +310,27 @@ def test_two_app_processes_on_one_postgresql_show_the_same_publication(page, chr
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def many_url(chromium, tmp_path_factory):
+    """The app on a synthetic folder of 130 indicators (fictional BENCH sources)."""
+    from bench.generate import generate
+
+    folder = generate(tmp_path_factory.mktemp("many") / "data", indicators=130, observations=520)
+    with _serve("streamlit-many.log", INDICATORS_DATA_DIR=str(folder)) as url:
+        yield url
+
+
+def test_a_thousand_indicators_come_in_pages(page, many_url):
+    page.goto(many_url)
+    page.get_by_text("Showing 1–60 of 130 indicators.").wait_for()
+    _settle(page)
+    assert page.get_by_text("Chart, figures and quotes").count() == 60
+    # The last page, by its button: ten cards, and the page in the URL.
+    page.get_by_role("button", name=re.compile(r"^(Page )?3$")).first.click()
+    page.get_by_text("Showing 121–130 of 130 indicators.").wait_for()
+    _settle(page)
+    assert page.get_by_text("Chart, figures and quotes").count() == 10
+    assert "page=3" in page.url
+    page.screenshot(path=SHOTS / "11-overview-last-page.png", full_page=False)
