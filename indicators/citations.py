@@ -10,6 +10,10 @@ import pyarrow.compute
 
 from indicators.sources import DATASET, MAX_ROWS_CITED, REPORT, Source, cite_many, location_key
 
+# An indicator drawn from more sources than this cites the first ones and counts the rest
+# ("...; and 497 more sources"): a source line must fit under a chart.
+MAX_SOURCES_CITED = 5
+
 
 def cite(sources: dict[str, Source], symbol: str, location) -> str:
     """ "A/72/573, para. 100" for one row."""
@@ -27,6 +31,12 @@ def cite_by_indicator(rows: pd.DataFrame, sources: dict[str, Source] | None = No
     read once, however many indicators and rows cite it."""
     kinds = {symbol: source.kind for symbol, source in (sources or {}).items()}
     cited = rows[["indicator_id", "source", "location"]].drop_duplicates()
+    # A series drawn from many sources names the first few (alphabetically) and counts the
+    # rest; only the locations of the sources named are read.
+    pairs = cited[["indicator_id", "source"]].drop_duplicates().sort_values(["indicator_id", "source"])
+    named = pairs[pairs.groupby("indicator_id").cumcount() < MAX_SOURCES_CITED]
+    others = (pairs.groupby("indicator_id").size() - MAX_SOURCES_CITED).clip(lower=0)
+    cited = cited.merge(named, on=["indicator_id", "source"])
     # A long table cites as "N rows": count its rows over whole columns, and read the keys
     # only of the few rows a short citation names.
     tabular = cited["source"].map(kinds).eq(DATASET)
@@ -43,9 +53,13 @@ def cite_by_indicator(rows: pd.DataFrame, sources: dict[str, Source] | None = No
             found.append(location_key(kinds.get(symbol, REPORT), location) or str(location))
     for indicator, symbol in many:
         keys[indicator][symbol] = [f"{rows_cited[(indicator, symbol)]:,} rows"]
-    return {indicator: "; ".join(f"{symbol}, {_cite(kinds.get(symbol, REPORT), found)}"
-                                 for symbol, found in sorted(by_source.items()))
-            for indicator, by_source in keys.items()}
+    out = {}
+    for indicator, by_source in keys.items():
+        text = "; ".join(f"{symbol}, {_cite(kinds.get(symbol, REPORT), found)}"
+                         for symbol, found in sorted(by_source.items()))
+        more = int(others.get(indicator, 0))
+        out[indicator] = text + (f"; and {more:,} more source{'s' if more > 1 else ''}" if more else "")
+    return out
 
 
 def _cite(kind: str, keys: list[str]) -> str:

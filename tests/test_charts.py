@@ -129,3 +129,20 @@ TABLE = Source(symbol="TEST/9", title="A fictional table", kind="dataset", issui
 def test_a_long_table_is_cited_by_its_number_of_rows(locations, expected):
     rows = pd.DataFrame({"source": "TEST/9", "location": locations})
     assert citations.source_line(rows, sources={"TEST/9": TABLE}) == expected
+
+
+def _reports(count: int) -> dict[str, Source]:
+    return {f"TEST/R{n}": dataclasses.replace(TABLE, symbol=f"TEST/R{n}", kind="report") for n in range(1, count + 1)}
+
+
+@pytest.mark.parametrize("count, expected", [
+    (5, "Source: TEST/R1, para. 7; TEST/R2, para. 7; TEST/R3, para. 7; TEST/R4, para. 7; TEST/R5, para. 7"),
+    (6, "Source: TEST/R1, para. 7; TEST/R2, para. 7; TEST/R3, para. 7; TEST/R4, para. 7; TEST/R5, para. 7; "
+        "and 1 more source"),
+    (9, "Source: TEST/R1, para. 7; TEST/R2, para. 7; TEST/R3, para. 7; TEST/R4, para. 7; TEST/R5, para. 7; "
+        "and 4 more sources"),
+])
+def test_a_series_from_many_sources_names_five_and_counts_the_rest(count, expected):
+    sources = _reports(count)
+    rows = pd.DataFrame({"source": list(sources), "location": "7"})
+    assert citations.source_line(rows, sources=sources) == expected
