@@ -241,10 +241,12 @@ def _user(args: argparse.Namespace):
 
 
 def _import(args: argparse.Namespace) -> int:
+    from indicators.files import max_file_bytes
     from indicators.imports import import_table, read_upload
 
     try:
-        frame = read_upload(args.file.name, args.file.read_bytes())
+        # A file on this machine may be as large as the data files themselves.
+        frame = read_upload(args.file.name, args.file.read_bytes(), limit=max_file_bytes())
     except FileProblem as error:
         raise UserError(f"{error.file}: [{error.rule}] {error.message}") from None
     plan = import_table(_store(args), args.table, frame, _user(args), args.reason or "", commit=args.commit)

@@ -111,15 +111,23 @@ def _read_csv_fast(text: str) -> pd.DataFrame | None:
     header = next(csv.reader(io.StringIO(text)), [])
     if not header or len(set(header)) != len(header):
         return None
+    raw = text.encode("utf-8")
+    options = dict(parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True),
+                   convert_options=pyarrow.csv.ConvertOptions(
+                       column_types={name: pyarrow.string() for name in header},
+                       strings_can_be_null=False, quoted_strings_can_be_null=False))
     try:
-        table = pyarrow.csv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            parse_options=pyarrow.csv.ParseOptions(newlines_in_values=True),
-            convert_options=pyarrow.csv.ConvertOptions(
-                column_types={name: pyarrow.string() for name in header},
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except pyarrow.ArrowInvalid:
-        return None
+        table = pyarrow.csv.read_csv(io.BytesIO(raw), **options)
+    except pyarrow.ArrowInvalid as error:
+        if "straddl" not in str(error):
+            return None
+        # A cell longer than Arrow's block (a long note): read the file as one block; every
+        # file here is under the size limit.
+        try:
+            table = pyarrow.csv.read_csv(io.BytesIO(raw), read_options=pyarrow.csv.ReadOptions(
+                block_size=len(raw) + 1), **options)
+        except pyarrow.ArrowInvalid:
+            return None
     if table.column_names != header:
         return None
     return table.to_pandas()
@@ -136,6 +144,8 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
             if delimiter in header:
                 raise FileProblem(label, "wrong_delimiter", f"the columns are separated by {name}; this table "
                                                             "is comma-separated (save as CSV with commas)")
+    # The standard reader refuses cells over 128 KB by default; the file limit is the limit.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     table = _read_csv_fast(text)
     if table is not None:
         return table

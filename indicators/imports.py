@@ -65,11 +65,13 @@ class Plan:
         return out
 
 
-def read_upload(name: str, content: bytes) -> pd.DataFrame:
-    """The upload as text cells; its real bytes decide how it is read, never its name."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise FileProblem(name, "file_too_large", f"{len(content) / 1024 / 1024:.1f} MB is over the upload limit "
-                                                  f"of {MAX_UPLOAD_BYTES // 1024 // 1024} MB")
+def read_upload(name: str, content: bytes, limit: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
+    """The upload as text cells; its real bytes decide how it is read, never its name.
+    ``limit``: the app's upload limit by default; the command line reads files as large
+    as the data files may be (``INDICATORS_MAX_FILE_MB``)."""
+    if len(content) > limit:
+        raise FileProblem(name, "file_too_large", f"{len(content) / 1024 / 1024:.1f} MB is over the limit "
+                                                  f"of {limit / 1024 / 1024:.0f} MB")
     if not content.strip():
         raise FileProblem(name, "empty_file", "the file is empty")
     if content.startswith(b"PK\x03\x04"):

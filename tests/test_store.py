@@ -280,6 +280,23 @@ def test_the_command_line_imports_reviews_and_dumps(tmp_path, capsys):
     assert json.loads(json.dumps(list(dumped.columns))) == list(_observations().columns)
 
 
+@pytest.mark.parametrize("megabytes, limit, expected", [
+    (6, None, "Dry run: 0 added, 1 changed, 1 unchanged, 0 refused"),  # over the app's 5 MB, under 64 MB
+    (6, "5", "[file_too_large]"),  # the file limit, lowered, is the command line's limit
+])
+def test_the_command_line_reads_tables_larger_than_an_app_upload(tmp_path, capsys, monkeypatch, megabytes, limit,
+                                                                  expected):
+    from indicators import cli
+
+    if limit:
+        monkeypatch.setenv("INDICATORS_MAX_FILE_MB", limit)
+    upload = tmp_path / "upload.csv"
+    upload.write_bytes(_edited(notes="n" * (megabytes * 1024 * 1024)))
+    code = cli.main(["import", str(upload), "--database", f"sqlite:///{tmp_path / 'big.sqlite'}"])
+    captured = capsys.readouterr()
+    assert expected in captured.out + captured.err and code == (0 if limit is None else 2)
+
+
 def test_a_retraction_is_a_revision_and_the_record_stays_in_the_history(store):
     key = "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573"
     record = store.state()["observation"][key]
