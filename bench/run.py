@@ -16,6 +16,7 @@ import argparse
 import gc
 import os
 import resource
+import statistics
 import shutil
 import sys
 import tempfile
@@ -64,6 +65,13 @@ def _seconds(seconds: float) -> str:
     return f"{seconds:.2f} s" if seconds >= 0.01 else f"{seconds * 1000:.2f} ms"
 
 
+def baseline(work, repeats: int = 5):
+    """A baseline's result and its median time over ``repeats`` runs: the baselines take
+    a fraction of a second, where one run's noise would move every ratio."""
+    runs = [timed(work) for _ in range(repeats)]
+    return runs[0][0], statistics.median(seconds for _, seconds, _ in runs)
+
+
 def bare_read(folder: Path) -> list:
     """What any loader must do at least: read every table with pandas and every text."""
     frames = [pd.read_csv(folder / name) for name in ("observations.csv", "targets.csv")]
@@ -76,7 +84,7 @@ def bench_load_and_progress(table: Table, folder: Path):
     import indicators
     from indicators.progress import assess, assess_all, goal_of, points_of
 
-    bare, bare_s, _ = timed(lambda: bare_read(folder))
+    bare, bare_s = baseline(lambda: bare_read(folder))
     dataset, load_s, load_peak = timed(lambda: indicators.load(folder))
     assert len(dataset.observations) == len(bare[0])  # the same rows as the plain read
     table.add(f"load and validate {len(bare[0]):,} observations, every row proven", load_s,
@@ -85,7 +93,7 @@ def bench_load_and_progress(table: Table, folder: Path):
     assert again.observations["value"].equals(dataset.observations["value"])
     table.add("load and validate again, proofs remembered", again_s, "a bare read of the files", bare_s, again_peak)
 
-    grouped, group_s, _ = timed(lambda: dataset.observations.groupby("indicator_id")["value"].agg(
+    grouped, group_s = baseline(lambda: dataset.observations.groupby("indicator_id")["value"].agg(
         ["first", "last", "count"]))
     results, progress_s, progress_peak = timed(lambda: assess_all(dataset))
     assert sum(p.observations for p in results) == int(grouped["count"].sum())
@@ -127,7 +135,7 @@ def bench_pages(table: Table, folder: Path) -> None:
     try:
         for script, name in ((None, "Overview"), ("views/indicator.py", "Indicator")):
             page(ROOT / "data", script)  # the shipped data loaded and cached, as every view after the first
-            _, shipped_s, _ = timed(lambda: page(ROOT / "data", script))
+            _, shipped_s = baseline(lambda: page(ROOT / "data", script), repeats=3)
             _, first_s, first_peak = timed(lambda: page(folder, script))
             at, big_s, big_peak = timed(lambda: page(folder, script))
             if script is None:
@@ -157,7 +165,7 @@ def bench_import(table: Table, indicators_count: int, rows: int, urls: dict[str,
     seeded = Path(tempfile.mkdtemp()) / "data"
     shutil.copytree(folder, seeded)
     base.to_csv(seeded / "observations.csv", index=False)
-    _, bare_s, _ = timed(lambda: pd.read_csv(folder / "observations.csv"))
+    _, bare_s = baseline(lambda: pd.read_csv(folder / "observations.csv"))
     for name, url in urls.items():
         store = Store(url)
         store.migrate()
