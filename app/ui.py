@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -107,9 +106,7 @@ def _synced(url: str, stamp: tuple) -> int:
 def _validated(kind: str, where: str, stamp: tuple) -> tuple[indicators.Dataset | None, list[indicators.Failure]]:
     if kind == "files":
         return indicators.validate_folder(Path(where))
-    folder = Path(tempfile.mkdtemp(prefix="indicators-app-")) / "data"
-    store(where).dump(folder)
-    return indicators.validate_folder(folder)
+    return store(where).validated()
 
 
 @st.cache_resource(max_entries=4, ttl=3600)

@@ -98,6 +98,19 @@ def prove_pair(quote: str, earlier: float, later: float) -> Verdict:
                                     "statements of the quote")
 
 
+STATEMENT = ["indicator_id", "source", "location", "quote"]
+
+
+def paired(observations: pd.DataFrame) -> pd.Series:
+    """Observations proven together (:func:`prove_pair`): single values of one indicator
+    and source that cite the same quote. Their verdicts depend on each other, so they are
+    never taken from remembered proofs."""
+    single = observations["numerator"].isna() & observations["value"].notna()
+    together = pd.Series(False, index=observations.index)
+    together[single] = observations[single].duplicated(STATEMENT, keep=False)
+    return together
+
+
 def prove_observations(observations: pd.DataFrame, place: pd.Series | None = None) -> pd.Series:
     """A :class:`Verdict` for every observation row (same index). ``place`` comes from the
     whole table when ``observations`` is a part of it (:func:`places`)."""
@@ -113,11 +126,8 @@ def prove_observations(observations: pd.DataFrame, place: pd.Series | None = Non
             verdicts[index] = prove_value(quote, value, where if isinstance(where, str) else None)
         else:
             verdicts[index] = PROVEN  # no number to prove: value_missing says so
-    singles = observations[observations["numerator"].isna() & observations["value"].notna()]
-    statement = ["indicator_id", "source", "location", "quote"]
-    # Only a quote cited by two or more observations of one indicator states a pair.
-    singles = singles[singles.duplicated(statement, keep=False)]
-    for _, group in singles.groupby(statement, dropna=True, sort=False):
+    singles = observations[paired(observations)]
+    for _, group in singles.groupby(STATEMENT, dropna=True, sort=False):
         ordered = group.sort_values(["period_end", "period_start"], kind="stable")
         first, last = ordered.index[0], ordered.index[-1]
         if verdicts[first].rule or verdicts[last].rule:

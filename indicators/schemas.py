@@ -288,7 +288,7 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
     number of the row in the row's role (:mod:`indicators.proof`); for a dataset, the row
     named holds the value."""
     place = proof.places(df) if table == "observations" else None
-    paired = _paired(df) if table == "observations" else pd.Series(False, index=df.index)
+    paired = proof.paired(df) if table == "observations" else pd.Series(False, index=df.index)
     remembered = proof_cache.load() if proof_cache.cache_file() is not None else set()
     digests = proof_cache.row_digests(df, sources, table, place, paired)
     known = pd.Series([d is not None and d in remembered for d in digests], index=df.index, dtype=bool)
@@ -324,13 +324,6 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
     fresh = {d for d, ok, hit in zip(digests, proven, known, strict=True) if d is not None and ok and not hit}
     proof_cache.remember({d for d, hit in zip(digests, known, strict=True) if hit}, fresh)
     return results
-
-
-def _paired(observations: pd.DataFrame) -> pd.Series:
-    """Rows whose quote another observation of the same indicator and source also cites:
-    they are proven together (:func:`indicators.proof.prove_pair`), never from memory."""
-    statement = ["indicator_id", "source", "location", "quote"]
-    return observations.duplicated(statement, keep=False) & observations["numerator"].isna()
 
 
 def source_kind(sources: dict[str, Source], symbol) -> str | None:

@@ -346,11 +346,16 @@ class Store:
         write_folder(self.state(pending_of), Path(out))
         return Path(out)
 
-    def dataset(self) -> Dataset:
-        """The published state, validated by the same rules as the files."""
+    def validated(self) -> tuple[Dataset | None, list]:
+        """The published state, validated by the same rules as the files: the dataset (None
+        when a rule fails) and the failures."""
         folder = Path(tempfile.mkdtemp(prefix="indicators-store-")) / "data"
         self.dump(folder)
-        dataset, failures = validate_folder(folder)
+        return validate_folder(folder)
+
+    def dataset(self) -> Dataset:
+        """The published state, validated; raises :class:`DataValidationError` when a rule fails."""
+        dataset, failures = self.validated()
         if failures:
             from indicators.validation import DataValidationError
 
