@@ -324,13 +324,16 @@ def many_url(chromium, tmp_path_factory):
 
 def test_a_thousand_indicators_come_in_pages(page, many_url):
     page.goto(many_url)
+    from playwright.sync_api import expect
+
     page.get_by_text("Showing 1–60 of 130 indicators.").wait_for()
     _settle(page)
-    assert page.get_by_text("Chart, figures and quotes").count() == 60
+    # Cards keep arriving after the page's first lines: wait (up to the timeout) for all of them.
+    expect(page.get_by_text("Chart, figures and quotes")).to_have_count(60)
     # The last page, by its button: ten cards, and the page in the URL.
     page.get_by_role("button", name=re.compile(r"^(Page )?3$")).first.click()
     page.get_by_text("Showing 121–130 of 130 indicators.").wait_for()
     _settle(page)
-    assert page.get_by_text("Chart, figures and quotes").count() == 10
+    expect(page.get_by_text("Chart, figures and quotes")).to_have_count(10)
     assert "page=3" in page.url
     page.screenshot(path=SHOTS / "11-overview-last-page.png", full_page=False)
