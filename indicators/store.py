@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -103,6 +105,28 @@ def default_url() -> str:
     return os.environ.get(DEFAULT_URL_ENV) or f"sqlite:///{paths.PROJECT_DIR / 'store' / 'indicators.sqlite'}"
 
 
+WAL_SWITCH_SECONDS = 30  # as long as the driver's own wait for a lock
+
+
+def _switch_to_wal(cursor) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while another connection holds the file.
+
+    Processes opening a new file at once each read it, then ask to write to switch it to
+    WAL. SQLite answers one of them "database is locked" at once rather than waiting,
+    since two readers waiting for each other would wait for ever. The statement holds no
+    lock after failing, so trying again is safe; the file is switched once, by whoever is
+    first."""
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
 def make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -115,7 +139,8 @@ def make_engine(url: str) -> sa.Engine:
             # Let SQLAlchemy, not the driver, begin transactions, so writes can BEGIN IMMEDIATE.
             connection.isolation_level = None
             cursor = connection.cursor()
-            for pragma in ("journal_mode=WAL", "busy_timeout=10000", "synchronous=FULL", "foreign_keys=ON"):
+            _switch_to_wal(cursor)
+            for pragma in ("busy_timeout=10000", "synchronous=FULL", "foreign_keys=ON"):
                 cursor.execute(f"PRAGMA {pragma}")
             cursor.close()
 

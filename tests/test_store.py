@@ -8,6 +8,7 @@ import io
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -51,6 +52,65 @@ def test_replicas_starting_together_migrate_an_empty_store_once(store_url):
     assert [out.strip() for out, _ in outcomes] == ["0002"] * 4, [err[-300:] for _, err in outcomes]
     with Store(store_url).engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_connections_opening_a_new_sqlite_file_at_once_all_open(tmp_path):
+    # Threads released together open one new file: each switches it to WAL, and SQLite
+    # answers some of them "locked" at once rather than waiting. About one trial in
+    # twenty failed before those answers were tried again.
+    import threading
+
+    from indicators.store import make_engine
+
+    failures = []
+    for trial in range(100):
+        url = f"sqlite:///{tmp_path / f'{trial}.sqlite'}"
+        barrier = threading.Barrier(6)
+
+        def open_once():
+            engine = make_engine(url)
+            barrier.wait()
+            try:
+                with engine.connect() as connection:
+                    assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            except Exception as error:  # collected, and the assertion below names them
+                failures.append(f"trial {trial}: {error}")
+            finally:
+                engine.dispose()
+
+        threads = [threading.Thread(target=open_once) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
+
+
+class _LockedCursor:
+    """Answers "database is locked" a given number of times, then switches."""
+
+    def __init__(self, locked: int, message: str = "database is locked"):
+        self.locked, self.message, self.calls = locked, message, 0
+
+    def execute(self, sql):
+        self.calls += 1
+        if self.calls <= self.locked:
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_switching_to_wal_is_tried_again_while_locked_and_only_then(monkeypatch):
+    from indicators import store as store_module
+
+    cursor = _LockedCursor(locked=3)
+    store_module._switch_to_wal(cursor)
+    assert cursor.calls == 4
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        store_module._switch_to_wal(_LockedCursor(locked=1, message="disk I/O error"))
+    monkeypatch.setattr(store_module, "WAL_SWITCH_SECONDS", 0)
+    stuck = _LockedCursor(locked=10**6)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        store_module._switch_to_wal(stuck)
+    assert stuck.calls == 1
 
 
 def test_migrations_from_empty_and_from_the_previous_revision(store_url):
