@@ -95,7 +95,11 @@ def bench_load_and_progress(table: Table, folder: Path):
 
     grouped, group_s = baseline(lambda: dataset.observations.groupby("indicator_id")["value"].agg(
         ["first", "last", "count"]))
-    results, progress_s, progress_peak = timed(lambda: assess_all(dataset))
+    # The median of three runs, as for the baselines: the first run in a process also pays
+    # for one-time set-up (compiled patterns, Arrow kernels) that the app pays once.
+    runs = [timed(lambda: assess_all(dataset)) for _ in range(3)]
+    results, progress_peak = runs[0][0], max(peak for _, _, peak in runs)
+    progress_s = statistics.median(seconds for _, seconds, _ in runs)
     assert sum(p.observations for p in results) == int(grouped["count"].sum())
     catalogue = dataset.catalogue.set_index("id")
     for result in results[:: max(1, len(results) // 20)]:  # the slow path on a sample gives the same

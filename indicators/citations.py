@@ -4,6 +4,7 @@ exactly the points it shows, each in its own source's terms."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow
 import pyarrow.compute
@@ -27,38 +28,57 @@ def cite_rows(rows: pd.DataFrame, sources: dict[str, Source] | None = None) -> s
 
 
 def cite_by_indicator(rows: pd.DataFrame, sources: dict[str, Source] | None = None) -> dict[str, str]:
-    """:func:`cite_rows` for each indicator of ``rows`` at once: each distinct location is
-    read once, however many indicators and rows cite it."""
+    """:func:`cite_rows` for each indicator of ``rows`` at once. A series drawn from many
+    sources names the first few (alphabetically) and counts the rest, so which sources are
+    named is settled first, over whole columns of integer codes; only the rows of the named
+    sources are then read as text (a million rows cost a few factorisations)."""
+    if rows.empty:
+        return {}
     kinds = {symbol: source.kind for symbol, source in (sources or {}).items()}
-    cited = rows[["indicator_id", "source", "location"]].drop_duplicates()
-    # A series drawn from many sources names the first few (alphabetically) and counts the
-    # rest; only the locations of the sources named are read.
-    pairs = cited[["indicator_id", "source"]].drop_duplicates().sort_values(["indicator_id", "source"])
-    named = pairs[pairs.groupby("indicator_id").cumcount() < MAX_SOURCES_CITED]
-    others = (pairs.groupby("indicator_id").size() - MAX_SOURCES_CITED).clip(lower=0)
-    cited = cited.merge(named, on=["indicator_id", "source"])
-    # A long table cites as "N rows": count its rows over whole columns, and read the keys
-    # only of the few rows a short citation names.
-    tabular = cited["source"].map(kinds).eq(DATASET)
-    spelled = pyarrow.array(cited.loc[tabular, "location"].astype(str).to_numpy(dtype=object), pyarrow.string())
+    indicator_codes, indicator_ids = pd.factorize(rows["indicator_id"], use_na_sentinel=False)
+    source_codes, symbols = pd.factorize(rows["source"], use_na_sentinel=False)
+    pair_codes, pair_keys = pd.factorize(indicator_codes.astype(np.int64) * len(symbols) + source_codes)
+    pair_indicator, pair_source = np.divmod(pair_keys, len(symbols))
+    alphabetical = np.empty(len(symbols), dtype=np.int64)
+    alphabetical[np.argsort(np.array([str(symbol) for symbol in symbols], dtype=object))] = np.arange(len(symbols))
+    order = np.lexsort((alphabetical[pair_source], pair_indicator))
+    grouped = pair_indicator[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    place = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    named = np.zeros(len(pair_keys), dtype=bool)
+    named[order[place < MAX_SOURCES_CITED]] = True
+    others = np.clip(np.bincount(pair_indicator, minlength=len(indicator_ids)) - MAX_SOURCES_CITED, 0, None)
+    kept = named[pair_codes]
+    pairs, locations = pair_codes[kept], rows["location"].to_numpy()[kept]
+    location_codes, _ = pd.factorize(locations, use_na_sentinel=False)
+    first = ~pd.Series(pairs * (location_codes.max() + 1) + location_codes).duplicated().to_numpy()
+    cited = {"pair": pairs[first], "location": locations[first]}
+    # A long table cites as "N rows": its distinct rows are counted over whole columns, and
+    # the keys are read only of the few rows a short citation names.
+    names = [str(symbol) for symbol in symbols]
+    kind_of_pair = np.array([kinds.get(name, REPORT) for name in names], dtype=object)[pair_source]
+    tabular = (kind_of_pair == DATASET)[cited["pair"]]
+    spelled = pyarrow.array(cited["location"][tabular].astype(str), pyarrow.string())
     for pattern, joint in ((r"\s*;\s*", ";"), (r"\s*=\s*", "=")):
         spelled = pyarrow.compute.replace_substring_regex(spelled, pattern, joint)
-    spelled = pd.Series(pyarrow.compute.utf8_trim_whitespace(spelled), index=cited.index[tabular], dtype=str)
-    rows_cited = spelled.groupby([cited.loc[tabular, "indicator_id"], cited.loc[tabular, "source"]]).nunique()
-    many = {key for key, count in rows_cited.items() if count > MAX_ROWS_CITED}
-    keys: dict[str, dict[str, list[str]]] = {}
-    for indicator, symbol, location in zip(cited["indicator_id"], cited["source"], cited["location"], strict=True):
-        found = keys.setdefault(indicator, {}).setdefault(symbol, [])
-        if (indicator, symbol) not in many:
-            found.append(location_key(kinds.get(symbol, REPORT), location) or str(location))
-    for indicator, symbol in many:
-        keys[indicator][symbol] = [f"{rows_cited[(indicator, symbol)]:,} rows"]
+    spelled = pyarrow.compute.utf8_trim_whitespace(spelled).dictionary_encode().indices.to_numpy()
+    distinct = pd.DataFrame({"pair": cited["pair"][tabular], "row": spelled}).drop_duplicates()
+    rows_cited = np.bincount(distinct["pair"].to_numpy(), minlength=len(pair_keys))
+    many = rows_cited > MAX_ROWS_CITED
+    keys: dict[int, list[str]] = {int(pair): [f"{rows_cited[pair]:,} rows"] for pair in np.flatnonzero(many & named)}
+    short = ~many[cited["pair"]]
+    for pair, location in zip(cited["pair"][short].tolist(), cited["location"][short].tolist(),
+                              strict=True):
+        keys.setdefault(pair, []).append(location_key(kind_of_pair[pair], location) or str(location))
+    by_indicator: dict[int, list[tuple[str, str]]] = {}
+    for pair, found in keys.items():
+        symbol = names[pair_source[pair]]
+        by_indicator.setdefault(int(pair_indicator[pair]), []).append((symbol, _cite(kind_of_pair[pair], found)))
     out = {}
-    for indicator, by_source in keys.items():
-        text = "; ".join(f"{symbol}, {_cite(kinds.get(symbol, REPORT), found)}"
-                         for symbol, found in sorted(by_source.items()))
-        more = int(others.get(indicator, 0))
-        out[indicator] = text + (f"; and {more:,} more source{'s' if more > 1 else ''}" if more else "")
+    for code, cites in by_indicator.items():
+        text = "; ".join(f"{symbol}, {citation}" for symbol, citation in sorted(cites))
+        more = int(others[code])
+        out[indicator_ids[code]] = text + (f"; and {more:,} more source{'s' if more > 1 else ''}" if more else "")
     return out
 
 

@@ -502,7 +502,7 @@ def _with_summary(p: Progress, sentence: str | None, first: Point | None, last: 
             else:
                 by = f" by {format_number(abs(p.change))}"
             text = f"{p.name} {verb}{by} from {start} ({first.label}) to {end} ({last.label}){target}."
-    return Progress(**{**asdict(p), "summary": text})
+    return replace(p, summary=text)
 
 
 def points_of(dataset: Dataset, indicator_id: str) -> list[Point]:

@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from indicators.charts import goals_chart, indicator_chart
@@ -205,3 +205,73 @@ def test_middle_point_changes_the_projection(values):
     one = assess(ind, [Point(first, 2020, "a"), Point(middle, 2021, "b"), Point(last, 2022, "c")], goal)
     other = assess(ind, [Point(first, 2020, "a"), Point(middle + 100, 2021, "b"), Point(last, 2022, "c")], goal)
     assert one.projection != pytest.approx(other.projection)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.dates(pd.Timestamp("1945-01-01").date(), pd.Timestamp("2100-12-31").date()),
+                          st.integers(0, 800)), min_size=1, max_size=20))
+def test_midpoint_years_of_whole_columns_equal_each_row_alone(periods):
+    from indicators.periods import midpoint_year, midpoint_years
+
+    starts = pd.Series(pd.to_datetime([start for start, _ in periods])).astype("datetime64[us]")
+    ends = starts + pd.to_timedelta([days for _, days in periods], unit="D")
+    expected = [midpoint_year(start, end) for start, end in zip(starts, ends, strict=True)]
+    assert midpoint_years(starts, ends).tolist() == expected
+
+
+def _cite_one_indicator_at_a_time(rows, sources) -> dict[str, str]:
+    """The citation rule read literally, one indicator at a time: the reference for
+    cite_by_indicator."""
+    from indicators.citations import MAX_SOURCES_CITED
+    from indicators.sources import MAX_ROWS_CITED, cite_many, location_key
+
+    out = {}
+    for indicator, group in rows.groupby("indicator_id", sort=False):
+        symbols = sorted(set(group["source"]))
+        parts = []
+        for symbol in symbols[:MAX_SOURCES_CITED]:
+            kind = sources[symbol].kind
+            locations = set(group.loc[group["source"] == symbol, "location"])
+            spelled = {";".join(part.split("=")[0].strip() + "=" + part.split("=")[1].strip()
+                                for part in location.split(";")) for location in locations} if kind == "dataset" else set()
+            if len(spelled) > MAX_ROWS_CITED:
+                parts.append(f"{symbol}, {len(spelled):,} rows")
+            else:
+                parts.append(f"{symbol}, {cite_many(kind, [location_key(kind, l) or l for l in locations])}")
+        more = len(symbols) - MAX_SOURCES_CITED
+        out[indicator] = "; ".join(parts) + (f"; and {more:,} more source{'s' if more > 1 else ''}" if more > 0 else "")
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["a", "b", "c"]), st.sampled_from(["TEST/1", "TEST/2", "TEST/3", "TEST/4", "TEST/5", "TEST/6",
+                                                      "TEST/7"]),
+    st.integers(1, 5), st.sampled_from(["", " "])), min_size=1, max_size=40))
+# The boundaries: three rows of a table listed and four counted (spelled two ways, so five
+# locations are four rows); five sources named and a sixth counted.
+@example([("a", "TEST/6", n, "") for n in (1, 2, 3)])
+@example([("a", "TEST/6", n, "") for n in (1, 2, 3, 4)] + [("a", "TEST/6", 4, " ")])
+@example([("a", f"TEST/{n}", 1, "") for n in range(1, 6)])
+@example([("a", f"TEST/{n}", 1, "") for n in range(1, 7)])
+def test_citations_of_every_indicator_at_once_equal_each_indicator_alone(cited):
+    from indicators.citations import cite_by_indicator
+
+    # TEST/1 to TEST/3 are reports, TEST/4 and TEST/5 documents, TEST/6 and TEST/7 tables.
+    kinds = {f"TEST/{n}": "report" if n <= 3 else "document" if n <= 5 else "dataset" for n in range(1, 8)}
+    sources = {symbol: Source(symbol=symbol, title="Fictional test source", kind=kind, issuing_body="Test fixture",
+                              year=2024, language="en", url="https://example.org/t", text_file="t.txt",
+                              obtained="test", licence="test", data_cutoff=None)
+               for symbol, kind in kinds.items()}
+
+    def location(symbol, n, space):
+        kind = kinds[symbol]
+        if kind == "report":
+            return str(n * 10)
+        if kind == "document":
+            return f"page {n}"
+        return f"mission{space}={space}M{n};{space}column=value"
+
+    rows = pd.DataFrame([(indicator, symbol, location(symbol, n, space)) for indicator, symbol, n, space in cited],
+                        columns=["indicator_id", "source", "location"])
+    assert cite_by_indicator(rows, sources) == _cite_one_indicator_at_a_time(rows, sources)
