@@ -360,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--role", choices=("editor", "reviewer"), default="editor")
         if name == "validate":
             command.add_argument("--no-cache", action="store_true",
-                                 help="prove every row again instead of trusting remembered proofs")
+                                 help="validate and prove every row again, trusting no remembered proof or folder")
         if name == "import":
             command.add_argument("file", type=Path, help="a .csv or .xlsx table in the format of the data files")
             command.add_argument("--table", choices=("observations", "targets", "milestones"), default="observations")

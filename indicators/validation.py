@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from indicators import paths
+from indicators import folder_cache, paths
 from indicators.schemas import (
     RULES,
     CatalogueModel,
@@ -286,13 +286,24 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Failure]]:
         return pd.DataFrame(), [_problem(error)]
 
 
-def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[Failure]]:
+def validate_folder(data_dir: Path | None = None, kept: bool = True) -> tuple[Dataset | None, list[Failure]]:
     """Validate everything in ``data_dir``; return the dataset (None when any rule fails)
-    and the list of failures."""
+    and the list of failures. A folder whose every byte was validated before by the same
+    code is not validated again (:mod:`indicators.folder_cache`) unless ``kept`` is false."""
     data_dir = Path(data_dir or paths.data_dir())
     if not data_dir.is_dir():
         return None, [Failure(str(data_dir), None, None, "no_data_folder",
                               "there is no data folder here; give one with --data or INDICATORS_DATA_DIR")]
+    digest = folder_cache.folder_digest(data_dir) if kept and folder_cache.cache_dir() is not None else None
+    if digest is not None and (kept := folder_cache.recall(digest, data_dir)) is not None:
+        return kept, []
+    dataset, failures = _validate_folder(data_dir)
+    if digest is not None and dataset is not None:
+        folder_cache.remember(digest, data_dir, dataset)
+    return dataset, failures
+
+
+def _validate_folder(data_dir: Path) -> tuple[Dataset | None, list[Failure]]:
     source_file = f"{paths.SOURCES_DIR}/{paths.SOURCES_FILE}"
     try:
         records = source_records(data_dir)
@@ -360,9 +371,9 @@ def validate_folder(data_dir: Path | None = None) -> tuple[Dataset | None, list[
     return Dataset(areas, catalogue.frame, obs, tgt, sources, milestones.frame, data_dir), []
 
 
-def load(data_dir: Path | None = None) -> Dataset:
+def load(data_dir: Path | None = None, kept: bool = True) -> Dataset:
     """The validated dataset; raises :class:`DataValidationError` listing every failure."""
-    dataset, failures = validate_folder(data_dir)
+    dataset, failures = validate_folder(data_dir, kept)
     if failures:
         raise DataValidationError(failures)
     return dataset

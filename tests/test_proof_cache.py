@@ -7,13 +7,20 @@ import pandas as pd
 import pytest
 
 import indicators
-from indicators import proof, proof_cache
+from indicators import folder_cache, proof, proof_cache
 from tests.conftest import edit_csv
 
 
 @pytest.fixture
 def folder(data_copy):
     return data_copy
+
+
+@pytest.fixture(autouse=True)
+def _every_validation_in_full(monkeypatch):
+    # These tests are about proofs remembered one row at a time: whole folders validated
+    # before (indicators.folder_cache) would skip the validations they watch.
+    monkeypatch.setattr(folder_cache, "cache_dir", lambda: None)
 
 
 def _row_of(folder, indicator_id: str) -> int:

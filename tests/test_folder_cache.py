@@ -1,0 +1,138 @@
+"""Data folders validated before are remembered whole: an unchanged folder is not validated
+again, and any changed byte (data, code, size limit) is validated in full."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import warnings
+
+import pandas as pd
+import pytest
+
+import indicators
+from indicators import folder_cache, validation
+from tests.conftest import edit_csv
+
+TABLES = ("reform_areas", "catalogue", "observations", "targets", "milestones")
+
+
+@pytest.fixture
+def validations(monkeypatch) -> list:
+    """Record every full validation from here on."""
+    made = []
+    original = validation._validate_folder
+
+    def spy(data_dir):
+        made.append(data_dir)
+        return original(data_dir)
+
+    monkeypatch.setattr(validation, "_validate_folder", spy)
+    return made
+
+
+def _described(source) -> dict:
+    """A source's fields but its table (compared through its digest)."""
+    return {f.name: getattr(source, f.name) for f in dataclasses.fields(source) if f.name not in ("table", "_derived")}
+
+
+def _kept() -> list:
+    return sorted(folder_cache.cache_dir().glob("*.pickle"))
+
+
+def test_an_unchanged_folder_is_validated_once_and_read_back_equal(data_copy, validations):
+    first = indicators.load(data_copy)
+    again = indicators.load(data_copy)
+    assert len(validations) == 1 and len(_kept()) == 1
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(first, name), check_exact=True)
+    assert again.sources.keys() == first.sources.keys()
+    for symbol, source in first.sources.items():
+        assert _described(again.sources[symbol]) == _described(source), symbol
+        assert again.sources[symbol].digest == source.digest  # the same text or table
+    assert again.folder == data_copy
+
+
+def test_a_copy_of_the_folder_elsewhere_is_the_same_folder(data_copy, tmp_path, validations):
+    indicators.load(data_copy)
+    moved = shutil.copytree(data_copy, tmp_path / "elsewhere")
+    assert indicators.load(moved).folder == moved  # exports describe the folder they read
+    assert len(validations) == 1
+
+
+@pytest.mark.parametrize("change", ["value", "source text", "new file", "size limit", "code"])
+def test_any_changed_input_is_validated_in_full(data_copy, validations, monkeypatch, tmp_path, change):
+    indicators.load(data_copy)
+    if change == "value":
+        row = int(pd.read_csv(data_copy / "observations.csv", dtype=str).index[0])
+        edit_csv(data_copy / "observations.csv", {(row, "value"): "999"})
+    elif change == "source text":
+        text = data_copy / "sources" / "A-72-573.txt"
+        text.write_text(text.read_text(encoding="utf-8").replace("227", "228"), encoding="utf-8")
+    elif change == "new file":
+        (data_copy / "sources" / "notes.txt").write_text("a steward's note", encoding="utf-8")
+    elif change == "size limit":
+        monkeypatch.setenv("INDICATORS_MAX_FILE_MB", "0.001")
+    else:
+        package = shutil.copytree(folder_cache.PACKAGE, tmp_path / "package")
+        before = folder_cache.code_digest(package)
+        (package / "progress.py").write_text((package / "progress.py").read_text() + "\n# changed\n")
+        assert folder_cache.code_digest(package) != before
+        monkeypatch.setattr(folder_cache, "code_digest", lambda: before + b"changed")
+    dataset, failures = indicators.validate_folder(data_copy)
+    assert len(validations) == 2
+    if change in ("value", "source text", "size limit"):
+        assert dataset is None and failures  # the change is caught, not read from memory
+    else:
+        assert dataset is not None
+
+
+def test_failing_folders_are_not_kept(data_copy, validations):
+    edit_csv(data_copy / "observations.csv", {(0, "value"): "999"})
+    for _ in range(2):
+        dataset, failures = indicators.validate_folder(data_copy)
+        assert dataset is None and failures
+    assert len(validations) == 2 and _kept() == []
+
+
+def test_a_folder_changed_while_it_was_validated_is_not_kept(data_copy, monkeypatch):
+    original = validation._validate_folder
+
+    def meanwhile(data_dir):
+        result = original(data_dir)
+        (data_dir / "sources" / "late.txt").write_text("written during validation", encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(validation, "_validate_folder", meanwhile)
+    assert indicators.validate_folder(data_copy)[0] is not None
+    assert _kept() == []
+
+
+def test_nothing_is_kept_when_remembering_is_off(data_copy, validations, monkeypatch):
+    monkeypatch.setenv("INDICATORS_PROOF_CACHE", "off")
+    assert folder_cache.cache_dir() is None
+    indicators.load(data_copy)
+    indicators.load(data_copy)
+    assert len(validations) == 2
+
+
+def test_a_torn_file_is_validated_again_with_a_warning(data_copy, validations):
+    indicators.load(data_copy)
+    [kept] = _kept()
+    kept.write_bytes(kept.read_bytes()[:100])
+    with pytest.warns(UserWarning, match="validating in full"):
+        dataset = indicators.load(data_copy)
+    assert dataset is not None and len(validations) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        indicators.load(data_copy)  # written again, whole
+    assert len(validations) == 2
+
+
+def test_only_the_latest_folders_are_kept(data_copy, tmp_path, monkeypatch):
+    monkeypatch.setattr(folder_cache, "KEEP", 2)
+    for n in range(3):
+        (data_copy / "sources" / "note.txt").write_text(f"note {n}", encoding="utf-8")
+        indicators.load(data_copy)
+    assert len(_kept()) == 2
+    assert indicators.load(data_copy) is not None
