@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.baseline import baseline_position
-from indicators.citations import cite_by_indicator
+from indicators.citations import cite_by_indicator, factorized
 from indicators.formatting import MISSING, format_change, format_number, format_value
 from indicators.periods import deadline_year, midpoint_year, midpoint_years, short_label
 from indicators.series import observations_of, targets_of
@@ -314,15 +314,16 @@ def course_of(points: list[Point]) -> Course | None:
     return Course(len(points), first, used[-1], first is ordered[0], years, values, fit_arrays(years, values))
 
 
-def courses(rows: pd.DataFrame) -> dict[str, Course]:
+def courses(rows: pd.DataFrame, indicators: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Course]:
     """:func:`course_of` for every indicator of ``rows`` at once: each row's year, the sort
     and the baseline rule run over whole columns, and only the few numbers of each
     indicator are taken one indicator at a time, so a million rows cost a sort, not a
-    million Python objects. ``rows`` come in the order :func:`points_from` would read them."""
+    million Python objects. ``rows`` come in the order :func:`points_from` would read them;
+    ``indicators`` is their factorised ``indicator_id`` when the caller has it."""
     if rows.empty:
         return {}
     years = midpoint_years(rows["period_start"], rows["period_end"])
-    codes, ids = pd.factorize(rows["indicator_id"], sort=False)
+    codes, ids = indicators or pd.factorize(rows["indicator_id"], sort=False)
     order = np.lexsort((years, codes))  # stable: ties in year keep the rows' order, as sorted() does
     codes, years = codes[order], years[order]
     values = rows["value"].to_numpy(dtype=float, na_value=np.nan)[order]
@@ -335,15 +336,16 @@ def courses(rows: pd.DataFrame) -> dict[str, Course]:
         used = start + np.flatnonzero(years[start:end] >= years[first])
         found.append((ids[codes[start]], end - start, first, end - 1, first == start, years[used], values[used]))
     # The baseline and latest rows of every indicator, read in one take.
-    ends_rows = rows.iloc[[order[at] for f in found for at in (f[2], f[3])]]
-    points = [Point(value=row.value, year=0.0, label=short_label(row.period_start, row.period_end, row.period_label),
+    at = [position for f in found for position in (f[2], f[3])]
+    ends_rows = rows.iloc[order[at]]
+    points = [Point(value=row.value, year=year, label=short_label(row.period_start, row.period_end, row.period_label),
                     qualifier=row.qualifier if isinstance(row.qualifier, str) else None,
-                    is_baseline=bool(row.is_baseline)) for row in ends_rows.itertuples()]
+                    is_baseline=bool(row.is_baseline))
+              for row, year in zip(ends_rows.itertuples(), years[at].tolist(), strict=True)]
     out = {}
-    for (indicator, count, first, last, earliest, trend_years, trend_values), baseline, latest in zip(
+    for (indicator, count, _, _, earliest, trend_years, trend_values), baseline, latest in zip(
             found, points[0::2], points[1::2], strict=True):
-        out[indicator] = Course(count, replace(baseline, year=float(years[first])),
-                                replace(latest, year=float(years[last])), earliest, trend_years, trend_values,
+        out[indicator] = Course(count, baseline, latest, earliest, trend_years, trend_values,
                                 fit_arrays(trend_years, trend_values))
     return out
 
@@ -377,11 +379,13 @@ def assess(indicator: dict, points: list[Point], goal: Goal | None, sentence: st
     return judge(indicator, course_of(points), goal, sentence)
 
 
-def judge(indicator: dict, course: Course | None, goal: Goal | None, sentence: str | None = None) -> Progress:
-    """Progress from an indicator's :class:`Course` (None without observations) and its target."""
+def judge(indicator: dict, course: Course | None, goal: Goal | None, sentence: str | None = None,
+          sources: str = "") -> Progress:
+    """Progress from an indicator's :class:`Course` (None without observations) and its
+    target; ``sources`` is its citation, when the caller has it."""
     unit, direction = indicator["unit"], indicator["direction"]
     base = dict(indicator_id=indicator["id"], name=indicator["name"], unit=unit,
-                direction=direction, observations=course.count if course else 0)
+                direction=direction, observations=course.count if course else 0, sources=sources)
     scoped = goal is not None and bool(goal.scope)
     if goal is not None:
         base.update(target=goal.value, target_kind=goal.kind, target_scope=goal.scope or None,
@@ -558,21 +562,25 @@ def goal_of(dataset: Dataset, indicator_id: str) -> Goal | None:
 def assess_all(dataset: Dataset) -> list[Progress]:
     # Each table is split by indicator once (not filtered once per indicator), in the same
     # order observations_of and targets_of give.
-    observations = dataset.observations[dataset.observations["current"]].sort_values(
-        ["period_end", "period_start"], kind="stable")
+    current = dataset.observations[dataset.observations["current"]]
+    # The order observations_of gives (period end, then start, ties in file order), from one
+    # stable numpy sort of the dates' integer values (pandas' own sort factorises each key).
+    observations = current.take(np.lexsort((current["period_start"].to_numpy().view(np.int64),
+                                            current["period_end"].to_numpy().view(np.int64))))
     targets = dataset.targets[dataset.targets["current"]].sort_values("deadline", na_position="last", kind="stable")
-    trends = courses(observations)
+    provenance = pd.concat([observations[["indicator_id", "source", "location"]],
+                            targets[["indicator_id", "source", "location"]]])
+    codes, ids = factorized(provenance["indicator_id"])  # once, for the courses and the citations
+    trends = courses(observations, (codes[:len(observations)], ids))
     targets_by = dict(tuple(targets.groupby("indicator_id", sort=False)))
-    cited = cite_by_indicator(pd.concat([observations[["indicator_id", "source", "location"]],
-                                         targets[["indicator_id", "source", "location"]]]), dataset.sources)
+    cited = cite_by_indicator(provenance, dataset.sources, (codes, ids))
     results = []
     for indicator in dataset.catalogue.to_dict("records"):
         sentence = indicator.get("sentence")
         course = trends.get(indicator["id"])
         goals = goals_from(targets_by[indicator["id"]]) if indicator["id"] in targets_by else []
-        result = judge(indicator, course, _next_goal(goals, course.last.year if course else None),
-                       sentence if isinstance(sentence, str) else None)
-        results.append(replace(result, sources=cited.get(indicator["id"], "")))
+        results.append(judge(indicator, course, _next_goal(goals, course.last.year if course else None),
+                             sentence if isinstance(sentence, str) else None, cited.get(indicator["id"], "")))
     return results
 
 

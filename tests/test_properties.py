@@ -247,7 +247,7 @@ def _cite_one_indicator_at_a_time(rows, sources) -> dict[str, str]:
 @given(st.lists(st.tuples(
     st.sampled_from(["a", "b", "c"]), st.sampled_from(["TEST/1", "TEST/2", "TEST/3", "TEST/4", "TEST/5", "TEST/6",
                                                       "TEST/7"]),
-    st.integers(1, 5), st.sampled_from(["", " "])), min_size=1, max_size=40))
+    st.integers(1, 5), st.sampled_from(["", " ", "  "])), min_size=1, max_size=40))
 # The boundaries: three rows of a table listed and four counted (spelled two ways, so five
 # locations are four rows); five sources named and a sixth counted.
 @example([("a", "TEST/6", n, "") for n in (1, 2, 3)])
