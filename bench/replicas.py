@@ -7,10 +7,11 @@
 Starts ``--replicas`` Streamlit processes (each on one PostgreSQL store seeded from data/,
 or on a synthetic data folder), nginx in front of them with the sticky-cookie configuration
 of the README, and ``--browsers`` headless Chromium sessions that open the overview at the
-same time through nginx. Prints one table: the time until a browser shows the overview's
+same time through nginx (one Chromium, a session each). Prints one table: the time until a browser shows the overview's
 indicators, the median and slowest of the crowd, as ratios to one browser alone on one
 replica measured in the same run; then the same crowd on one replica behind nginx, which
-is what the replicas add. Checks what it times: every browser sees the overview, and every
+is what the replicas add, with the CPU time the app replicas spent and the rest of the
+machine (mostly Chromium drawing the pages: on one machine they share its cores). Checks what it times: every browser sees the overview, and every
 request of a browser (page, scripts, websocket) reached one replica.
 
 Needs nginx (``apt-get install nginx``; only its binary is used, as this user, on loopback)
@@ -27,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections import defaultdict
@@ -53,8 +53,8 @@ pid {work}/nginx.pid;
 error_log {work}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log {work}/access.log sticky;
     log_format sticky '$cookie_replica_key $lb_key $upstream_addr $request_uri';
+    access_log {work}/access.log sticky;
     client_body_temp_path {work}/body;
     proxy_temp_path {work}/proxy;
     fastcgi_temp_path {work}/fastcgi;
@@ -107,13 +107,13 @@ def replica(work: Path, name: str, env: dict):
     with open(log, "w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-             "--server.cookieSecret", "one-secret-for-every-replica-of-this-run"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env})
+             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **env, "STREAMLIT_SERVER_COOKIE_SECRET": "one-secret-for-every-replica-of-this-run"})
         try:
             url = f"http://127.0.0.1:{port}"
             wait_healthy(url, process, log)
-            yield url
+            yield url, process.pid
         finally:
             process.terminate()
             try:
@@ -157,34 +157,64 @@ def open_overview(browser, url: str, timeout_s: float = 600) -> float:
         context.close()
 
 
-def crowd(chromium: str, url: str, browsers: int) -> list[float]:
-    """``browsers`` sessions opening the overview at the same moment, one thread (and one
-    Chromium) each, as separate readers would."""
-    from playwright.sync_api import sync_playwright
+def crowd(chromium: str, url: str, browsers: int, timeout_s: float = 600) -> list[float]:
+    """``browsers`` sessions (each its own cookies, as separate readers) opening the overview
+    at the same moment, in one Chromium: one browser process per reader would spend the
+    machine's cores on browsers rather than on the app."""
+    import asyncio
 
-    barrier = threading.Barrier(browsers)
-    times, errors = [], []
+    from playwright.async_api import async_playwright
 
-    def reader():
+    async def reader(browser) -> float:
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
         try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
-                try:
-                    barrier.wait()
-                    times.append(open_overview(browser, url))
-                finally:
-                    browser.close()
-        except Exception as error:  # reported below: a reader that failed is a failed run
-            errors.append(repr(error))
+            page = await context.new_page()
+            page.set_default_timeout(timeout_s * 1000)
+            started = time.perf_counter()
+            await page.goto(url)
+            await page.get_by_text(SHOWN).first.wait_for()
+            return time.perf_counter() - started
+        finally:
+            await context.close()
 
-    threads = [threading.Thread(target=reader) for _ in range(browsers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise RuntimeError(f"{len(errors)} of {browsers} readers failed: {errors[0]}")
-    return times
+    async def everyone() -> list[float]:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
+            try:
+                return list(await asyncio.gather(*(reader(browser) for _ in range(browsers))))
+            finally:
+                await browser.close()
+
+    return asyncio.run(everyone())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its descendants so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended while being read
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    total, family = 0, {pid}
+    while True:
+        grown = family | {child for child, (parent, _) in stats.items() if parent in family}
+        if grown == family:
+            break
+        family = grown
+    for member in family:
+        total += stats.get(member, (0, 0))[1]
+    return total / ticks
+
+
+def machine_cpu_seconds() -> float:
+    """CPU time the whole machine has spent busy so far, over all cores (/proc/stat)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and waiting for input or output
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def sticky_check(access_log: Path) -> dict[str, int]:
@@ -237,7 +267,8 @@ def main() -> None:
         what = "the shipped data in one PostgreSQL store"
     try:
         with ExitStack() as stack:
-            urls = [stack.enter_context(replica(work, f"replica-{n}", env)) for n in range(args.replicas)]
+            started = [stack.enter_context(replica(work, f"replica-{n}", env)) for n in range(args.replicas)]
+            urls, pids = [url for url, _ in started], [pid for _, pid in started]
             from playwright.sync_api import sync_playwright
 
             with sync_playwright() as p:
@@ -249,18 +280,23 @@ def main() -> None:
             rows = []
             for upstreams, label in ((urls[:1], "1 replica"), (urls, f"{len(urls)} replicas")):
                 url, access_log = stack.enter_context(balancer(work, args.nginx, upstreams))
+                app_before, machine_before = sum(map(cpu_seconds, pids)), machine_cpu_seconds()
                 times = crowd(chromium, url, args.browsers)
+                app_cpu = sum(map(cpu_seconds, pids)) - app_before
+                # The rest is mostly Chromium drawing the pages (PostgreSQL and nginx take little).
+                others_cpu = machine_cpu_seconds() - machine_before - app_cpu
                 sessions = sticky_check(access_log)
                 assert sum(sessions.values()) >= args.browsers, sessions
-                rows.append((label, times, sessions))
+                rows.append((label, times, sessions, app_cpu, others_cpu))
         print(f"\n{args.browsers} browsers opening the overview at once, through nginx (sticky cookie), "
               f"on {what}; one browser alone on one replica: {alone:.2f} s\n")
-        print("| behind nginx | median | ratio | slowest | ratio | sessions per replica |")
-        print("| --- | ---: | ---: | ---: | ---: | --- |")
-        for label, times, sessions in rows:
+        print("| behind nginx | median | ratio | slowest | ratio | sessions per replica | CPU: app | CPU: the rest |")
+        print("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |")
+        for label, times, sessions, app_cpu, others_cpu in rows:
             median, slowest = statistics.median(times), max(times)
             print(f"| {label} | {median:.2f} s | {median / alone:.1f}x | {slowest:.2f} s | {slowest / alone:.1f}x | "
-                  f"{', '.join(str(n) for n in sorted(sessions.values(), reverse=True))} |")
+                  f"{', '.join(str(n) for n in sorted(sessions.values(), reverse=True))} | {app_cpu:.1f} s | "
+                  f"{others_cpu:.1f} s |")
     finally:
         if database:
             drop_database(args.postgres, database)
