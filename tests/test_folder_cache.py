@@ -136,3 +136,20 @@ def test_only_the_latest_folders_are_kept(data_copy, tmp_path, monkeypatch):
         indicators.load(data_copy)
     assert len(_kept()) == 2
     assert indicators.load(data_copy) is not None
+
+
+def test_replicas_reading_one_store_validate_its_state_once(tmp_path, validations):
+    # Two app processes on one store, sharing the cache folder: the published state is
+    # written out the same way by each, so the second reads back what the first validated.
+    from indicators.paths import DEFAULT_DATA_DIR
+    from indicators.store import Store
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    first = Store(url)
+    first.migrate()
+    first.seed(DEFAULT_DATA_DIR)
+    one, _ = first.validated()
+    two, _ = Store(url).validated()
+    assert len(validations) == 1
+    pd.testing.assert_frame_equal(two.observations, one.observations, check_exact=True)
+    assert two.folder != one.folder  # each replica reads its own copy of the files
