@@ -17,11 +17,16 @@ written out as a data folder and read with :func:`indicators.validation.validate
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
+import threading
 import time
+import warnings
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -162,6 +167,34 @@ def record_key(entity: str, record: dict) -> str:
 
 
 MIGRATION_LOCK = 72573  # any fixed number: the advisory lock of schema migrations
+
+# Folders the published state was written to by this process, newest last. As many are
+# kept as the app caches validated versions; older ones are removed (a million observations
+# are about 160 MB of files), and the rest when the process ends.
+KEPT_STATE_FOLDERS = 4
+_state_folders: deque[Path] = deque()
+_state_folders_lock = threading.Lock()
+
+
+def _state_folder() -> Path:
+    """A new folder to write the published state to; the oldest beyond the kept ones goes."""
+    made = Path(tempfile.mkdtemp(prefix="indicators-store-"))
+    with _state_folders_lock:
+        if not _state_folders:
+            atexit.register(_remove_state_folders, 0)
+        _state_folders.append(made)
+        _remove_state_folders(KEPT_STATE_FOLDERS)
+    return made / "data"
+
+
+def _remove_state_folders(keep: int) -> None:
+    while len(_state_folders) > keep:
+        old = _state_folders.popleft()
+        try:
+            shutil.rmtree(old)
+        except OSError as error:
+            # Left in the temporary folder, which the system clears: it only takes space.
+            warnings.warn(f"could not remove {old} ({error})", stacklevel=2)
 
 
 class Store:
@@ -373,8 +406,10 @@ class Store:
 
     def validated(self) -> tuple[Dataset | None, list]:
         """The published state, validated by the same rules as the files: the dataset (None
-        when a rule fails) and the failures."""
-        folder = Path(tempfile.mkdtemp(prefix="indicators-store-")) / "data"
+        when a rule fails) and the failures. The state is written to a folder of its own,
+        which the dataset reads its files from (exports, the source reader); the process
+        keeps the newest few (:data:`KEPT_STATE_FOLDERS`)."""
+        folder = _state_folder()
         self.dump(folder)
         return validate_folder(folder)
 

@@ -387,3 +387,20 @@ def test_once_the_store_is_the_truth_only_new_sources_and_indicators_come_from_f
     key = "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573"
     assert state["observation"][key]["notes"] == "Edited in the store."
     assert store.sync_from_files(folder) == 0  # idempotent
+
+
+def test_the_published_state_is_written_to_few_folders_and_removed_at_exit(store, monkeypatch):
+    # Each validation writes the state to a folder its dataset reads files from; a replica
+    # publishing all day must not fill the disk with them.
+    from indicators import store as store_module
+
+    monkeypatch.setattr(store_module, "KEPT_STATE_FOLDERS", 2)
+    folders = [store.validated()[0].folder for _ in range(3)]
+    assert [folder.exists() for folder in folders] == [False, True, True]
+    assert (folders[-1] / "dataset.yaml").is_file()
+    script = ("import sys; from indicators.store import Store; "
+              "print(Store(sys.argv[1]).validated()[0].folder)")
+    ended = subprocess.run([sys.executable, "-c", script, store.url], capture_output=True, text=True, timeout=120)
+    assert ended.returncode == 0, ended.stderr[-500:]
+    written = Path(ended.stdout.strip())
+    assert written.name == "data" and not written.parent.exists()
