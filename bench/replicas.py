@@ -101,24 +101,25 @@ def wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float 
 
 
 @contextmanager
-def replica(work: Path, name: str, env: dict):
+def replica(log: Path, env: dict, seconds: float = 120):
+    """The app on a free loopback port, its output in ``log``, until the block ends: the
+    URL and the process id. (The browser tests start their apps with it too.)"""
     port = free_port()
-    log = work / f"{name}.log"
     with open(log, "w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"), "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, **env, "STREAMLIT_SERVER_COOKIE_SECRET": "one-secret-for-every-replica-of-this-run"})
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env})
         try:
             url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, process, log)
+            wait_healthy(url, process, log, seconds)
             yield url, process.pid
         finally:
             process.terminate()
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
+                # On a loaded machine shutdown can lag; the server must not outlive its user.
                 process.kill()
                 process.wait(timeout=10)
 
@@ -253,7 +254,8 @@ def main() -> None:
         sys.exit("give --postgres (one store for every replica) or --observations (a synthetic folder)")
     work = Path(tempfile.mkdtemp(prefix="replicas-"))
     # Proofs and validated folders are shared by the replicas, as on a shared volume.
-    env = {"INDICATORS_PROOF_CACHE": str(work / "proofs.bin")}
+    env = {"INDICATORS_PROOF_CACHE": str(work / "proofs.bin"),
+           "STREAMLIT_SERVER_COOKIE_SECRET": "one-secret-for-every-replica-of-this-run"}
     database = None
     if args.observations:
         from bench.generate import generate
@@ -267,7 +269,7 @@ def main() -> None:
         what = "the shipped data in one PostgreSQL store"
     try:
         with ExitStack() as stack:
-            started = [stack.enter_context(replica(work, f"replica-{n}", env)) for n in range(args.replicas)]
+            started = [stack.enter_context(replica(work / f"replica-{n}.log", env)) for n in range(args.replicas)]
             urls, pids = [url for url, _ in started], [pid for _, pid in started]
             from playwright.sync_api import sync_playwright
 

@@ -41,8 +41,9 @@ def cite_by_indicator(rows: pd.DataFrame, sources: dict[str, Source] | None = No
     source_codes, symbols = factorized(rows["source"])
     pair_codes, pair_keys = pd.factorize(indicator_codes.astype(np.int64) * len(symbols) + source_codes)
     pair_indicator, pair_source = np.divmod(pair_keys, len(symbols))
+    names = [str(symbol) for symbol in symbols]
     alphabetical = np.empty(len(symbols), dtype=np.int64)
-    alphabetical[np.argsort(np.array([str(symbol) for symbol in symbols], dtype=object))] = np.arange(len(symbols))
+    alphabetical[np.argsort(np.array(names, dtype=object))] = np.arange(len(symbols))
     order = np.lexsort((alphabetical[pair_source], pair_indicator))
     grouped = pair_indicator[order]
     starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
@@ -57,7 +58,6 @@ def cite_by_indicator(rows: pd.DataFrame, sources: dict[str, Source] | None = No
     cited = {"pair": pairs[first], "location": locations[first]}
     # A long table cites as "N rows": its distinct rows are counted over whole columns, and
     # the keys are read only of the few rows a short citation names.
-    names = [str(symbol) for symbol in symbols]
     kind_of_pair = np.array([kinds.get(name, REPORT) for name in names], dtype=object)[pair_source]
     tabular = (kind_of_pair == DATASET)[cited["pair"]]
     spelled = pyarrow.array(cited["location"][tabular].astype(str), pyarrow.string())

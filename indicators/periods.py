@@ -38,12 +38,13 @@ def midpoint_year(start: pd.Timestamp, end: pd.Timestamp) -> float:
 def midpoint_years(starts: pd.Series, ends: pd.Series) -> np.ndarray:
     """:func:`midpoint_year` of every row at once, to the same floating-point result."""
     middle = (starts + (ends + pd.Timedelta(days=1) - starts) / 2).to_numpy()
+    if not len(middle):
+        return np.empty(0)
     # numpy's calendar years over whole columns; the first instants of the few years
     # spanned are worked out once and looked up (converting a million of them is slower).
     years = middle.astype("datetime64[Y]").astype(np.int64)
-    first = years.min() if len(years) else 0
-    bounds = np.arange(first, first + 2 if not len(years) else years.max() + 2).astype("datetime64[Y]")
-    bounds = bounds.astype(middle.dtype)
+    first = years.min()
+    bounds = np.arange(first, years.max() + 2).astype("datetime64[Y]").astype(middle.dtype)
     start, end = bounds[years - first], bounds[years - first + 1]
     return (years + 1970) + (middle - start) / (end - start)
 

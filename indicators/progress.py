@@ -57,7 +57,7 @@ from indicators.baseline import baseline_position
 from indicators.citations import cite_by_indicator, factorized
 from indicators.formatting import MISSING, format_change, format_number, format_value
 from indicators.periods import deadline_year, midpoint_year, midpoint_years, short_label
-from indicators.series import observations_of, targets_of
+from indicators.series import in_time_order, observations_of, targets_of
 from indicators.validation import Dataset
 
 TARGET_ACHIEVED = "target achieved"
@@ -562,11 +562,7 @@ def goal_of(dataset: Dataset, indicator_id: str) -> Goal | None:
 def assess_all(dataset: Dataset) -> list[Progress]:
     # Each table is split by indicator once (not filtered once per indicator), in the same
     # order observations_of and targets_of give.
-    current = dataset.observations[dataset.observations["current"]]
-    # The order observations_of gives (period end, then start, ties in file order), from one
-    # stable numpy sort of the dates' integer values (pandas' own sort factorises each key).
-    observations = current.take(np.lexsort((current["period_start"].to_numpy().view(np.int64),
-                                            current["period_end"].to_numpy().view(np.int64))))
+    observations = in_time_order(dataset.observations[dataset.observations["current"]])
     targets = dataset.targets[dataset.targets["current"]].sort_values("deadline", na_position="last", kind="stable")
     provenance = pd.concat([observations[["indicator_id", "source", "location"]],
                             targets[["indicator_id", "source", "location"]]])

@@ -3,17 +3,26 @@ value and its targets."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from indicators.validation import Dataset
 
 
+def in_time_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Observations oldest first: by period end, then start, ties in file order. One stable
+    numpy sort of the dates' integer values (pandas' own sort factorises each key, which
+    costs a tenth of a second on a million rows)."""
+    return rows.take(np.lexsort((rows["period_start"].to_numpy().view(np.int64),
+                                 rows["period_end"].to_numpy().view(np.int64))))
+
+
 def observations_of(dataset: Dataset, indicator_id: str, current: bool = True) -> pd.DataFrame:
-    """Observations of one indicator, oldest first (by period end, then start): the current
+    """Observations of one indicator, oldest first (:func:`in_time_order`): the current
     figure of each period, or with ``current=False`` superseded ones too."""
     table = dataset.observations
     rows = table[(table["indicator_id"] == indicator_id) & (table["current"] | (not current))]
-    return rows.sort_values(["period_end", "period_start"], kind="stable").reset_index(drop=True)
+    return in_time_order(rows).reset_index(drop=True)
 
 
 def series_values(dataset: Dataset, indicator_ids) -> dict[str, list[float]]:
@@ -21,7 +30,7 @@ def series_values(dataset: Dataset, indicator_ids) -> dict[str, list[float]]:
     :func:`observations_of` orders them), from one pass over the table."""
     table = dataset.observations
     rows = table[table["indicator_id"].isin(list(indicator_ids)) & table["current"]]
-    rows = rows.sort_values(["period_end", "period_start"], kind="stable")
+    rows = in_time_order(rows)
     return {indicator: group.tolist() for indicator, group in rows.groupby("indicator_id", sort=False)["value"]}
 
 
