@@ -32,7 +32,7 @@ def reject(store: Store, candidates: list[Candidate], user: User, reason: str) -
     """Remember that these candidates are not measures (a decision, not data: recorded at once)."""
     edits = [Edit(DECISION, decision_key(c), PUT, {"decision": "rejected", "reason": reason, "by": user.name,
                                                      "source": c.source, "location": c.location, "text": c.text,
-                                                     "value": c.value}) for c in candidates]
+                                                     "value": c.value, "stated": c.stated}) for c in candidates]
     return store.record_decisions(edits, user, reason)
 
 

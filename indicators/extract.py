@@ -30,8 +30,20 @@ SHAPES = ("from X to Y", "X out of Y", "X of an authorized Y", "X in Y", "X (Y w
 _PEOPLE_AFTER = re.compile(r"^\s*(?:were\s+|are\s+)?(?:adult\s+)?(?:men|women|boys|girls|children|minors)\b",
                            re.IGNORECASE)
 _CHANGE_BY_BEFORE = re.compile(
-    r"\b(?:rose|risen|increased?|decreased?|fell|fallen|grew|grown|declined?|dropped|reduced|went\s+(?:up|down))"
+    r"\b(?:rose|risen|increased?|decreased?|fell|fallen|grew|grown|declined?|dropped|reduced|improved|worsened|"
+    r"went\s+(?:up|down))"
     r"\s+by\s+(?:some\s+|about\s+|nearly\s+|almost\s+|more\s+than\s+)?(?:US)?\$?$", re.IGNORECASE)
+# A change stated with its direction: "a decrease of 3.4 per cent", "a 13 per cent increase",
+# "down 12 per cent from 2018", "improved by 12 percentage points".
+_CHANGE_OF_BEFORE = re.compile(r"\b(?:increase|decrease|rise|fall|drop|decline|reduction|growth|improvement)\s+of\s+"
+                               r"(?:some\s+|about\s+|nearly\s+|almost\s+|more\s+than\s+)?(?:US)?\$?$", re.IGNORECASE)
+_CHANGE_AFTER = re.compile(r"^\s*(?:(?:per\s*cent|percent|%|percentage[\s-]points?)\s*)?(?:increase|decrease|rise|"
+                           r"fall|drop|decline|reduction|growth|improvement|more|less|fewer|higher|lower|from)\b",
+                           re.IGNORECASE)
+# Words reports use for a qualifier the data files name otherwise.
+_SAME_AS = {"some": "approximately", "around": "approximately", "roughly": "approximately",
+            "an estimated": "approximately", "close to": "nearly", "fewer than": "less than",
+            "well over": "more than", "in excess of": "more than"}
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
 _NOT_A_SENTENCE_END = re.compile(r"\b(?:para|paras|No|Nos|e\.g|i\.e|Mr|Ms|Dr|St|vol|p|pp)\.$", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"^\s*(?:per\s*cent|percent|%|percentage points?)", re.IGNORECASE)
@@ -41,6 +53,13 @@ _PERIOD = re.compile(
     r"\b(?:(?:as (?:at|of)|on|since|by|until|between|from)\s+)?(?:\d{1,2}\s+)?"
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)?\s*"
     r"(?:19|20)\d{2}(?:/\d{2})?(?:\s+(?:and|to)\s+(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d{2}(?:/\d{2})?)?")
+
+
+_MONTH = "(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# "between January and June 2020", "from 1 July 2019 to 30 June 2020": a span of time whose
+# first end may leave its year to the second.
+_RANGE = re.compile(rf"\b(?i:between|from)\s+(?:\d{{1,2}}\s+)?{_MONTH}(?:\s+(?:19|20)\d{{2}})?\s+(?:and|to)\s+"
+                    rf"(?:\d{{1,2}}\s+)?{_MONTH}\s+(?:19|20)\d{{2}}\b")
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,11 @@ class Candidate:
     reason: str | None = None
     restates: bool = False
 
+    @property
+    def stated(self) -> float:
+        """The number as the sentence writes it: the part of a share, else the value."""
+        return self.numerator if self.numerator is not None else self.value
+
 
 def sentences(text: str) -> list[tuple[int, str]]:
     """The sentences of a paragraph with their offsets; "para. 12" does not end one."""
@@ -76,13 +100,16 @@ def sentences(text: str) -> list[tuple[int, str]]:
 
 
 def _qualifier(before: str) -> str | None:
-    lowered = before.lower().rstrip()
-    return next((q for q in sorted(QUALIFIERS, key=len, reverse=True) if lowered.endswith(q)), None)
+    lowered = re.sub(r"\s+", " ", before.lower()).rstrip()
+    lowered = re.sub(r"\s*(?:us)?\$$", "", lowered)  # "some $2.3 million"
+    said = next((q for q in sorted([*QUALIFIERS, *_SAME_AS], key=len, reverse=True)
+                 if lowered == q or lowered.endswith(" " + q)), None)
+    return _SAME_AS.get(said, said)
 
 
 def _unit(sentence: str, mention: NumberMention, start: int) -> str:
     after, before = sentence[mention.end - start:], sentence[:mention.start - start]
-    if _PERCENT_AFTER.match(after) or mention.text.lower() == "parity":
+    if _PERCENT_AFTER.match(after) or mention.text.lower() in ("parity", "half"):
         return "percent"
     if _MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after):
         return "money"
@@ -90,6 +117,9 @@ def _unit(sentence: str, mention: NumberMention, start: int) -> str:
 
 
 def _period(sentence: str) -> str | None:
+    span = _RANGE.search(sentence)
+    if span:
+        return span.group(0).strip()
     found = [m.group(0).strip() for m in _PERIOD.finditer(sentence) if re.search(r"\d{4}", m.group(0))]
     return found[0] if found else None
 
@@ -99,7 +129,7 @@ def _shape(mention: NumberMention, partner: NumberMention | None, sentence: str,
     after = sentence[mention.end - offset:]
     if mention.role in (FROM, TO):
         return "from X to Y"
-    if mention.role in (PART, WHOLE):
+    if mention.role == PART:
         between = sentence[mention.end - offset:partner.start - offset] if partner else ""
         if re.search(r"authori[sz]ed|approved", between, re.IGNORECASE):
             return "X of an authorized Y"
@@ -110,10 +140,13 @@ def _shape(mention: NumberMention, partner: NumberMention | None, sentence: str,
         return "X out of Y"
     if re.search(r"\(\s*$", before) and re.match(r"^\s*(?:are\s+|were\s+)?women\b", after, re.IGNORECASE):
         return "X (Y women, or Z per cent)"
-    if _CHANGE_BY_BEFORE.search(before):
+    if _CHANGE_BY_BEFORE.search(before) or _CHANGE_OF_BEFORE.search(before) or (
+            _CHANGE_AFTER.match(after) and re.search(r"\b(?:an?|up|down)\s+$", before, re.IGNORECASE)):
         return "a change by X"  # a difference, not a level: not a point of a series as it stands
     if unit == "count" and _PEOPLE_AFTER.match(after):
         return "N men, women or children"
+    if mention.text.lower() == "half":
+        return "fraction in words"
     if unit == "percent":
         return "X per cent"
     if mention.text[:1].isalpha():
@@ -139,8 +172,9 @@ def candidates_in(source: str, location: str, text: str) -> list[Candidate]:
         for mention in measures:
             partners = [p for p in by_pair.get(mention.pair, []) if p is not mention] if mention.pair else []
             partner = partners[0] if partners else None
-            if mention.role == WHOLE:
-                continue  # reported with its part
+            if mention.role == WHOLE and (partner is None or partner.start < mention.start):
+                continue  # "104 out of 292": the whole is reported with its part
+            # "Of the 175 allegations, 80 concerned ...": the whole comes first and is a figure too.
             unit = _unit(sentence, mention, offset)
             numerator = denominator = None
             value = mention.value

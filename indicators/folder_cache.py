@@ -22,23 +22,21 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import sys
 import tempfile
 import warnings
 from dataclasses import replace
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from indicators import proof_cache
+from indicators.code_version import code_digest
 from indicators.files import max_file_bytes
 
 # The latest few folders are kept (the shipped data, a steward's working copy, a test
 # folder); older ones are removed, as each holds a whole dataset.
 KEEP = 4
-LIBRARIES = ("pandas", "pandera", "numpy", "pyarrow", "PyYAML")
 CHUNK = 1 << 24
 
 
@@ -46,21 +44,6 @@ def cache_dir() -> Path | None:
     """Where validated folders are kept: beside the remembered proofs; None when off."""
     proofs = proof_cache.cache_file()
     return None if proofs is None else proofs.parent / "validated"
-
-
-PACKAGE = Path(__file__).resolve().parent
-
-
-def code_digest(package: Path = PACKAGE) -> bytes:
-    """The digest of the code that validates: Python's and the libraries' versions and
-    every module of the package."""
-    hasher = hashlib.sha256(sys.version.encode())
-    for name in LIBRARIES:
-        hasher.update(f"\0{name}={metadata.version(name)}".encode())
-    for path in sorted(package.rglob("*.py")):
-        hasher.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
-        hasher.update(path.read_bytes())
-    return hasher.digest()
 
 
 def folder_digest(data_dir: Path) -> str:

@@ -14,7 +14,8 @@ Every number is a :class:`NumberMention` with its span and a ``kind``:
   ("resolution 2365 (2017)", "category 1", "para. 12").
 
 Digits touching a slash or a hyphen are not numbers at all: document symbols
-(A/72/573), fiscal years (2016/17), page-header residue (9/20 17-19483), grades (D-1).
+(A/72/573), fiscal years (2016/17), page-header residue (9/20 17-19483), grades (D-1),
+names (COVID-19) and adjectives ("a 60-day plan", "a 24-hour hotline").
 
 Measures also get a ``role`` when the sentence relates two of them, with a ``pair`` id
 shared by both: "from X to Y", "increased from X to Y", "Y, up from X" (``from``/``to``:
@@ -47,8 +48,9 @@ _SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
                    "fifth": 5, "fifths": 5}
 _SMALL = {w: i for i, w in enumerate(_UNIT_WORDS[:20])}
-# "Parity" between women and men is half of the total.
+# "Parity" between women and men is half of the total; so is "half of" something.
 _MEANING_WORDS = {"parity": 50}
+_HALF = 50
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
 
@@ -57,22 +59,28 @@ _WORD = "|".join(sorted([*_UNIT_WORDS, *_SCALE_WORDS], key=len, reverse=True))
 _WORD_NUMBER = rf"(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*"
 _TOKEN = re.compile(
     rf"\b(?P<numerator>{'|'.join(_SMALL)}|a)[\s-]+(?P<fraction>{'|'.join(_FRACTION_WORDS)})\b"
-    rf"|(?<![\w.,/\-])(?P<digits>{_DIGITS})(?:\s+(?P<scale>{'|'.join(_SCALES)})\b)?(?![\w/]|-\d|[.,]\d)"
+    rf"|(?<![\w.,/\-])(?P<digits>{_DIGITS})(?:\s+(?P<scale>{'|'.join(_SCALES)})\b)?(?![\w/]|-\w|[.,]\d)"
     # An ordinal such as "seventy-second" is not a number word.
     rf"|\b(?P<words>{_WORD_NUMBER})\b(?!-)"
-    rf"|\b(?P<meaning>{'|'.join(_MEANING_WORDS)})\b",
+    rf"|\b(?P<meaning>{'|'.join(_MEANING_WORDS)})\b"
+    # "Half of the missions": a share, not the ordinal of "the first half of 2019".
+    rf"|(?<!\bthe\s)(?<!\bfirst\s)(?<!\bsecond\s)\b(?P<half>half)(?=\s+of\b)",
     re.IGNORECASE,
 )
+_AND_A_BEFORE = re.compile(rf"(?:\d|\b(?:{'|'.join(_SMALL)}))\s+and\s+$", re.IGNORECASE)
 _DAY_AFTER = re.compile(rf"^\s+(?:{_MONTHS})\b", re.IGNORECASE)
 _DAY_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s+$", re.IGNORECASE)
 # Words after which a number names something rather than counting it.
 _REFERENCE_BEFORE = re.compile(
     # One reference: "resolution 2365", "category 1", "para. 12".
-    r"\b(?:resolution|paragraph|para\.|section|chapter|annex|article|rule|category|phase|level|tier|grade|"
-    r"No\.|number(?=\s+\d)|document|report|A/|S/)\s*$"
+    r"\b(?:resolution|paragraph|para\.|section|chapter|chap\.|annex|article|rule|category|phase|level|tier|"
+    r"grade|table|figure|box|footnote|page|vol\.|goal|No\.|number(?=\s+\d)|document|report|A/|S/)\s*$"
+    # A document's job-number line: "21-15432 (E) 041021 *2115432*" (the date it was printed).
+    r"|\([A-Z]\)\s*$"
     # A list of them: "resolutions 2086 (2013) and 2151 (2014)", "paras. 12, 14 and 19".
     r"|\b(?:resolutions|paragraphs|paras\.|sections|chapters|annexes|articles|rules|categories|phases|levels|"
-    r"tiers|grades|Nos\.|numbers|documents)\s*(?:\d+(?:\s*\(\d{4}\))?\s*(?:,|and)\s*)*$",
+    r"tiers|grades|tables|figures|footnotes|pages|goals|Nos\.|numbers|documents)\s*"
+    r"(?:\d+(?:\s*\(\d{4}\))?\s*(?:,|and)\s*)*$",
     re.IGNORECASE,
 )
 _REFERENCE_AFTER = re.compile(r"^\s*\(\d{4}\)")  # "2365 (2017)": a resolution and its year
@@ -87,6 +95,8 @@ _CHANGE_FROM_BEFORE = re.compile(
 )
 _PART_BETWEEN = re.compile(
     r"^(?:\s+out)?\s+of\s+(?:the\s+|a\s+total\s+of\s+|an?\s+authori[sz]ed\s+|an?\s+approved\s+)?$"
+    # "5 women out of 12 heads of mission": what is counted may stand between.
+    r"|^(?:\s+[a-z-]+){1,3}\s+out\s+of\s+(?:the\s+|a\s+total\s+of\s+)?$"
     # Mission strength: "12,386 personnel (of an authorized 13,289)", "860 troops of an authorized strength of 900".
     r"|^(?:\s+[a-z-]+){0,3}\s*[(,]?\s*(?:out\s+)?of\s+an?\s+(?:authori[sz]ed|approved)\s+(?:strength\s+of\s+)?$"
     # "one in five", "1 in 4": a share as a rate.
@@ -95,6 +105,13 @@ _PART_BETWEEN = re.compile(
 )
 # "12 allegations, compared with 8": the figure compared with is the earlier one.
 _COMPARED_BEFORE = re.compile(r"\bcompared\s+(?:with|to)\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
+# The whole before its part: "Of the 175 allegations, 80 concerned ..." and "175 allegations
+# were reported, of which 80 concerned ...". A share that follows ("of whom 27 per cent")
+# is stated as such and pairs with nothing.
+_WHOLE_FIRST_BEFORE = re.compile(r"(?:^|[.;,:]\s*)of\s+(?:the|these|those)\s+$", re.IGNORECASE)
+_WHOLE_FIRST_BETWEEN = re.compile(r"^[^,;.]{0,80},\s+$")
+_OF_WHICH_BETWEEN = re.compile(r"^[^;.]{0,160},\s+of\s+(?:which|whom)\s+$", re.IGNORECASE)
+_SHARE_AFTER = re.compile(r"^\s*(?:per\s*cent|percent|%)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -140,9 +157,10 @@ def _raw_mentions(text: str) -> list[NumberMention]:
         if match.group("fraction"):
             numerator, denominator = match.group("numerator"), match.group("fraction")
             whole = float(_FRACTION_WORDS[denominator.lower()])
-            # "a half" states only its denominator; "one third" and "two thirds" state both.
-            if numerator.lower() != "a":
-                found.append(NumberMention(float(_SMALL[numerator.lower()]), match.start("numerator"),
+            # "one third", "two thirds" and "a third of the missions" state both numbers; in
+            # "two and a half years" the "a" is part of another number and states nothing.
+            if numerator.lower() != "a" or not _AND_A_BEFORE.search(text[:match.start()]):
+                found.append(NumberMention(float(_SMALL.get(numerator.lower(), 1)), match.start("numerator"),
                                            match.end("numerator"), numerator, role=PART))
             found.append(NumberMention(whole, match.start("fraction"), match.end("fraction"), denominator,
                                        role=WHOLE))
@@ -152,6 +170,8 @@ def _raw_mentions(text: str) -> list[NumberMention]:
             if match.group("scale"):
                 value *= _SCALES[match.group("scale").lower()]
             found.append(NumberMention(value, match.start(), match.end(), match.group(0)))
+        elif match.group("half"):
+            found.append(NumberMention(float(_HALF), match.start(), match.end(), match.group(0)))
         elif match.group("words"):
             for start, end, phrase in _split_word_phrase(match):
                 found.append(NumberMention(_words_value(phrase), start, end, phrase))
@@ -165,6 +185,8 @@ def _kind(text: str, mention: NumberMention) -> str:
     before, after = text[:mention.start], text[mention.end:]
     plain_digits = mention.text.isdigit()
     if _REFERENCE_BEFORE.search(before) or (plain_digits and _REFERENCE_AFTER.match(after)):
+        return REFERENCE
+    if before.endswith("*") and after.startswith("*"):  # a document's barcode: "*2115432*"
         return REFERENCE
     if plain_digits and len(mention.text) == 4 and 1900 <= mention.value <= 2100:
         return YEAR
@@ -198,6 +220,11 @@ def _with_roles(text: str, mentions: list[NumberMention]) -> list[NumberMention]
         elif _PART_BETWEEN.match(between) and (" in " not in between or first.value < second.value <= 1000):
             pair += 1
             out[a], out[b] = replace(first, role=PART, pair=pair), replace(second, role=WHOLE, pair=pair)
+        elif not _SHARE_AFTER.match(text[second.end:]) and second.value <= first.value and (
+                (_WHOLE_FIRST_BEFORE.search(text[:first.start]) and _WHOLE_FIRST_BETWEEN.match(between))
+                or _OF_WHICH_BETWEEN.match(between)):
+            pair += 1
+            out[a], out[b] = replace(first, role=WHOLE, pair=pair), replace(second, role=PART, pair=pair)
     # "71 per cent ..., up from 65 per cent" (or "12, compared with 8"): the figure changed
     # from is the earlier one, and the nearest free measure before it in the same clause is
     # the later one.
@@ -208,13 +235,20 @@ def _with_roles(text: str, mentions: list[NumberMention]) -> list[NumberMention]
             continue
         pair += 1
         out[i] = replace(mention, role=FROM, pair=pair)
+        free = []
         for j in reversed(measures[:position]):
             earlier = out[j]
             if _clause_break(text[earlier.end:mention.start]) or mention.start - earlier.end > 160:
                 break
             if earlier.role is None:
-                out[j] = replace(earlier, role=TO, pair=pair)
-                break
+                free.append(j)
+        # "64 per cent of the 4,412 staff surveyed, up from 51 per cent": a share changed from
+        # a share, so the nearest figure of the same kind is the later one.
+        share = bool(_SHARE_AFTER.match(text[mention.end:]))
+        alike = [j for j in free if bool(_SHARE_AFTER.match(text[out[j].end:])) == share]
+        if alike or free:
+            j = (alike or free)[0]
+            out[j] = replace(out[j], role=TO, pair=pair)
     return out
 
 

@@ -10,8 +10,10 @@ the app or a second ``indicators validate`` proves only what is new or changed.
 Only passing proofs are remembered: a row that fails is proven again every time, and a row
 changed in any way that matters has another digest. Rows whose proof depends on another
 row (two observations citing one quote, checked as a pair) are always proven afresh.
-``PROOF_VERSION`` changes whenever a rule of the proof changes, which forgets every
-remembered proof.
+A digest also covers the code that proves (every module of the package and the versions
+of the libraries it uses), so a change to any rule, the tokenizer or the quote search
+forgets every remembered proof without anyone having to remember to say so;
+``PROOF_VERSION`` changes with the layout of the digests themselves.
 
 The digests live in ``$INDICATORS_PROOF_CACHE`` (a file), by default in the user's cache
 folder; ``INDICATORS_PROOF_CACHE=off`` (or ``indicators validate --no-cache``) proves
@@ -28,10 +30,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from indicators.code_version import running_code
 from indicators.sources import Source
 
-# Change whenever what a proof checks changes (a rule, the tokenizer, the quote search).
-PROOF_VERSION = "2026-11-29.1"
+# Change with the layout of a digest's material; a change of code is covered by its digest.
+PROOF_VERSION = "2026-11-29.2"
 DIGEST_BYTES = 16
 MAX_DIGESTS = 5_000_000  # 80 MB
 
@@ -86,6 +89,7 @@ def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place:
     numerators = df["numerator"] if "numerator" in df else pd.Series(None, index=df.index, dtype=float)
     denominators = df["denominator"] if "denominator" in df else pd.Series(None, index=df.index, dtype=float)
     places = place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)
+    version = PROOF_VERSION + running_code()
     out = []
     for symbol, location, quote, value, numerator, denominator, where, pair in zip(
             df["source"], df["location"], df["quote"], df["value"], numerators, denominators, places, paired,
@@ -94,7 +98,7 @@ def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place:
         if source_key is None or pair:
             out.append(None)
             continue
-        material = "\x1f".join((PROOF_VERSION, table, str(symbol), source_key, str(location), str(quote),
+        material = "\x1f".join((version, table, str(symbol), source_key, str(location), str(quote),
                                 repr(value), repr(numerator), repr(denominator), str(where)))
         out.append(hashlib.blake2b(material.encode(), digest_size=DIGEST_BYTES).digest())
     return out

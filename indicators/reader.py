@@ -110,7 +110,10 @@ def document(dataset: Dataset, symbol: str, decisions: dict[str, dict] | None = 
     by_part: dict[str, dict[tuple[str, float], str]] = defaultdict(dict)
     for record in (decisions or {}).values():
         if record.get("source") == symbol:
-            by_part[str(record["location"])][(record["text"], round(float(record["value"]), 6))] = record["reason"]
+            # The number as written ("104" of "104 out of 292"), not the share computed from it;
+            # decisions recorded before shares were told apart have only the value.
+            stated = record.get("stated", record["value"])
+            by_part[str(record["location"])][(record["text"], round(float(stated), 6))] = record["reason"]
     return {key: paragraph_segments(text, spans.get(key, {}), by_part.get(key)) for key, text in units(source).items()}
 
 

@@ -63,6 +63,13 @@ def test_the_reader_marks_rejected_numbers_with_their_reason(store, found, datas
     assert "1 rejected as not a measure" in coverage(parts).line
 
 
+def test_the_reader_marks_a_rejected_share_on_the_number_as_written(store, found, dataset):
+    [share] = [c for c in found if c.location == "57" and c.numerator is not None]  # "one in five", stored as 20%
+    reject(store, [share], ALICE, "a rate of a survey, not a series")
+    marked = [s for s in document(dataset, "A/72/573", rejected(store))["57"] if s.rejected]
+    assert [(s.text, s.rejected) for s in marked] == [(share.text, "a rate of a survey, not a series")]
+
+
 def test_rows_keep_shares_as_numerator_and_denominator(found, dataset):
     share = next(c for c in found if c.numerator == 104)
     rows = observation_rows(table([share]).assign(indicator_id="units_certified_ready", period_label="current",

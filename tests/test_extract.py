@@ -57,6 +57,34 @@ SHAPES = [
     ("qualifiers", "More than 95 per cent of peacekeepers serve in nine missions, and over 60 Member States pledged.",
      [("95", 95, "percent", "X per cent", "more than"), ("nine", 9, "count", "number in words", None),
       ("60", 60, "count", "N things", "over")]),
+    ("qualifiers reports write otherwise",
+     "Some 190,000 civilians sheltered, around 1.5 million fled and fewer than 10 per cent returned.",
+     [("190,000", 190000, "count", "N things", "approximately"), ("1.5 million", 1.5e6, "count", "N things",
+                                                                   "approximately"),
+      ("10", 10, "percent", "X per cent", "less than")]),
+    ("the whole first", "Of the 175 allegations, 80 concerned peacekeeping operations.",
+     [("175", 175, "count", "N things", None), ("80", 100 * 80 / 175, "percent", "X out of Y", None)]),
+    ("of which", "In all, 4,500 troops were pledged, of which 3,200 were deployed.",
+     [("4,500", 4500, "count", "N things", None), ("3,200", 100 * 3200 / 4500, "percent", "X out of Y", None)]),
+    ("a share up from a share, a count between them",
+     "Some 64 per cent of the 4,412 staff surveyed responded, up from 51 per cent in 2018.",
+     [("64", 64, "percent", "from X to Y", "approximately"), ("4,412", 4412, "count", "N things", None),
+      ("51", 51, "percent", "from X to Y", None)]),
+    ("fractions with 'a' and 'half of'", "Half of the missions and a quarter of the sectors reported.",
+     [("Half", 50, "percent", "fraction in words", None), ("a", 25, "percent", "fraction in words", None)]),
+    ("changes stated with their direction",
+     "The budget of $6.51 billion is a decrease of 3.4 per cent; a 13 per cent increase in casualties was recorded, "
+     "and satisfaction improved by 12 percentage points.",
+     [("6.51 billion", 6.51e9, "money", "N things", None), ("3.4", 3.4, "percent", "a change by X", None),
+      ("13", 13, "percent", "a change by X", None), ("12", 12, "percent", "a change by X", None)]),
+    ("casualties by what befell them",
+     "UNMISS documented 1,187 incidents affecting civilians (656 killed, 388 injured and 98 abducted).",
+     [("1,187", 1187, "count", "N things", None), ("656", 656, "count", "N things", None),
+      ("388", 388, "count", "N things", None), ("98", 98, "count", "N things", None)]),
+    ("X out of Y with what is counted between", "The Secretary-General appointed 5 women out of 12 heads of mission.",
+     [("5", 100 * 5 / 12, "percent", "X out of Y", None)]),
+    ("money with a spaced sign", "Expenditure amounted to US$ 1,183.4 million, or 98.7 per cent of the appropriation.",
+     [("1,183.4 million", 1183.4e6, "money", "N things", None), ("98.7", 98.7, "percent", "X per cent", None)]),
 ]
 
 NOISE = [
@@ -70,6 +98,12 @@ NOISE = [
     ("a mission report's page header",
      "The Mission conducted 1,245 patrols S/2021/519 21-07123 5/18 in the Kidal region.", [1245]),
     ("a year in a 'one in' phrase", "One in 2019 and 4 in 2020 were reported.", [1, 4]),
+    ("a first page's job number and barcode", "21-15432 (E) 041021 *2115432* The Mission deployed 45 patrols.",
+     [45]),
+    ("tables, figures and goals", "See table 3 and figure 2 on Sustainable Development Goal 16 for 7 cases.", [7]),
+    ("a disease's name", "The COVID-19 pandemic affected 11 missions.", [11]),
+    ("half a year", "In the first half of 2019, 6 missions reported.", [6]),
+    ("numbers made adjectives", "A 24-hour hotline and a 60-day plan reached 1,053 callers.", [1053]),
 ]
 
 
@@ -82,6 +116,18 @@ def test_each_claim_shape(case, text, expected):
 @pytest.mark.parametrize("case, text, values", NOISE, ids=[c[0] for c in NOISE])
 def test_noise_is_not_a_candidate(case, text, values):
     assert [c.value for c in candidates_in("TEST/6", "1", text)] == values
+
+
+@pytest.mark.parametrize("text, period", [
+    ("Recorded allegations decreased from 150 to 115 as at 31 October 2017.", "as at 31 October 2017"),
+    ("Between January and June 2020, the Mission recorded 1,024 civilian casualties.",
+     "Between January and June 2020"),
+    ("For the period from 1 July 2019 to 30 June 2020, 27 peacekeepers died.", "from 1 July 2019 to 30 June 2020"),
+    ("During the 2019/20 period, 3 missions closed.", "2019/20"),
+    ("The Mission deployed 45 patrols.", None),
+])
+def test_period_guesses(text, period):
+    assert {c.period_guess for c in candidates_in("TEST/6", "1", text)} == {period}
 
 
 def test_candidates_carry_location_quote_and_period():

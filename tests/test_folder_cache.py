@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import indicators
-from indicators import folder_cache, validation
+from indicators import code_version, folder_cache, validation
 from tests.conftest import edit_csv
 
 TABLES = ("reform_areas", "catalogue", "observations", "targets", "milestones")
@@ -74,10 +74,10 @@ def test_any_changed_input_is_validated_in_full(data_copy, validations, monkeypa
     elif change == "size limit":
         monkeypatch.setenv("INDICATORS_MAX_FILE_MB", "0.001")
     else:
-        package = shutil.copytree(folder_cache.PACKAGE, tmp_path / "package")
-        before = folder_cache.code_digest(package)
+        package = shutil.copytree(code_version.PACKAGE, tmp_path / "package")
+        before = code_version.code_digest(package)
         (package / "progress.py").write_text((package / "progress.py").read_text() + "\n# changed\n")
-        assert folder_cache.code_digest(package) != before
+        assert code_version.code_digest(package) != before
         monkeypatch.setattr(folder_cache, "code_digest", lambda: before + b"changed")
     dataset, failures = indicators.validate_folder(data_copy)
     assert len(validations) == 2

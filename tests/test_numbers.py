@@ -24,7 +24,11 @@ def shape(text):
     ("three out of four projects", [3, 4]),
     ("two thirds of current peace operations", [2, 3]),
     ("three quarters of units", [3, 4]),
-    ("a half of the posts", [2]),
+    ("a half of the posts", [1, 2]),
+    ("a quarter of the missions and a third of staff", [1, 4, 1, 3]),
+    ("two and a half years", [2, 2]),  # the "a" belongs to another number and states nothing
+    ("half of all missions", [50]),
+    ("in the first half of 2019", []),
     ("gender parity", [50]),
     ("someone and none", []),
     ("the second and third levels", []),
@@ -44,6 +48,10 @@ def test_measures_and_their_values(text, expected):
     ("see paragraph 12 and para. 40", [("12", REFERENCE), ("40", REFERENCE)]),
     ("in category 1 (down from 150)", [("1", REFERENCE), ("150", MEASURE)]),
     ("between the second quarters of 2016 and 2017", [("2016", YEAR), ("2017", YEAR)]),
+    ("see table 3 and figure 2, chap. 4, vol. 2, footnote 7", [("3", REFERENCE), ("2", REFERENCE),
+                                                             ("4", REFERENCE), ("2", REFERENCE), ("7", REFERENCE)]),
+    ("Sustainable Development Goal 16", [("16", REFERENCE)]),
+    ("21-15432 (E) 041021 *2115432*", [("041021", REFERENCE), ("2115432", REFERENCE)]),
 ])
 def test_kinds(text, kinds):
     assert [(m.text, m.kind) for m in find_numbers(text)] == kinds
@@ -51,7 +59,7 @@ def test_kinds(text, kinds):
 
 @pytest.mark.parametrize("noise", [
     "A/72/573", "fiscal 2016/17", "9/20 21-01548", "17-19483", "at the D-1 and D-2 levels", "scheme 10-1-2",
-    "1,89", "18,9",
+    "1,89", "18,9", "COVID-19", "a 60-day plan", "a 24-hour hotline",
 ])
 def test_symbols_page_residue_and_malformed_digits_are_not_numbers(noise):
     assert measures(noise) == []
@@ -67,10 +75,18 @@ def test_symbols_page_residue_and_malformed_digits_are_not_numbers(noise):
     ("In 2017 the number of subscriptions rose from 563 to 831.", [("563", FROM), ("831", TO)]),
     ("(down from 150) and in category 2 (down from 562)", [("150", FROM), ("562", FROM)]),
     ("certified 104 out of 292 deployed units", [("104", PART), ("292", WHOLE)]),
+    ("appointed 5 women out of 12 heads of mission", [("5", PART), ("12", WHOLE)]),
     ("1,250 of an authorized 2,000 police officers", [("1,250", PART), ("2,000", WHOLE)]),
     ("two thirds of operations", [("two", PART), ("thirds", WHOLE)]),
     ("rose from 17 per cent in 2016 to 22 per cent", [("17", FROM), ("22", TO)]),
     ("1,250 police officers (312 women, or 25 per cent)", [("1,250", None), ("312", None), ("25", None)]),
+    ("Of the 175 allegations, 80 concerned peacekeeping", [("175", WHOLE), ("80", PART)]),
+    ("175 allegations were reported, of which 80 concerned peacekeeping", [("175", WHOLE), ("80", PART)]),
+    # A share after "of whom" is stated as a share, and a larger second figure is no part.
+    ("12,261 personnel, of whom 3.7 per cent were women", [("12,261", None), ("3.7", None)]),
+    ("Of the 175 allegations, 280 people were named", [("175", None), ("280", None)]),
+    ("Some 64 per cent of the 4,412 staff surveyed responded, up from 51 per cent",
+     [("64", TO), ("4,412", None), ("51", FROM)]),
 ])
 def test_roles(text, roles):
     assert [(m.text, m.role) for m in measures(text)] == roles

@@ -86,6 +86,16 @@ def test_a_new_proof_version_forgets_every_proof(folder, monkeypatch):
     assert len(made) >= len(dataset.observations) - 5
 
 
+def test_a_change_to_the_code_forgets_every_proof(folder, monkeypatch):
+    # A rule of the tokenizer or the proof changed by an upgrade must not be skipped by
+    # proofs the old code made.
+    indicators.load(folder)
+    monkeypatch.setattr(proof_cache, "running_code", lambda: "other code")
+    made = _proofs_made(monkeypatch)
+    dataset = indicators.load(folder)
+    assert len(made) >= len(dataset.observations) - 5
+
+
 def test_remembering_can_be_turned_off(folder, monkeypatch, tmp_path):
     monkeypatch.setenv("INDICATORS_PROOF_CACHE", "off")
     indicators.load(folder)
