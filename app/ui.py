@@ -22,6 +22,7 @@ from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
 from indicators import images
 from indicators.series import coverage, series_values
+from indicators.sources import REPORT
 from indicators.milestones import MET, MISSED, OVERDUE, PENDING
 from indicators.progress import (
     INSUFFICIENT,
@@ -270,6 +271,37 @@ def source_link(source, location) -> str:
         kind, _, value = key.partition(" ")
         part = {kind: value}
     return "source?" + urlencode({"doc": source.symbol, **part})
+
+
+def part_label(source, key: str) -> str:
+    """A part as a reader names it: "100." for a paragraph, "Page 2" or "Section Title"."""
+    return f"{key}." if source.kind == REPORT else key[:1].upper() + key[1:]
+
+
+def part_name(source, key: str) -> str:
+    """A part in a sentence or a list: "Paragraph 100", "Page 2", "Section Title"."""
+    return f"Paragraph {key}" if source.kind == REPORT else part_label(source, key)
+
+
+def part_markdown(source, key: str, segments) -> str:
+    """One part of a source with its numbers marked: captured ones highlighted and linked to
+    their indicator, rejected ones struck with the reason after the part, the rest grey."""
+    pieces = []
+    for segment in segments:
+        if segment.captured:
+            links = " ".join(f"[{md(segment.text)}](indicator?indicator={i})" for i in segment.indicator_ids[:1])
+            pieces.append(f":blue-background[**{links}**]")
+        elif segment.rejected:
+            pieces.append(f":orange-background[~~{md(segment.text)}~~]")
+        elif segment.number:
+            pieces.append(f":gray-background[{md(segment.text)}]")
+        else:
+            pieces.append(md(segment.text))
+    # A paragraph number needs no escaping; a section title comes from the data and does.
+    head = f"**{key}.**" if source.kind == REPORT else f"**{md(part_label(source, key))}**"
+    reasons = sorted({s.rejected for s in segments if s.rejected})
+    tail = "".join(f" *(rejected: {md(reason)})*" for reason in reasons)
+    return head + " " + "".join(pieces) + tail
 
 
 def end_page() -> None:

@@ -22,10 +22,44 @@ def rejected(store: Store) -> dict[str, dict]:
             if record.get("decision") == "rejected"}
 
 
-def still_open(candidates: list[Candidate], store: Store) -> list[Candidate]:
-    """What a steward still has to look at: not a restatement of a stored figure, not rejected before."""
+def _numbers(record: dict) -> set[float]:
+    found = set()
+    for column in ("value", "numerator"):
+        try:
+            found.add(round(float(record.get(column) or "nan"), 6))
+        except ValueError:
+            continue
+    return {n for n in found if n == n}
+
+
+RESTATED, WAITING, REJECTED, OPEN = "restate stored figures", "wait for review", "were rejected before", "to review"
+
+
+def sort_out(candidates: list[Candidate], store: Store) -> dict[str, list[Candidate]]:
+    """Each candidate in the first group it belongs to: a restatement of a stored figure;
+    already sent and waiting for review (same source, location and number: offering it
+    again would only send it twice); rejected before; or still open for a steward."""
+    sent: dict[tuple[str, str], set[float]] = {}
+    for entity in ("observation", "target"):
+        for record in store.pending_records(entity):
+            sent.setdefault((str(record.get("source")), str(record.get("location"))), set()).update(_numbers(record))
     done = rejected(store)
-    return [c for c in candidates if not c.restates and decision_key(c) not in done]
+    groups: dict[str, list[Candidate]] = {RESTATED: [], WAITING: [], REJECTED: [], OPEN: []}
+    for c in candidates:
+        if c.restates:
+            groups[RESTATED].append(c)
+        elif {round(c.stated, 6), round(c.value, 6)} & sent.get((c.source, c.location), set()):
+            groups[WAITING].append(c)
+        elif decision_key(c) in done:
+            groups[REJECTED].append(c)
+        else:
+            groups[OPEN].append(c)
+    return groups
+
+
+def still_open(candidates: list[Candidate], store: Store) -> list[Candidate]:
+    """What a steward still has to look at (see :func:`sort_out`)."""
+    return sort_out(candidates, store)[OPEN]
 
 
 def reject(store: Store, candidates: list[Candidate], user: User, reason: str) -> int:

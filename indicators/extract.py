@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 from rapidfuzz import fuzz, utils
 
+from indicators import period_guess
 from indicators.numbers import FROM, MEASURE, PART, TO, WHOLE, NumberMention, find_numbers, same
 from indicators.schemas import QUALIFIERS
 from indicators.sources import normalise, split_document, split_paragraphs
@@ -50,7 +51,7 @@ _PERCENT_AFTER = re.compile(r"^\s*(?:per\s*cent|percent|%|percentage points?)", 
 _MONEY_BEFORE = re.compile(r"(?:\$|US\$|USD|dollars?\s+of)\s*$", re.IGNORECASE)
 _MONEY_AFTER = re.compile(r"^\s*(?:million|billion|thousand)?\s*(?:United States\s+)?dollars", re.IGNORECASE)
 _PERIOD = re.compile(
-    r"\b(?:(?:as (?:at|of)|on|since|by|until|between|from)\s+)?(?:\d{1,2}\s+)?"
+    r"\b(?:(?i:as (?:at|of)|on|since|by|until|between|from|in|during)\s+)?(?:\d{1,2}\s+)?"
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)?\s*"
     r"(?:19|20)\d{2}(?:/\d{2})?(?:\s+(?:and|to)\s+(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d{2}(?:/\d{2})?)?")
 
@@ -80,6 +81,10 @@ class Candidate:
     score: float | None = None
     reason: str | None = None
     restates: bool = False
+    pair: int | None = None  # shared by the two figures of "from X to Y" in one part
+    period_label: str | None = None  # proposed (see indicators.period_guess); the steward confirms
+    period_start: str | None = None
+    period_end: str | None = None
 
     @property
     def stated(self) -> float:
@@ -185,7 +190,7 @@ def candidates_in(source: str, location: str, text: str) -> list[Candidate]:
             qualifier = _qualifier(sentence[:mention.start - offset])
             shape = _shape(mention, partner, sentence, offset, unit)
             found.append(Candidate(source, location, quote, value, numerator, denominator, unit, qualifier, period,
-                                   shape, mention.role, mention.text))
+                                   shape, mention.role, mention.text, pair=mention.pair))
     return found
 
 
@@ -244,6 +249,40 @@ def match(candidates: list[Candidate], dataset) -> list[Candidate]:
             out.append(_with(c, best, round(score, 1), f"sentence resembles {best} ({units[best]}) at {score:.0f}"))
         else:
             out.append(_with(c, None, round(score, 1) if best else None, "no indicator of this unit resembles it"))
+    return _with_periods(out, dataset.observations)
+
+
+def _with_periods(found: list[Candidate], observations: pd.DataFrame) -> list[Candidate]:
+    """Proposed periods. The earlier figure of "increased from 227 to 251" that another
+    source already stored for the same indicator restates it, with its period; the later
+    figure takes the period right after (ending on the date the sentence gives, if any).
+    Any other figure but an earlier one takes the period its sentence names, when it names
+    one exactly."""
+    earlier: dict[tuple, tuple[pd.Timestamp, pd.Timestamp]] = {}
+    settled = []
+    for c in found:
+        if c.role == FROM and c.indicator_id and not c.restates:
+            rows = observations[(observations["indicator_id"] == c.indicator_id)
+                                & (observations["source"] != c.source)
+                                & ((observations["value"] - c.value).abs().lt(1e-6)
+                                   | (observations["numerator"] - c.stated).abs().lt(1e-6))]
+            if not rows.empty:
+                row = rows.sort_values("period_end").iloc[-1]
+                earlier[(c.source, c.location, c.pair)] = (row["period_start"], row["period_end"])
+                stored = period_guess.Period(row["period_start"], row["period_end"], row["period_label"])
+                c = replace(c, restates=True, reason=f"restates {c.text} stored from {row['source']} "
+                                                     f"({row['period_label']})", **stored.row())
+        settled.append(c)
+    out = []
+    for c in settled:
+        # The period a sentence names is its latest figure's, never the earlier one of a change.
+        if c.period_start is None and c.role != FROM:
+            named = period_guess.named(c.period_guess)
+            before = earlier.get((c.source, c.location, c.pair)) if c.role == TO else None
+            proposed = period_guess.following(*before, named.end if named else None) if before else named
+            if proposed is not None:
+                c = replace(c, **proposed.row())
+        out.append(c)
     return out
 
 

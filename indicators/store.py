@@ -395,6 +395,14 @@ class Store:
             return pd.DataFrame(connection.execute(
                 sa.select(changes).where(changes.c.status == PENDING).order_by(changes.c.id)).mappings().all())
 
+    def pending_records(self, entity: str) -> list[dict]:
+        """The records of one entity that changes waiting for review would write."""
+        query = (sa.select(revisions.c.payload).join(changes, changes.c.id == revisions.c.change_id)
+                 .where(changes.c.status == PENDING, revisions.c.entity == entity, revisions.c.action != RETRACT)
+                 .order_by(revisions.c.id))
+        with self.engine.connect() as connection:
+            return [json.loads(payload) for (payload,) in connection.execute(query)]
+
     def count(self, entity: str) -> int:
         return len(self.state().get(entity, {}))
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from indicators.candidates import observation_rows, reject, rejected, still_open
+from indicators.candidates import OPEN, RESTATED, WAITING, observation_rows, reject, rejected, sort_out, still_open
 from indicators.extract import extract_text, match, table
-from indicators.imports import ADDED, plan_import
+from indicators.imports import ADDED, import_table, plan_import
 from indicators.paths import DEFAULT_DATA_DIR
 from indicators.reader import coverage, document
 from indicators.store import EDITOR, READER, NotAllowed, Store, User
@@ -52,6 +52,19 @@ def test_an_accepted_candidate_becomes_a_row_for_review(store, found, dataset):
     assert rows.loc[0, ["value", "unit", "source", "location"]].tolist() == ["189", "count", "A/72/573", "100"]
     plan = plan_import(store, "observations", rows)
     assert [o.status for o in plan.outcomes] == [ADDED], plan.lines()
+
+
+def test_a_candidate_sent_for_review_is_not_offered_again_while_it_waits(store, found, dataset):
+    [share] = [c for c in found if c.location == "57" and c.numerator is not None]
+    frame = table([share]).assign(indicator_id="units_certified_ready", period_label="current",
+                                  period_start="2017-10-31", period_end="2017-10-31")
+    units = dict(zip(dataset.catalogue["id"], dataset.catalogue["unit"], strict=True))
+    assert share in sort_out(found, store)[OPEN]
+    import_table(store, "observations", observation_rows(frame, units), ALICE, "one in five", commit=True)
+    groups = sort_out(found, store)
+    assert share in groups[WAITING] and share not in groups[OPEN]
+    assert sum(len(g) for g in groups.values()) == len(found)  # every candidate in exactly one group
+    assert groups[RESTATED] == [c for c in found if c.restates]
 
 
 def test_the_reader_marks_rejected_numbers_with_their_reason(store, found, dataset):

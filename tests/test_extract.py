@@ -10,7 +10,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from indicators import cli
+from indicators import cli, period_guess
 from indicators.extract import candidates_in, extract_text, match, read_any, table
 from indicators.numbers import same
 from indicators.paths import DEFAULT_DATA_DIR
@@ -125,6 +125,7 @@ def test_noise_is_not_a_candidate(case, text, values):
     ("For the period from 1 July 2019 to 30 June 2020, 27 peacekeepers died.", "from 1 July 2019 to 30 June 2020"),
     ("During the 2019/20 period, 3 missions closed.", "2019/20"),
     ("The Mission deployed 45 patrols.", None),
+    ("As at 31 October 2019, of the 40 patrol bases, 12 had solar power.", "As at 31 October 2019"),
 ])
 def test_period_guesses(text, period):
     assert {c.period_guess for c in candidates_in("TEST/6", "1", text)} == {period}
@@ -167,6 +168,49 @@ def test_next_year_attacks_land_on_the_attacks_indicator(dataset):
     later = match(candidates_in("TEST/7", "5", text), dataset)
     assert {c.indicator_id for c in later} == {"targeted_attacks_on_peacekeepers"}
     assert later[1].value == 251 and later[1].period_guess == "as at 31 October 2018"
+    # 227 is the figure A/72/573 stored for the year to 31 October 2017; 251 takes the year after.
+    assert [(c.value, c.restates, c.period_label, c.period_start, c.period_end) for c in later] == [
+        (227, True, "1 Nov 2016 to 31 Oct 2017", "2016-11-01", "2017-10-31"),
+        (251, False, "1 Nov 2017 to 31 Oct 2018", "2017-11-01", "2018-10-31")]
+    assert later[0].reason == "restates 227 stored from A/72/573 (1 Nov 2016 to 31 Oct 2017)"
+
+
+def test_a_figure_of_another_value_restates_nothing(dataset):
+    later = match(candidates_in("TEST/7", "5", "The number of targeted attacks increased from 229 to 251 as at 31 "
+                                                "October 2018."), dataset)
+    assert [(c.restates, c.period_start) for c in later] == [(False, None), (False, "2018-10-31")]
+
+
+@pytest.mark.parametrize("guess, expected", [
+    ("as at 31 October 2018", ("as at 31 Oct 2018", "2018-10-31", "2018-10-31")),
+    ("in 2019", ("2019", "2019-01-01", "2019-12-31")),
+    ("31 October 2019", ("as at 31 Oct 2019", "2019-10-31", "2019-10-31")),
+    ("in February 2020", ("Feb 2020", "2020-02-01", "2020-02-29")),
+    ("2019/20", ("2019/20", "2019-07-01", "2020-06-30")),
+    ("2019/21", None),  # not a fiscal year
+    ("from 1 July 2019 to 30 June 2020", ("1 Jul 2019 to 30 Jun 2020", "2019-07-01", "2020-06-30")),
+    ("Between January and June 2020", ("1 Jan 2020 to 30 Jun 2020", "2020-01-01", "2020-06-30")),
+    ("between June and January 2020", None),  # ends before it starts
+    ("by June 2021", None),  # a deadline, not a period
+    ("since 2015", None),
+    (None, None),
+])
+def test_the_period_a_sentence_names(guess, expected):
+    found = period_guess.named(guess)
+    assert (None if found is None else tuple(found.row().values())) == expected
+
+
+@pytest.mark.parametrize("start, end, ending, expected", [
+    ("2016-11-01", "2017-10-31", None, ("2017-11-01", "2018-10-31")),
+    ("2016-11-01", "2017-10-31", "2019-10-31", ("2018-11-01", "2019-10-31")),
+    ("2017-01-01", "2017-12-31", None, ("2018-01-01", "2018-12-31")),
+    ("2017-10-31", "2017-10-31", "2018-10-31", ("2018-10-31", "2018-10-31")),
+    ("2017-10-31", "2017-10-31", None, None),  # a figure at a date: the next date is not known
+    ("2017-10-31", "2017-10-31", "2017-10-31", None),
+])
+def test_the_period_after_a_stored_one(start, end, ending, expected):
+    found = period_guess.following(pd.Timestamp(start), pd.Timestamp(end), ending and pd.Timestamp(ending))
+    assert (None if found is None else (found.row()["period_start"], found.row()["period_end"])) == expected
 
 
 def test_a_stored_figure_is_recognised_as_restated(dataset):

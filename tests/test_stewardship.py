@@ -3,6 +3,7 @@ approves, readers see only published data; and secrets never committed."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -125,15 +126,38 @@ def test_candidates_of_a_report_are_offered_for_review(database, accounts):
         "Send the accepted ones for review", "Reject the ticked ones"]
 
 
+def test_candidates_are_read_beside_their_paragraph(database, accounts):
+    at = sign_in(page(accounts), "alice", "alice-secret")
+    table = _open_candidates(at)
+    assert table["read"].str.startswith("source?doc=A%2F72%2F573&paragraph=").all()
+    last = table.iloc[-1]
+    place = str(last["location"])
+    picker = at.selectbox(key="c_place")
+    assert picker.options[-1].startswith(f"Paragraph {place} · ") and "to review" in picker.options[-1]
+    picker.set_value(place)
+    at.run()
+    [shown] = [m.value for m in at.markdown if m.value.startswith(f"**{place}.**")]
+    # The paragraph itself, with at least as many grey (unreviewed) numbers as it has candidates.
+    words = last["quote"].split()[:4]
+    assert " ".join(words) in shown.replace("\\", "")  # the page escapes Markdown
+    to_review = int(re.search(r"(\d+) to review", picker.options[-1]).group(1))
+    assert to_review == int((table["location"].astype(str) == place).sum())
+    assert len(re.findall(r":gray-background\[", shown)) >= to_review
+
+
+def _editor(at: AppTest):
+    return next(d for d in at.data_editor if d.key.startswith("c_editor"))
+
+
 def _open_candidates(at: AppTest):
     """The candidates table as the page offers it (accept, reject, indicator, ... columns)."""
-    return next(d for d in at.data_editor if d.key == "c_editor").value
+    return _editor(at).value
 
 
 def _edit(at: AppTest, rows: dict[int, dict]) -> AppTest:
     # AppTest cannot click in a data editor: its edit state is given before the run.
-    at.session_state["c_editor"] = {"edited_rows": {str(i): edits for i, edits in rows.items()},
-                                    "added_rows": [], "deleted_rows": []}
+    at.session_state[_editor(at).key] = {"edited_rows": {str(i): edits for i, edits in rows.items()},
+                                         "added_rows": [], "deleted_rows": []}
     return at
 
 
@@ -158,6 +182,10 @@ def test_a_candidate_is_accepted_onto_a_new_indicator_in_one_change(database, ac
     assert added["quote"] == table.loc[row, "quote"] and added["source"] == "A/72/573"
     assert added["value"] or (added["numerator"] and added["denominator"])  # a share keeps its parts
     assert "test_new_share" not in Store(database).state()["indicator"]  # published only after review
+    # The page shows the candidates again at once: the sent one waits for review, and no tick
+    # is carried over to the rows that took its place.
+    assert any("1 wait for review" in m.value for m in at.markdown)
+    assert len(_open_candidates(at)) == len(table) - 1 and not _open_candidates(at)["accept"].any()
     bob = sign_in(page(accounts), "bob", "bob-secret")
     next(b for b in bob.button if b.key == "approve_2").click()
     bob.run()
@@ -172,6 +200,8 @@ def test_a_rejected_candidate_is_not_offered_again(database, accounts):
     at.run()
     next(b for b in at.button if b.key == "c_reject").click()
     at.run()
+    assert at.success[0].value.replace("\\", "").startswith("1 candidate(s) rejected")
+    assert not _open_candidates(at)["reject"].any()  # the rows that moved up are not ticked
     after = _open_candidates(sign_in(page(accounts), "alice", "alice-secret"))
     assert len(after) == len(before) - 1
     assert before.loc[0, "quote"] not in set(after["quote"]) or before.loc[0, "value"] not in set(after["value"])

@@ -3,7 +3,7 @@ by row; every captured number highlighted and linked to its indicator. The sourc
 part are in the URL: /source?doc=A/72/573&paragraph=100, &page=2, &section=..., &row=..."""
 
 import streamlit as st
-from ui import load, md, store, store_mode
+from ui import load, md, part_label, part_markdown, store, store_mode
 
 from indicators.candidates import rejected
 from indicators.reader import coverage, dataset_rows, document
@@ -56,26 +56,11 @@ st.markdown(":blue-background[**Highlighted**] numbers are captured; each links 
 
 
 def label(key: str) -> str:
-    return f"{key}." if source.kind == REPORT else key[:1].upper() + key[1:]
+    return part_label(source, key)
 
 
 def render(key: str) -> str:
-    pieces = []
-    for segment in parts[key]:
-        if segment.captured:
-            links = " ".join(f"[{md(segment.text)}](indicator?indicator={i})" for i in segment.indicator_ids[:1])
-            pieces.append(f":blue-background[**{links}**]")
-        elif segment.rejected:
-            pieces.append(f":orange-background[~~{md(segment.text)}~~]")
-        elif segment.number:
-            pieces.append(f":gray-background[{md(segment.text)}]")
-        else:
-            pieces.append(md(segment.text))
-    # A paragraph number needs no escaping; a section title comes from the data and does.
-    head = f"**{key}.**" if source.kind == REPORT else f"**{md(label(key))}**"
-    reasons = sorted({s.rejected for s in parts[key] if s.rejected})
-    tail = "".join(f" *(rejected: {md(reason)})*" for reason in reasons)
-    return head + " " + "".join(pieces) + tail
+    return part_markdown(source, key, parts[key])
 
 
 asked = st.query_params.get(param)

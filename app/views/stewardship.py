@@ -2,18 +2,22 @@
 people's changes, and read or restore a record's history. Every write goes through the
 store, which checks the role again: hiding a button is not the protection."""
 
+import hashlib
 import time
+from collections import Counter
 
 import pandas as pd
 import streamlit as st
-from ui import auth_mode, current_user, end_page, load, md, refresh, secrets, store, store_mode
+from ui import (auth_mode, current_user, end_page, load, md, part_markdown, part_name, refresh, secrets, source_link,
+                store, store_mode)
 
 from indicators.accounts import verify
-from indicators.candidates import observation_rows, reject, still_open
+from indicators.candidates import OPEN, decision_key, observation_rows, reject, rejected, sort_out
 from indicators.extract import extract_text, match
 from indicators.extract import table as candidate_table
 from indicators.imports import TABLE_NAMES, import_table, plan_import, read_upload, submit_records
 from indicators.ingest import SourceExists, source_record
+from indicators.reader import document
 from indicators.schemas import DIRECTIONS, UNITS
 from indicators.sources import KINDS
 from indicators.files import FileProblem
@@ -189,22 +193,44 @@ with tabs[2]:
     else:
         raw = (dataset.folder / "sources" / source.text_file).read_text(encoding="utf-8")
         found = match(extract_text(raw, symbol), dataset)
-        open_ones = still_open(found, the_store)
-        st.write(md(f"{len(found)} candidates in {symbol}: {sum(c.restates for c in found)} restate stored figures, "
-                    f"{len(found) - len(open_ones) - sum(c.restates for c in found)} were rejected before, "
-                    f"{len(open_ones)} to review."))
+        groups = sort_out(found, the_store)
+        open_ones = groups[OPEN]
+        if flash := st.session_state.pop("c_flash", None):
+            st.success(md(flash))
+        st.write(md(f"{len(found)} candidates in {symbol}: "
+                    + ", ".join(f"{len(members)} {group}" for group, members in groups.items()) + "."))
         if open_ones:
-            frame = candidate_table(open_ones).assign(accept=False, reject=False, period_label="", period_start="",
-                                                      period_end="")
+            frame = candidate_table(open_ones).assign(accept=False, reject=False)
+            # Proposed periods are filled in for the steward to confirm; the rest are typed.
+            periods = ["period_label", "period_start", "period_end"]
+            frame[periods] = frame[periods].fillna("")
+            frame["read"] = [source_link(source, c.location) for c in open_ones]
             names = dataset.indicator_names()
+            # A new set of open candidates gets a fresh editor: Streamlit keeps a keyed editor's
+            # ticks by row number while the row count stays the same, and another source with as
+            # many candidates would inherit them.
+            editor = "c_editor_" + hashlib.sha256("\n".join(map(decision_key, open_ones)).encode()).hexdigest()[:12]
             edited = st.data_editor(
                 frame[["accept", "reject", "indicator_id", "period_label", "period_start", "period_end", "value",
-                       "unit", "shape", "location", "quote", "period_guess", "score", "reason"]],
-                hide_index=True, key="c_editor", disabled=["value", "unit", "shape", "location", "quote",
+                       "unit", "shape", "location", "read", "quote", "period_guess", "score", "reason"]],
+                hide_index=True, key=editor, disabled=["value", "unit", "shape", "location", "read", "quote",
                                                            "period_guess", "score", "reason"],
                 column_config={"indicator_id": st.column_config.SelectboxColumn(
                     "indicator", options=list(names), help="Leave empty to put the row on the new indicator below"),
+                               "read": st.column_config.LinkColumn(
+                                   "in the source", display_text="read", help="The whole part in the source reader"),
                                "quote": st.column_config.TextColumn(width="large")})
+            # Each candidate beside its paragraph: the part, with every number marked as
+            # captured, rejected or still to review.
+            parts = document(dataset, symbol, rejected(the_store))
+            places = list(dict.fromkeys(c.location for c in open_ones))
+            counts = Counter(c.location for c in open_ones)
+            with st.container(border=True, key="c_paragraph"):
+                place = st.selectbox(
+                    "Read a part with candidates", places, key="c_place",
+                    format_func=lambda key: f"{part_name(source, key)} · {counts[key]} to review")
+                if place in parts:
+                    st.markdown(part_markdown(source, place, parts[place]))
             with st.expander("A new indicator, for accepted rows whose indicator is left empty",
                              icon=":material/add_chart:"):
                 cells = st.columns(2)
@@ -221,6 +247,9 @@ with tabs[2]:
             if go.button("Send the accepted ones for review", type="primary", key="c_accept",
                          disabled=not why.strip()):
                 accepted = edited["accept"].astype(bool)
+                if not accepted.any():
+                    st.warning("Tick \"accept\" on the rows to send.")
+                    st.stop()
                 chosen = frame.loc[accepted].assign(**{c: edited.loc[accepted, c] for c in (
                     "indicator_id", "period_label", "period_start", "period_end")})
                 extra = []
@@ -236,13 +265,16 @@ with tabs[2]:
                                     commit=True, extra=extra)
                 if plan.ok:
                     refresh()
-                    st.success(f"Change {plan.change_id} is waiting for review.")
+                    st.session_state["c_flash"] = (f"Change {plan.change_id} is waiting for review: "
+                                                   f"{int(accepted.sum())} figure(s) from {symbol}.")
+                    st.rerun()
                 else:
                     st.error(md("Nothing sent: " + " ".join(plan.lines())))
             if drop.button("Reject the ticked ones", key="c_reject", disabled=not why.strip()):
                 ticked = [c for c, flag in zip(open_ones, edited["reject"], strict=True) if flag]
                 reject(the_store, ticked, user, why)
                 refresh()
+                st.session_state["c_flash"] = f"{len(ticked)} candidate(s) rejected: {why}"
                 st.rerun()
 
 with tabs[3]:

@@ -1,0 +1,94 @@
+"""Periods proposed for candidate figures, so a steward confirms dates instead of typing
+them: the period a sentence names ("as at 31 October 2018", "in 2019", "2019/20", "from 1
+July 2019 to 30 June 2020", "between January and June 2020"), or, for the later figure of
+"increased from 227 to 251", the period right after the stored one the earlier figure
+restates. A proposal is only a proposal: the steward edits it and validation checks it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
+_DAY = rf"(?:(\d{{1,2}})\s+)?({_MONTHS})\s+((?:19|20)\d{{2}})"
+_AS_AT = re.compile(rf"^(?:(?:as\s+(?:at|of)|on)\s+)?(\d{{1,2}})\s+({_MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
+_MONTH = re.compile(rf"^(?:in\s+|during\s+)?({_MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
+_YEAR = re.compile(r"^(?:in\s+|during\s+)?((?:19|20)\d{2})$", re.IGNORECASE)
+_FISCAL = re.compile(r"^(?:in\s+|during\s+)?((?:19|20)\d{2})/(\d{2})$", re.IGNORECASE)
+_RANGE = re.compile(rf"^(?:between|from)\s+(?:(\d{{1,2}})\s+)?({_MONTHS})(?:\s+((?:19|20)\d{{2}}))?\s+(?:and|to)\s+"
+                    rf"{_DAY}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: pd.Timestamp
+    end: pd.Timestamp
+    label: str
+
+    def row(self) -> dict[str, str]:
+        return {"period_label": self.label, "period_start": f"{self.start:%Y-%m-%d}",
+                "period_end": f"{self.end:%Y-%m-%d}"}
+
+
+def _date(day: str | None, month: str, year: str, end: bool = False) -> pd.Timestamp:
+    first = pd.Timestamp(f"{month} 1 {year}")
+    if day:
+        return first.replace(day=int(day))
+    return first + pd.offsets.MonthEnd(0) if end else first
+
+
+def label(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    if start == end:
+        return f"as at {end.day} {end:%b %Y}"
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        return str(start.year)
+    return f"{start.day} {start:%b %Y} to {end.day} {end:%b %Y}"
+
+
+def named(guess: str | None) -> Period | None:
+    """The period a sentence names, when it names one exactly; None for "by June 2021",
+    "since 2015" and anything else that is a deadline or an open span."""
+    if not guess:
+        return None
+    text = re.sub(r"\s+", " ", guess.strip())
+    if found := _AS_AT.match(text):
+        moment = _date(*found.groups())
+        return Period(moment, moment, label(moment, moment))
+    if found := _MONTH.match(text):
+        start = _date(None, *found.groups())
+        end = _date(None, *found.groups(), end=True)
+        return Period(start, end, f"{start:%b %Y}")
+    if found := _YEAR.match(text):
+        year = int(found.group(1))
+        return Period(pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31), str(year))
+    if found := _FISCAL.match(text):
+        first, second = int(found.group(1)), int(found.group(2))
+        if second != (first + 1) % 100:
+            return None
+        return Period(pd.Timestamp(first, 7, 1), pd.Timestamp(first + 1, 6, 30), f"{first}/{found.group(2)}")
+    if found := _RANGE.match(text):
+        day1, month1, year1, day2, month2, year2 = found.groups()
+        start, end = _date(day1, month1, year1 or year2), _date(day2, month2, year2, end=True)
+        return Period(start, end, label(start, end)) if start <= end else None
+    return None
+
+
+def following(start: pd.Timestamp, end: pd.Timestamp, ending: pd.Timestamp | None = None) -> Period | None:
+    """The period of the same length right after ``start``-``end`` (whole months stay whole
+    months); ``ending``, a date the sentence gives, ends it instead. A figure at one date
+    is followed by one at the date the sentence gives, or by nothing known."""
+    months = round((end - start).days / 30.4375)
+    if start == end:
+        return None if ending is None or ending <= end else Period(ending, ending, label(ending, ending))
+    if months == 0:
+        new_end = ending if ending is not None else end + (end - start) + pd.Timedelta(days=1)
+        new_start = new_end - (end - start)
+    elif ending is not None:
+        new_end = ending
+        new_start = ending + pd.Timedelta(days=1) - pd.DateOffset(months=months)
+    else:
+        new_start = end + pd.Timedelta(days=1)
+        new_end = new_start + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+    return Period(new_start, new_end, label(new_start, new_end))
