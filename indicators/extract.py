@@ -41,6 +41,10 @@ _CHANGE_OF_BEFORE = re.compile(r"\b(?:increase|decrease|rise|fall|drop|decline|r
 _CHANGE_AFTER = re.compile(r"^\s*(?:(?:per\s*cent|percent|%|percentage[\s-]points?)\s*)?(?:increase|decrease|rise|"
                            r"fall|drop|decline|reduction|growth|improvement|more|less|fewer|higher|lower|from)\b",
                            re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r"[;:]|,\s+(?:and|while|whereas|but|compared)\b|\)\s+and\b"
+    r"|\band\s+(?=(?:some\s+|about\s+|approximately\s+|nearly\s+|almost\s+|over\s+|more\s+than\s+)?(?:US)?\$?\d)",
+    re.IGNORECASE)
 # Words reports use for a qualifier the data files name otherwise.
 _SAME_AS = {"some": "approximately", "around": "approximately", "roughly": "approximately",
             "an estimated": "approximately", "close to": "nearly", "fewer than": "less than",
@@ -82,6 +86,7 @@ class Candidate:
     reason: str | None = None
     restates: bool = False
     pair: int | None = None  # shared by the two figures of "from X to Y" in one part
+    clause: str = ""  # the words of the sentence that speak of this figure (see _clause)
     period_label: str | None = None  # proposed (see indicators.period_guess); the steward confirms
     period_start: str | None = None
     period_end: str | None = None
@@ -102,6 +107,16 @@ def sentences(text: str) -> list[tuple[int, str]]:
         start = match.end()
     pieces.append((start, text[start:]))
     return [(at, piece) for at, piece in pieces if piece.strip()]
+
+
+def _clause(sentence: str, start: int, end: int) -> str:
+    """The part of a sentence that speaks of the figure at ``start``-``end``: "Women made up
+    4.1 per cent of military contingents" and "and some 21 per cent of individual police
+    officers" are two clauses of one sentence, and each figure is matched by its own."""
+    cuts = list(_CLAUSE_BREAK.finditer(sentence))
+    begin = max((m.end() for m in cuts if m.end() <= start), default=0)
+    finish = min((m.start() for m in cuts if m.start() >= end), default=len(sentence))
+    return sentence[begin:finish]
 
 
 def _qualifier(before: str) -> str | None:
@@ -190,7 +205,8 @@ def candidates_in(source: str, location: str, text: str) -> list[Candidate]:
             qualifier = _qualifier(sentence[:mention.start - offset])
             shape = _shape(mention, partner, sentence, offset, unit)
             found.append(Candidate(source, location, quote, value, numerator, denominator, unit, qualifier, period,
-                                   shape, mention.role, mention.text, pair=mention.pair))
+                                   shape, mention.role, mention.text, pair=mention.pair,
+                                   clause=normalise(_clause(sentence, mention.start - offset, mention.end - offset))))
     return found
 
 
@@ -238,15 +254,17 @@ def match(candidates: list[Candidate], dataset) -> list[Candidate]:
             out.append(_with(c, hits.iloc[0]["indicator_id"], 100.0, "restates a stored figure (same source, "
                              "location and value)", True))
             continue
-        best, score = None, 0.0
+        best, score, by = None, 0.0, "sentence"
         for indicator_id, text in texts.items():
             if units[indicator_id] != c.unit and not (units[indicator_id] == "ratio" and c.unit == "count"):
                 continue
-            s = fuzz.token_set_ratio(c.quote, text, processor=utils.default_process)
-            if s > score:
-                best, score = indicator_id, s
+            # The whole sentence, or the clause of the figure when the sentence states several.
+            for words, what in ((c.quote, "sentence"), (c.clause, "clause")):
+                s = fuzz.token_set_ratio(words, text, processor=utils.default_process) if words else 0.0
+                if s > score:
+                    best, score, by = indicator_id, s, what
         if best is not None and score >= 60:
-            out.append(_with(c, best, round(score, 1), f"sentence resembles {best} ({units[best]}) at {score:.0f}"))
+            out.append(_with(c, best, round(score, 1), f"{by} resembles {best} ({units[best]}) at {score:.0f}"))
         else:
             out.append(_with(c, None, round(score, 1) if best else None, "no indicator of this unit resembles it"))
     return _with_periods(out, dataset.observations)

@@ -175,6 +175,16 @@ def test_next_year_attacks_land_on_the_attacks_indicator(dataset):
     assert later[0].reason == "restates 227 stored from A/72/573 (1 Nov 2016 to 31 Oct 2017)"
 
 
+def test_each_figure_of_a_sentence_is_matched_by_its_own_clause(dataset):
+    text = ("Women made up 4.1 per cent of military contingents (3,220 of an authorized 78,000) and some 21 per cent "
+            "of individual police officers.")
+    found = {c.text: c for c in match(candidates_in("TEST/8", "3", text), dataset)}
+    assert found["4.1"].indicator_id == "women_military_peacekeepers"
+    assert found["21"].indicator_id == "women_individual_police"
+    assert found["21"].clause == "some 21 per cent of individual police officers."
+    assert found["21"].reason.startswith("clause resembles")
+
+
 def test_a_figure_of_another_value_restates_nothing(dataset):
     later = match(candidates_in("TEST/7", "5", "The number of targeted attacks increased from 229 to 251 as at 31 "
                                                 "October 2018."), dataset)
