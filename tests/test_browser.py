@@ -308,12 +308,10 @@ LATER_REPORT = (b"TEST/7\nA fictional later report\n\n"
                 b"3. As at 31 October 2019, of the 40 patrol bases, 12 were equipped with solar power.\n")
 
 
-def test_a_steward_takes_a_new_report_to_a_published_figure(chromium, tmp_path):
+def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
     """The steward's whole path in a real browser: add a report (reviewed), read its
     candidates beside their paragraphs with proposed periods, accept one onto a new
     indicator, and a reviewer publishes it; the figure then has its own page."""
-    from playwright.sync_api import sync_playwright
-
     from indicators.accounts import hash_password
     from indicators.store import Store
 
@@ -323,18 +321,18 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(chromium, tmp_path):
     database = f"sqlite:///{tmp_path / 'store.sqlite'}"
 
     def sign_in(browser, url, name):
-        page = browser.new_page(viewport={"width": 1400, "height": 1400})
-        page.set_default_timeout(30_000)
-        page.goto(url + "/stewardship")
-        _settle(page)
-        page.get_by_label("Name").fill(name)
-        page.get_by_label("Password", exact=True).fill(f"{name}-secret")
-        page.get_by_role("button", name="Sign in").click()
-        _settle(page)
-        return page
+        tab = browser.new_page(viewport={"width": 1400, "height": 1400})
+        tab.set_default_timeout(30_000)
+        tab.goto(url + "/stewardship")
+        _settle(tab)
+        tab.get_by_label("Name").fill(name)
+        tab.get_by_label("Password", exact=True).fill(f"{name}-secret")
+        tab.get_by_role("button", name="Sign in").click()
+        _settle(tab)
+        return tab
 
-    def alerts(page):
-        return page.locator("[data-testid='stAlert']").all_inner_texts()
+    def alerts(tab):
+        return tab.locator("[data-testid='stAlert']").all_inner_texts()
 
     def approve_first(browser, url):
         bob = sign_in(browser, url, "bob")
@@ -344,9 +342,9 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(chromium, tmp_path):
         _settle(bob)
         return bob
 
-    with _serve("streamlit-steward.log", DATABASE_URL=database, STREAMLIT_SECRETS_FILES=str(secrets)) as url, \
-            sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True, args=FLAGS)
+    # Each user in a page of their own (a new browser context: sessions are not shared).
+    browser = page.context.browser
+    with _serve("streamlit-steward.log", DATABASE_URL=database, STREAMLIT_SECRETS_FILES=str(secrets)) as url:
         alice = sign_in(browser, url, "alice")
         alice.get_by_role("tab", name="Candidates from a report").click()
         _settle(alice)
@@ -416,4 +414,6 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(chromium, tmp_path):
         reader = browser.new_page(viewport={"width": 1400, "height": 1000})
         reader.goto(url + "/indicator?indicator=test_patrol_bases_solar")
         reader.get_by_text("Patrol bases with solar power (fictional): 30% (as at 31 Oct 2019)").wait_for()
-        browser.close()
+    for opened in browser.contexts:
+        if opened is not page.context:
+            opened.close()
