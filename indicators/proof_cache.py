@@ -50,13 +50,21 @@ def cache_file() -> Path | None:
     return base / "peacekeeping-indicators" / "proofs.bin"
 
 
+def _header() -> bytes:
+    """The first record of the file: which code made its proofs. Proofs of other code are
+    never met again (their digests cover the code), so a file holds one version's only."""
+    return hashlib.blake2b(f"proofs of {PROOF_VERSION} {running_code()}".encode(), digest_size=DIGEST_BYTES).digest()
+
+
 def load() -> set[bytes]:
     path = cache_file()
     if path is None or not path.is_file():
         return set()
     raw = path.read_bytes()
+    if raw[:DIGEST_BYTES] != _header():
+        return set()  # made by other code (or an older layout): start afresh
     usable = len(raw) - len(raw) % DIGEST_BYTES  # a torn last write leaves a partial digest: ignored
-    return {raw[i:i + DIGEST_BYTES] for i in range(0, usable, DIGEST_BYTES)}
+    return {raw[i:i + DIGEST_BYTES] for i in range(DIGEST_BYTES, usable, DIGEST_BYTES)}
 
 
 def remember(used: set[bytes], fresh: set[bytes]) -> None:
@@ -73,7 +81,7 @@ def remember(used: set[bytes], fresh: set[bytes]) -> None:
             kept = used | fresh
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as out:
-            out.write(b"".join(sorted(kept)))
+            out.write(_header() + b"".join(sorted(kept)))
         os.replace(out.name, path)
     except OSError as error:
         import warnings

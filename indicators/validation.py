@@ -56,14 +56,20 @@ MILESTONE_COLUMNS = {"id": TEXT, "reform_area": TEXT, "commitment": TEXT, "due":
                      "settled_location": TEXT, "settled_quote": TEXT, "notes": TEXT}
 OPTIONAL = {"published", "retrieved", "outcome", "settled_by", "settled_location", "settled_quote", "data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label", "scope"}
+_SPECS = {SourceModel: SOURCE_COLUMNS, CatalogueModel: CATALOGUE_COLUMNS, ObservationModel: OBSERVATION_COLUMNS,
+          TargetModel: TARGET_COLUMNS, MilestoneModel: MILESTONE_COLUMNS}
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 EARLIEST, LATEST = pd.Timestamp("1945-01-01"), pd.Timestamp("2100-12-31")
-_MARKUP = r"<\s*/?\s*[A-Za-z!?][^>]*>"
 # Plain (not raw) strings: Python turns the escapes into the characters themselves, which
 # Arrow's regular expressions (RE2, run over whole columns) read as Python's re does; RE2
-# has no \u escapes of its own.
+# has no \u escapes of its own, and its \s misses some of the white space Python's \s
+# matches, so pandas would run a pattern with \s cell by cell in Python. _SPACE is exactly
+# Python's \s, written out (a test compares them over every code point).
+_SPACE = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_MARKUP = f"<{_SPACE}*/?{_SPACE}*[A-Za-z!?][^>]*>"
 _FORMULA = "^[=+@\uff1d\uff0b\uff20]"
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
+_SUSPECT = f"{_CONTROL}|{_MARKUP}|{_FORMULA}"
 _FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
@@ -179,6 +185,12 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
                                               f"{parsed[index].date()} is outside {EARLIEST.year} to {LATEST.year}"))
             parsed = parsed.where(~far)
         if kind == TEXT:
+            # One pass finds whether any cell could break a text rule; the rules below, one
+            # pass each, run only then (almost never).
+            suspect = raw.str.contains(_SUSPECT, regex=True).fillna(False).astype(bool)
+            if not suspect.any():
+                frame[column] = parsed
+                continue
             # Control characters break spreadsheets, SVG and slides downstream: refuse them here.
             hidden = raw.notna() & raw.str.contains(_CONTROL, regex=True).fillna(False).astype(bool)
             for index in frame.index[hidden]:
@@ -260,8 +272,16 @@ def _show(value) -> str:
 
 def _with_checks(model: type[pa.DataFrameModel], checks: list[pa.Check]) -> pa.DataFrameSchema:
     schema = model.to_schema()
-    return pa.DataFrameSchema(columns=schema.columns, checks=schema.checks + checks,
-                              strict=schema.strict, name=schema.name)
+    table_checks = schema.checks + checks
+    for check in table_checks:
+        # Each rule answers for every row, missing cells included (pandera would otherwise
+        # also pass rows whose cells are all missing, at the price of a full isna per rule).
+        check.ignore_na = False
+    # _parse gives text columns their type (str or None, from Arrow strings), so pandera need
+    # not confirm it cell by cell with isinstance; every other check of the column stays.
+    text = [name for name, kind in _SPECS[model].items() if kind == TEXT and name in schema.columns]
+    columns = schema.update_columns({name: {"dtype": None} for name in text}).columns
+    return pa.DataFrameSchema(columns=columns, checks=table_checks, strict=schema.strict, name=schema.name)
 
 
 def _problem(error: FileProblem) -> Failure:

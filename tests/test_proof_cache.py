@@ -107,8 +107,19 @@ def test_a_torn_cache_file_is_read_up_to_its_last_whole_digest(folder, tmp_path)
     path = tmp_path / "proofs.bin"
     whole = path.read_bytes()
     path.write_bytes(whole + b"\x00" * 7)
-    assert proof_cache.load() == {whole[i:i + 16] for i in range(0, len(whole), 16)}
+    assert proof_cache.load() == {whole[i:i + 16] for i in range(16, len(whole), 16)}  # after the header
     indicators.load(folder)  # the torn tail is ignored, not read as a digest
+
+
+def test_the_file_keeps_only_the_proofs_of_the_running_code(folder, monkeypatch, tmp_path):
+    # Proofs made by other code are never met again: a new version starts the file afresh
+    # instead of carrying them, so the file (and its reading) does not grow with each release.
+    indicators.load(folder)
+    size = (tmp_path / "proofs.bin").stat().st_size
+    monkeypatch.setattr(proof_cache, "running_code", lambda: "other code")
+    assert proof_cache.load() == set()
+    indicators.load(folder)
+    assert (tmp_path / "proofs.bin").stat().st_size == size
 
 
 def test_validate_without_the_cache_proves_every_row(folder, monkeypatch, tmp_path, capsys):

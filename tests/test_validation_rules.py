@@ -153,3 +153,26 @@ def test_source_without_required_field(data_copy):
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     _, failures = indicators.validate_folder(data_copy)
     assert [(f.column, f.rule) for f in failures] == [("licence", "missing_column")]
+
+
+def test_the_white_space_of_the_markup_rule_is_pythons():
+    # Written out so Arrow runs the rule over whole columns; it must match what \s matches.
+    import re
+
+    from indicators.validation import _SPACE
+
+    ours, python = re.compile(_SPACE), re.compile(r"\s")
+    assert [hex(c) for c in range(0x110000) if bool(ours.match(chr(c))) != bool(python.match(chr(c)))] == []
+
+
+@pytest.mark.parametrize("cell, rule", [
+    ("<\u2003b>bold</b>", "markup"),
+    ("< /script>", "markup"),
+    ("=1+1", "formula_prefix"),
+    ("\uff1dSUM(A1)", "formula_prefix"),
+    ("two\x0bthirds", "control_character"),
+])
+def test_each_text_rule_still_refuses_its_cells(data_copy, cell, rule):
+    edit_csv(data_copy / "observations.csv", {(0, "notes"): cell})
+    _, failures = indicators.validate_folder(data_copy, kept=False)
+    assert (2, "notes", rule) in {(f.row, f.column, f.rule) for f in failures}
