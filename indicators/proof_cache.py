@@ -13,7 +13,9 @@ row (two observations citing one quote, checked as a pair) are always proven afr
 A digest also covers the code that proves (every module of the package and the versions
 of the libraries it uses), so a change to any rule, the tokenizer or the quote search
 forgets every remembered proof without anyone having to remember to say so;
-``PROOF_VERSION`` changes with the layout of the digests themselves.
+``PROOF_VERSION`` changes with the layout of the digests themselves. The file starts with
+a record naming that code and holds its proofs only: proofs of other code are dropped, not
+carried from release to release.
 
 The digests live in ``$INDICATORS_PROOF_CACHE`` (a file), by default in the user's cache
 folder; ``INDICATORS_PROOF_CACHE=off`` (or ``indicators validate --no-cache``) proves
