@@ -52,6 +52,8 @@ _SAME_AS = {"some": "approximately", "around": "approximately", "roughly": "appr
 _SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z(])")
 _NOT_A_SENTENCE_END = re.compile(r"\b(?:para|paras|No|Nos|e\.g|i\.e|Mr|Ms|Dr|St|vol|p|pp)\.$", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"^\s*(?:per\s*cent|percent|%|percentage points?)", re.IGNORECASE)
+# "between 10 and 15 per cent": the first end of a range takes the unit of the second.
+_RANGE_TO_PERCENT = re.compile(r"^\s*(?:and|to|-|–)\s*\d[\d,.]*\s*(?:per\s*cent|percent|%)", re.IGNORECASE)
 _MONEY_BEFORE = re.compile(r"(?:\$|US\$|USD|dollars?\s+of)\s*$", re.IGNORECASE)
 _MONEY_AFTER = re.compile(r"^\s*(?:million|billion|thousand)?\s*(?:United States\s+)?dollars", re.IGNORECASE)
 _PERIOD = re.compile(
@@ -129,7 +131,7 @@ def _qualifier(before: str) -> str | None:
 
 def _unit(sentence: str, mention: NumberMention, start: int) -> str:
     after, before = sentence[mention.end - start:], sentence[:mention.start - start]
-    if _PERCENT_AFTER.match(after) or mention.text.lower() in ("parity", "half"):
+    if _PERCENT_AFTER.match(after) or _RANGE_TO_PERCENT.match(after) or mention.text.lower() in ("parity", "half"):
         return "percent"
     if _MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after):
         return "money"
@@ -158,7 +160,8 @@ def _shape(mention: NumberMention, partner: NumberMention | None, sentence: str,
         if partner is not None and partner.text.lower() in _FRACTIONS:
             return "fraction in words"
         return "X out of Y"
-    if re.search(r"\(\s*$", before) and re.match(r"^\s*(?:are\s+|were\s+)?women\b", after, re.IGNORECASE):
+    if re.search(r"\(\s*$", before) and re.match(r"^\s*(?:are\s+|were\s+)?women\b[^)]*\b(?:per\s*cent|percent)|"
+                                                  r"^\s*(?:are\s+|were\s+)?women\b[^)]*%", after, re.IGNORECASE):
         return "X (Y women, or Z per cent)"
     if _CHANGE_BY_BEFORE.search(before) or _CHANGE_OF_BEFORE.search(before) or (
             _CHANGE_AFTER.match(after) and re.search(r"\b(?:an?|up|down)\s+$", before, re.IGNORECASE)):

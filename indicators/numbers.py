@@ -105,6 +105,11 @@ _PART_BETWEEN = re.compile(
 )
 # "12 allegations, compared with 8": the figure compared with is the earlier one.
 _COMPARED_BEFORE = re.compile(r"\bcompared\s+(?:with|to)\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
+# "rose to 40 per cent in 2022 from 35 per cent in 2021": the later figure first.
+_CHANGE_TO_BEFORE = re.compile(
+    r"\b(?:rose|risen|increased|grew|grown|climbed|jumped|fell|fallen|decreased|declined|dropped|went\s+(?:up|down))"
+    r"\s+to\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
+_FROM_AFTER_TO = re.compile(r"^[^;.]{0,80}?\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
 # The whole before its part: "Of the 175 allegations, 80 concerned ..." and "175 allegations
 # were reported, of which 80 concerned ...". A share that follows ("of whom 27 per cent")
 # is stated as such and pairs with nothing.
@@ -225,6 +230,12 @@ def _with_roles(text: str, mentions: list[NumberMention]) -> list[NumberMention]
                 or _OF_WHICH_BETWEEN.match(between)):
             pair += 1
             out[a], out[b] = replace(first, role=WHOLE, pair=pair), replace(second, role=PART, pair=pair)
+    for a, b in zip(measures, measures[1:], strict=False):
+        later, earlier = out[a], out[b]
+        if later.role is None and earlier.role is None and _CHANGE_TO_BEFORE.search(text[:later.start]) \
+                and _FROM_AFTER_TO.match(text[later.end:earlier.start]):
+            pair += 1
+            out[a], out[b] = replace(later, role=TO, pair=pair), replace(earlier, role=FROM, pair=pair)
     # "71 per cent ..., up from 65 per cent" (or "12, compared with 8"): the figure changed
     # from is the earlier one, and the nearest free measure before it in the same clause is
     # the later one.

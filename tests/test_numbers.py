@@ -76,6 +76,7 @@ def test_symbols_page_residue_and_malformed_digits_are_not_numbers(noise):
     ("(down from 150) and in category 2 (down from 562)", [("150", FROM), ("562", FROM)]),
     ("certified 104 out of 292 deployed units", [("104", PART), ("292", WHOLE)]),
     ("appointed 5 women out of 12 heads of mission", [("5", PART), ("12", WHOLE)]),
+    ("rose to 40 per cent in 2022 from 35 per cent in 2021", [("40", TO), ("35", FROM)]),
     ("1,250 of an authorized 2,000 police officers", [("1,250", PART), ("2,000", WHOLE)]),
     ("two thirds of operations", [("two", PART), ("thirds", WHOLE)]),
     ("rose from 17 per cent in 2016 to 22 per cent", [("17", FROM), ("22", TO)]),
