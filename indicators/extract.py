@@ -26,8 +26,13 @@ from indicators.schemas import QUALIFIERS
 from indicators.sources import normalise, split_document, split_paragraphs
 
 SHAPES = ("from X to Y", "X out of Y", "X of an authorized Y", "X in Y", "X (Y women, or Z per cent)",
-          "N men, women or children", "a change by X", "X per cent", "fraction in words", "number in words",
-          "N things")
+          "N men, women or children", "a change by X", "a span of time", "X per cent", "fraction in words",
+          "number in words", "N things")
+# "over the past five years", "within 90 days": how long, seldom a measure of an indicator;
+# kept as a candidate, named so that a steward sees it at once.
+_SPAN_AFTER = re.compile(r"^\s*(?:calendar\s+|working\s+)?(?:years?|months?|weeks?|days?|hours?)\b", re.IGNORECASE)
+# "the fourth quarter of 2022": a quarter is the period, not the year.
+_QUARTER = re.compile(r"\b(first|second|third|fourth)\s+quarter\s+of\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 _PEOPLE_AFTER = re.compile(r"^\s*(?:were\s+|are\s+)?(?:adult\s+)?(?:men|women|boys|girls|children|minors)\b",
                            re.IGNORECASE)
 _CHANGE_BY_BEFORE = re.compile(
@@ -139,7 +144,7 @@ def _unit(sentence: str, mention: NumberMention, start: int) -> str:
 
 
 def _period(sentence: str) -> str | None:
-    span = _RANGE.search(sentence)
+    span = _RANGE.search(sentence) or _QUARTER.search(sentence)
     if span:
         return span.group(0).strip()
     found = [m.group(0).strip() for m in _PERIOD.finditer(sentence) if re.search(r"\d{4}", m.group(0))]
@@ -166,6 +171,8 @@ def _shape(mention: NumberMention, partner: NumberMention | None, sentence: str,
     if _CHANGE_BY_BEFORE.search(before) or _CHANGE_OF_BEFORE.search(before) or (
             _CHANGE_AFTER.match(after) and re.search(r"\b(?:an?|up|down)\s+$", before, re.IGNORECASE)):
         return "a change by X"  # a difference, not a level: not a point of a series as it stands
+    if unit == "count" and _SPAN_AFTER.match(after):
+        return "a span of time"
     if unit == "count" and _PEOPLE_AFTER.match(after):
         return "N men, women or children"
     if mention.text.lower() == "half":

@@ -1,6 +1,7 @@
 """Periods proposed for candidate figures, so a steward confirms dates instead of typing
 them: the period a sentence names ("as at 31 October 2018", "in 2019", "2019/20", "from 1
-July 2019 to 30 June 2020", "between January and June 2020"), or, for the later figure of
+July 2019 to 30 June 2020", "between January and June 2020", "the fourth quarter of
+2022"), or, for the later figure of
 "increased from 227 to 251", the period right after the stored one the earlier figure
 restates. A proposal is only a proposal: the steward edits it and validation checks it."""
 
@@ -14,6 +15,7 @@ import pandas as pd
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
 _DAY = rf"(?:(\d{{1,2}})\s+)?({_MONTHS})\s+((?:19|20)\d{{2}})"
 _AS_AT = re.compile(rf"^(?:(?:as\s+(?:at|of)|on)\s+)?(\d{{1,2}})\s+({_MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
+_QUARTER = re.compile(r"^(first|second|third|fourth)\s+quarter\s+of\s+((?:19|20)\d{2})$", re.IGNORECASE)
 _MONTH = re.compile(rf"^(?:in\s+|during\s+)?({_MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:in\s+|during\s+)?((?:19|20)\d{2})$", re.IGNORECASE)
 _FISCAL = re.compile(r"^(?:in\s+|during\s+)?((?:19|20)\d{2})/(\d{2})$", re.IGNORECASE)
@@ -56,6 +58,11 @@ def named(guess: str | None) -> Period | None:
     if found := _AS_AT.match(text):
         moment = _date(*found.groups())
         return Period(moment, moment, label(moment, moment))
+    if found := _QUARTER.match(text):
+        number = ("first", "second", "third", "fourth").index(found.group(1).lower())
+        start = pd.Timestamp(int(found.group(2)), 3 * number + 1, 1)
+        end = start + pd.offsets.QuarterEnd(0)
+        return Period(start, end, f"Q{number + 1} {start.year}")
     if found := _MONTH.match(text):
         start = _date(None, *found.groups())
         end = _date(None, *found.groups(), end=True)

@@ -90,6 +90,9 @@ SHAPES = [
      [("93", 93, "count", "N things", None), ("108", 108, "count", "N things", None),
       ("74", 74, "count", "N men, women or children", None), ("29", 29, "count", "N men, women or children", None),
       ("5", 5, "count", "N men, women or children", None)]),
+    ("a span of time", "Over the past five years, 127 peacekeepers were killed within 90 days of deployment.",
+     [("five", 5, "count", "a span of time", None), ("127", 127, "count", "N things", None),
+      ("90", 90, "count", "a span of time", None)]),
     ("X out of Y with what is counted between", "The Secretary-General appointed 5 women out of 12 heads of mission.",
      [("5", 100 * 5 / 12, "percent", "X out of Y", None)]),
     ("money with a spaced sign", "Expenditure amounted to US$ 1,183.4 million, or 98.7 per cent of the appropriation.",
@@ -134,6 +137,7 @@ def test_noise_is_not_a_candidate(case, text, values):
     ("For the period from 1 July 2019 to 30 June 2020, 27 peacekeepers died.", "from 1 July 2019 to 30 June 2020"),
     ("During the 2019/20 period, 3 missions closed.", "2019/20"),
     ("The Mission deployed 45 patrols.", None),
+    ("The unemployment rate stood at 21.4 per cent in the fourth quarter of 2022.", "fourth quarter of 2022"),
     ("As at 31 October 2019, of the 40 patrol bases, 12 had solar power.", "As at 31 October 2019"),
 ])
 def test_period_guesses(text, period):
@@ -205,6 +209,8 @@ def test_a_figure_of_another_value_restates_nothing(dataset):
     ("in 2019", ("2019", "2019-01-01", "2019-12-31")),
     ("31 October 2019", ("as at 31 Oct 2019", "2019-10-31", "2019-10-31")),
     ("in February 2020", ("Feb 2020", "2020-02-01", "2020-02-29")),
+    ("fourth quarter of 2022", ("Q4 2022", "2022-10-01", "2022-12-31")),
+    ("first quarter of 2020", ("Q1 2020", "2020-01-01", "2020-03-31")),
     ("2019/20", ("2019/20", "2019-07-01", "2020-06-30")),
     ("2019/21", None),  # not a fiscal year
     ("from 1 July 2019 to 30 June 2020", ("1 Jul 2019 to 30 Jun 2020", "2019-07-01", "2020-06-30")),
