@@ -63,11 +63,11 @@ _MONEY_BEFORE = re.compile(r"(?:\$|US\$|USD|dollars?\s+of)\s*$", re.IGNORECASE)
 _MONEY_AFTER = re.compile(r"^\s*(?:million|billion|thousand)?\s*(?:United States\s+)?dollars", re.IGNORECASE)
 _PERIOD = re.compile(
     r"\b(?:(?i:as (?:at|of)|on|since|by|until|between|from|in|during)\s+)?(?:\d{1,2}\s+)?"
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)?\s*"
+    rf"(?:{period_guess.MONTHS})?\s*"
     r"(?:19|20)\d{2}(?:/\d{2})?(?:\s+(?:and|to)\s+(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d{2}(?:/\d{2})?)?")
 
 
-_MONTH = "(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH = f"(?:{period_guess.MONTHS})"
 # "between January and June 2020", "from 1 July 2019 to 30 June 2020": a span of time whose
 # first end may leave its year to the second.
 _RANGE = re.compile(rf"\b(?i:between|from)\s+(?:\d{{1,2}}\s+)?{_MONTH}(?:\s+(?:19|20)\d{{2}})?\s+(?:and|to)\s+"

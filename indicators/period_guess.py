@@ -12,14 +12,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-_MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December")
-_DAY = rf"(?:(\d{{1,2}})\s+)?({_MONTHS})\s+((?:19|20)\d{{2}})"
-_AS_AT = re.compile(rf"^(?:(?:as\s+(?:at|of)|on)\s+)?(\d{{1,2}})\s+({_MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+
+_DAY = rf"(?:(\d{{1,2}})\s+)?({MONTHS})\s+((?:19|20)\d{{2}})"
+_AS_AT = re.compile(rf"^(?:(?:as\s+(?:at|of)|on)\s+)?(\d{{1,2}})\s+({MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
 _QUARTER = re.compile(r"^(first|second|third|fourth)\s+quarter\s+of\s+((?:19|20)\d{2})$", re.IGNORECASE)
-_MONTH = re.compile(rf"^(?:in\s+|during\s+)?({_MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
+_MONTH = re.compile(rf"^(?:in\s+|during\s+)?({MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:in\s+|during\s+)?((?:19|20)\d{2})$", re.IGNORECASE)
 _FISCAL = re.compile(r"^(?:in\s+|during\s+)?((?:19|20)\d{2})/(\d{2})$", re.IGNORECASE)
-_RANGE = re.compile(rf"^(?:between|from)\s+(?:(\d{{1,2}})\s+)?({_MONTHS})(?:\s+((?:19|20)\d{{2}}))?\s+(?:and|to)\s+"
+_RANGE = re.compile(rf"^(?:between|from)\s+(?:(\d{{1,2}})\s+)?({MONTHS})(?:\s+((?:19|20)\d{{2}}))?\s+(?:and|to)\s+"
                     rf"{_DAY}$", re.IGNORECASE)
 
 
