@@ -8,6 +8,7 @@ import pandas as pd
 
 from indicators.extract import Candidate
 from indicators.store import PUT, Edit, Store, User
+from indicators.validation import OBSERVATION_COLUMNS
 
 DECISION = "candidate_decision"
 
@@ -74,7 +75,7 @@ def observation_rows(accepted: pd.DataFrame, units: dict[str, str]) -> pd.DataFr
     """Accepted candidates as rows of observations.csv: the steward gives the indicator and
     the period; value, location and quote come from the candidate."""
     rows = []
-    for c in accepted.to_dict("records"):
+    for c in accepted.to_dict("records") if len(accepted) else []:
         share = pd.notna(c.get("numerator")) and pd.notna(c.get("denominator"))
         rows.append({
             "indicator_id": c["indicator_id"], "period_label": c.get("period_label") or "",
@@ -84,4 +85,4 @@ def observation_rows(accepted: pd.DataFrame, units: dict[str, str]) -> pd.DataFr
             "qualifier": c.get("qualifier") or "", "is_baseline": "", "unit": units.get(c["indicator_id"], ""),
             "source": c["source"], "location": str(c["location"]), "quote": c["quote"], "notes": c.get("notes") or "",
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(OBSERVATION_COLUMNS))

@@ -313,10 +313,23 @@ def _extract(args: argparse.Namespace) -> int:
         symbol = args.symbol or path.stem
     found = match(extract_text(raw, symbol), dataset)
     _output_file(args.out, args.force, (".csv",))
+    if args.rows:
+        _output_file(args.rows, args.force, (".csv",))
     table(found).to_csv(args.out, index=False)
     for line in summary(found):
         print(line)
     print(f"Wrote {args.out}")
+    if args.rows:
+        # The matched figures not stored yet, as rows of observations.csv with their proposed
+        # periods: delete what is not wanted, fill what is blank, then `indicators import`.
+        from indicators.candidates import observation_rows
+
+        wanted = [c for c in found if c.indicator_id is not None and not c.restates]
+        units = dict(zip(dataset.catalogue["id"], dataset.catalogue["unit"], strict=True))
+        observation_rows(table(wanted), units).to_csv(args.rows, index=False)
+        dated = sum(bool(c.period_start) for c in wanted)
+        print(f"Wrote {args.rows}: {len(wanted)} matched figures not stored yet ({dated} with a proposed period); "
+              f"review them, then `indicators import {args.rows}`")
     return 0
 
 
@@ -376,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("source", help="a stored source's symbol (A/72/573) or a file")
             command.add_argument("--out", type=Path, required=True, help="the candidates, as a .csv file")
             command.add_argument("--symbol", help="the symbol to cite a file by (default: its name)")
+            command.add_argument("--rows", type=Path,
+                                 help="also write the matched figures not stored yet as observations.csv rows, "
+                                      "ready for `indicators import`")
         if name in ("progress", "chart", "slides", "export", "add-source", "dump", "extract"):
             command.add_argument("--force", action="store_true", help="replace files that already exist")
         if name == "progress":

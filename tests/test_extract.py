@@ -279,6 +279,42 @@ def test_the_command_prints_counts_by_shape(tmp_path, capsys):
         pd.read_csv(out).columns)
 
 
+LATER = ("TEST/7\nA fictional later report\n\n"
+         "1. The number of targeted attacks on peacekeepers increased from 227 to 251 as at 31 October 2018.\n"
+         "2. Women made up 4.1 per cent of military contingents and some 21 per cent of individual police officers.\n"
+         "3. Peacekeeping operations deployed 97 per cent of their approved posts.\n")
+
+
+def test_the_command_writes_rows_to_import(data_copy, tmp_path, capsys):
+    """From the command line: add a report, extract its figures as observations.csv rows,
+    and the import's dry run takes the dated one and names what is missing in the others."""
+    from indicators.imports import ADDED, plan_import
+    from indicators.store import Store
+
+    report = tmp_path / "later.txt"
+    report.write_text(LATER, encoding="utf-8")
+    assert cli.main(["add-source", str(report), "--data", str(data_copy), "--symbol", "TEST/7", "--title",
+                     "A fictional later report", "--publisher", "Test fixture", "--url", "https://example.org/TEST-7",
+                     "--published", "2018-11-15", "--cutoff", "2018-10-31"]) == 0
+    rows = tmp_path / "rows.csv"
+    assert cli.main(["extract", "TEST/7", "--data", str(data_copy), "--out", str(tmp_path / "c.csv"),
+                     "--rows", str(rows)]) == 0
+    assert "matched figures not stored yet (1 with a proposed period)" in capsys.readouterr().out
+    written = pd.read_csv(rows, dtype=str, keep_default_na=False)
+    assert list(written.columns) == list(pd.read_csv(DEFAULT_DATA_DIR / "observations.csv", nrows=0).columns)
+    attacks = written[written["indicator_id"] == "targeted_attacks_on_peacekeepers"]
+    assert attacks[["value", "period_start", "period_end", "source", "location"]].values.tolist() == [
+        ["251", "2017-11-01", "2018-10-31", "TEST/7", "1"]]  # 227 restates A/72/573: not written
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    store.migrate()
+    store.seed(data_copy)
+    plan = plan_import(store, "observations", written)
+    statuses = {o.key.split("|")[0]: o for o in plan.outcomes}
+    assert statuses["targeted_attacks_on_peacekeepers"].status == ADDED
+    undated = [o for o in plan.outcomes if o.status != ADDED]
+    assert undated and all(any("period" in m for m in o.messages) for o in undated), plan.lines()
+
+
 def test_a_pdf_gives_the_same_candidates_as_its_text(tmp_path):
     office = shutil.which("libreoffice") or shutil.which("soffice")
     require("LibreOffice", office, "apt-get install --no-install-recommends libreoffice-writer")
