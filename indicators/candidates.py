@@ -24,13 +24,11 @@ def rejected(store: Store) -> dict[str, dict]:
 
 
 def _numbers(record: dict) -> set[float]:
-    found = set()
-    for column in ("value", "numerator"):
-        try:
-            found.add(round(float(record.get(column) or "nan"), 6))
-        except ValueError:
-            continue
-    return {n for n in found if n == n}
+    """The value and numerator a pending record states (cells as the data files write them;
+    an empty one states nothing)."""
+    cells = pd.to_numeric(pd.Series([record.get("value"), record.get("numerator")], dtype=object).replace("", None),
+                          errors="coerce")
+    return {round(float(n), 6) for n in cells.dropna()}
 
 
 RESTATED, WAITING, REJECTED, OPEN = "restate stored figures", "wait for review", "were rejected before", "to review"

@@ -31,8 +31,6 @@ SHAPES = ("from X to Y", "X out of Y", "X of an authorized Y", "X in Y", "X (Y w
 # "over the past five years", "within 90 days": how long, seldom a measure of an indicator;
 # kept as a candidate, named so that a steward sees it at once.
 _SPAN_AFTER = re.compile(r"^\s*(?:calendar\s+|working\s+)?(?:years?|months?|weeks?|days?|hours?)\b", re.IGNORECASE)
-# "the fourth quarter of 2022": a quarter is the period, not the year.
-_QUARTER = re.compile(r"\b(first|second|third|fourth)\s+quarter\s+of\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 _PEOPLE_AFTER = re.compile(r"^\s*(?:were\s+|are\s+)?(?:adult\s+)?(?:men|women|boys|girls|children|minors)\b",
                            re.IGNORECASE)
 _CHANGE_BY_BEFORE = re.compile(
@@ -65,13 +63,6 @@ _PERIOD = re.compile(
     r"\b(?:(?i:as (?:at|of)|on|since|by|until|between|from|in|during)\s+)?(?:\d{1,2}\s+)?"
     rf"(?:{period_guess.MONTHS})?\s*"
     r"(?:19|20)\d{2}(?:/\d{2})?(?:\s+(?:and|to)\s+(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d{2}(?:/\d{2})?)?")
-
-
-_MONTH = f"(?:{period_guess.MONTHS})"
-# "between January and June 2020", "from 1 July 2019 to 30 June 2020": a span of time whose
-# first end may leave its year to the second.
-_RANGE = re.compile(rf"\b(?i:between|from)\s+(?:\d{{1,2}}\s+)?{_MONTH}(?:\s+(?:19|20)\d{{2}})?\s+(?:and|to)\s+"
-                    rf"(?:\d{{1,2}}\s+)?{_MONTH}\s+(?:19|20)\d{{2}}\b")
 
 
 @dataclass(frozen=True)
@@ -144,9 +135,10 @@ def _unit(sentence: str, mention: NumberMention, start: int) -> str:
 
 
 def _period(sentence: str) -> str | None:
-    span = _RANGE.search(sentence) or _QUARTER.search(sentence)
+    # A range or a quarter first: "the fourth quarter of 2022" names a quarter, not a year.
+    span = period_guess.span_in(sentence)
     if span:
-        return span.group(0).strip()
+        return span
     found = [m.group(0).strip() for m in _PERIOD.finditer(sentence) if re.search(r"\d{4}", m.group(0))]
     return found[0] if found else None
 

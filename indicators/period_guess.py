@@ -16,12 +16,15 @@ MONTHS = "January|February|March|April|May|June|July|August|September|October|No
 
 _DAY = rf"(?:(\d{{1,2}})\s+)?({MONTHS})\s+((?:19|20)\d{{2}})"
 _AS_AT = re.compile(rf"^(?:(?:as\s+(?:at|of)|on)\s+)?(\d{{1,2}})\s+({MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
-_QUARTER = re.compile(r"^(first|second|third|fourth)\s+quarter\s+of\s+((?:19|20)\d{2})$", re.IGNORECASE)
+# Spans a sentence names whole: found in a sentence (span_in) and read (named) by one pattern.
+_QUARTER = re.compile(r"\b(first|second|third|fourth)\s+quarter\s+of\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 _MONTH = re.compile(rf"^(?:in\s+|during\s+)?({MONTHS})\s+((?:19|20)\d{{2}})$", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:in\s+|during\s+)?((?:19|20)\d{2})$", re.IGNORECASE)
 _FISCAL = re.compile(r"^(?:in\s+|during\s+)?((?:19|20)\d{2})/(\d{2})$", re.IGNORECASE)
-_RANGE = re.compile(rf"^(?:between|from)\s+(?:(\d{{1,2}})\s+)?({MONTHS})(?:\s+((?:19|20)\d{{2}}))?\s+(?:and|to)\s+"
-                    rf"{_DAY}$", re.IGNORECASE)
+# "between January and June 2020", "from 1 July 2019 to 30 June 2020": the first end may
+# leave its year to the second.
+_RANGE = re.compile(rf"\b(?:between|from)\s+(?:(\d{{1,2}})\s+)?({MONTHS})(?:\s+((?:19|20)\d{{2}}))?\s+(?:and|to)\s+"
+                    rf"{_DAY}\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,18 @@ class Period:
                 "period_end": f"{self.end:%Y-%m-%d}"}
 
 
-def _date(day: str | None, month: str, year: str, end: bool = False) -> pd.Timestamp:
+def _date(day: str | None, month: str, year: str, end: bool = False) -> pd.Timestamp | None:
+    """The date, or None for a day the month does not have ("31 June", a typo in a report)."""
     first = pd.Timestamp(f"{month} 1 {year}")
     if day:
-        return first.replace(day=int(day))
+        return first.replace(day=int(day)) if 1 <= int(day) <= first.days_in_month else None
     return first + pd.offsets.MonthEnd(0) if end else first
+
+
+def span_in(sentence: str) -> str | None:
+    """A range or a quarter that a sentence names, as written; None when it names neither."""
+    found = _RANGE.search(sentence) or _QUARTER.search(sentence)
+    return found.group(0) if found else None
 
 
 def label(start: pd.Timestamp, end: pd.Timestamp) -> str:
@@ -58,8 +68,8 @@ def named(guess: str | None) -> Period | None:
     text = re.sub(r"\s+", " ", guess.strip())
     if found := _AS_AT.match(text):
         moment = _date(*found.groups())
-        return Period(moment, moment, label(moment, moment))
-    if found := _QUARTER.match(text):
+        return None if moment is None else Period(moment, moment, label(moment, moment))
+    if found := _QUARTER.fullmatch(text):
         number = ("first", "second", "third", "fourth").index(found.group(1).lower())
         start = pd.Timestamp(int(found.group(2)), 3 * number + 1, 1)
         end = start + pd.offsets.QuarterEnd(0)
@@ -76,10 +86,12 @@ def named(guess: str | None) -> Period | None:
         if second != (first + 1) % 100:
             return None
         return Period(pd.Timestamp(first, 7, 1), pd.Timestamp(first + 1, 6, 30), f"{first}/{found.group(2)}")
-    if found := _RANGE.match(text):
+    if found := _RANGE.fullmatch(text):
         day1, month1, year1, day2, month2, year2 = found.groups()
         start, end = _date(day1, month1, year1 or year2), _date(day2, month2, year2, end=True)
-        return Period(start, end, label(start, end)) if start <= end else None
+        if start is None or end is None or start > end:
+            return None
+        return Period(start, end, label(start, end))
     return None
 
 

@@ -234,6 +234,8 @@ def test_a_figure_of_another_value_restates_nothing(dataset):
     ("as at 31 October 2018", ("as at 31 Oct 2018", "2018-10-31", "2018-10-31")),
     ("in 2019", ("2019", "2019-01-01", "2019-12-31")),
     ("31 October 2019", ("as at 31 Oct 2019", "2019-10-31", "2019-10-31")),
+    ("as at 31 June 2019", None),  # a day the month does not have: no proposal, not a crash
+    ("from 31 April 2019 to 30 June 2020", None),
     ("in February 2020", ("Feb 2020", "2020-02-01", "2020-02-29")),
     ("fourth quarter of 2022", ("Q4 2022", "2022-10-01", "2022-12-31")),
     ("first quarter of 2020", ("Q1 2020", "2020-01-01", "2020-03-31")),

@@ -192,6 +192,17 @@ def test_a_candidate_is_accepted_onto_a_new_indicator_in_one_change(database, ac
     assert "test_new_share" in Store(database).state()["indicator"]
 
 
+def test_sending_with_nothing_ticked_says_so_and_keeps_the_footer(database, accounts):
+    at = sign_in(page(accounts), "alice", "alice-secret")
+    at.text_input(key="c_reason").input("read in the report")
+    at.run()
+    next(b for b in at.button if b.key == "c_accept").click()
+    at.run()
+    assert [w.value for w in at.warning] == ['Tick "accept" on the rows to send.']
+    assert Store(database).pending().empty
+    assert "Source: A/72/573" in at.caption[-1].value  # the page still ends with its source and licence
+
+
 def test_a_rejected_candidate_is_not_offered_again(database, accounts):
     at = sign_in(page(accounts), "alice", "alice-secret")
     before = _open_candidates(at)

@@ -249,27 +249,29 @@ with tabs[2]:
                 accepted = edited["accept"].astype(bool)
                 if not accepted.any():
                     st.warning("Tick \"accept\" on the rows to send.")
-                    st.stop()
-                chosen = frame.loc[accepted].assign(**{c: edited.loc[accepted, c] for c in (
-                    "indicator_id", "period_label", "period_start", "period_end")})
-                extra = []
-                unassigned = chosen["indicator_id"].isna() | (chosen["indicator_id"].astype(str).str.strip() == "")
-                if unassigned.any() and new_id.strip():
-                    indicator = {"id": new_id.strip(), "name": new_name.strip(), "description": new_description.strip(),
-                                 "unit": new_unit, "reform_area": new_area, "direction": new_direction}
-                    extra = [Edit("indicator", indicator["id"], PUT, indicator)]
-                    chosen.loc[unassigned, "indicator_id"] = indicator["id"]
-                units = dict(zip(dataset.catalogue["id"], dataset.catalogue["unit"], strict=True))
-                units.update({e.key: e.record["unit"] for e in extra})
-                plan = import_table(the_store, "observations", observation_rows(chosen, units), user, why,
-                                    commit=True, extra=extra)
-                if plan.ok:
-                    refresh()
-                    st.session_state["c_flash"] = (f"Change {plan.change_id} is waiting for review: "
-                                                   f"{int(accepted.sum())} figure(s) from {symbol}.")
-                    st.rerun()
                 else:
-                    st.error(md("Nothing sent: " + " ".join(plan.lines())))
+                    chosen = frame.loc[accepted].assign(**{c: edited.loc[accepted, c] for c in (
+                        "indicator_id", "period_label", "period_start", "period_end")})
+                    extra = []
+                    given = chosen["indicator_id"].astype(str).str.strip()
+                    unassigned = chosen["indicator_id"].isna() | (given == "")
+                    if unassigned.any() and new_id.strip():
+                        indicator = {"id": new_id.strip(), "name": new_name.strip(),
+                                     "description": new_description.strip(), "unit": new_unit,
+                                     "reform_area": new_area, "direction": new_direction}
+                        extra = [Edit("indicator", indicator["id"], PUT, indicator)]
+                        chosen.loc[unassigned, "indicator_id"] = indicator["id"]
+                    units = dict(zip(dataset.catalogue["id"], dataset.catalogue["unit"], strict=True))
+                    units.update({e.key: e.record["unit"] for e in extra})
+                    plan = import_table(the_store, "observations", observation_rows(chosen, units), user, why,
+                                        commit=True, extra=extra)
+                    if plan.ok:
+                        refresh()
+                        st.session_state["c_flash"] = (f"Change {plan.change_id} is waiting for review: "
+                                                       f"{int(accepted.sum())} figure(s) from {symbol}.")
+                        st.rerun()
+                    else:
+                        st.error(md("Nothing sent: " + " ".join(plan.lines())))
             if drop.button("Reject the ticked ones", key="c_reject", disabled=not why.strip()):
                 ticked = [c for c, flag in zip(open_ones, edited["reject"], strict=True) if flag]
                 reject(the_store, ticked, user, why)
