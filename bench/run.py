@@ -100,6 +100,7 @@ def bench_load_and_progress(table: Table, folder: Path):
         pd.testing.assert_frame_equal(getattr(kept, name), getattr(dataset, name), check_exact=True)
     table.add("load the unchanged folder again (validated before, same bytes)", kept_s, "a bare read of the files",
               bare_s, kept_peak)
+    bench_changed_rows(table, folder, bare_s)
 
     grouped, group_s = baseline(lambda: dataset.observations.groupby("indicator_id")["value"].agg(
         ["first", "last", "count"]))
@@ -118,6 +119,33 @@ def bench_load_and_progress(table: Table, folder: Path):
                                                                     result.observed_rate)
     table.add(f"progress of {len(results):,} indicators", progress_s, "one groupby", group_s, progress_peak)
     return dataset, results, load_s
+
+
+def bench_changed_rows(table: Table, folder: Path, bare_s: float) -> None:
+    """What a change to some observation rows costs: the kept state patched, only the
+    indicators touched validated again. Each result equals a full validation's."""
+    import indicators
+
+    path = folder / "observations.csv"
+    original = path.read_bytes()
+    records = original.split(b"\n")
+    header, rows = records[0], [r for r in records[1:] if r]
+    middle = len(rows) // 2
+    # A steward's correction: one row's notes, in the middle of the file.
+    edited = rows[:middle] + [rows[middle] + b" (checked)"] + rows[middle + 1:]
+    indicators_count = len({r.split(b",", 1)[0] for r in rows})
+    for name, changed in (("one row edited", edited),
+                          (f"the last {indicators_count:,} rows removed (every indicator touched)",
+                           rows[:-indicators_count])):
+        path.write_bytes(b"\n".join([header, *changed]) + b"\n")
+        patched, patched_s, patched_peak = timed(lambda: indicators.load(folder))
+        full = indicators.load(folder, kept=False)
+        for frame in ("catalogue", "observations", "targets"):
+            pd.testing.assert_frame_equal(getattr(patched, frame), getattr(full, frame), check_exact=True)
+        table.add(f"validate after {name}, the kept state patched", patched_s, "a bare read of the files", bare_s,
+                  patched_peak)
+    path.write_bytes(original)
+    indicators.load(folder)  # back to the generated folder's kept state for the measures after
 
 
 def bench_store_read(table: Table, folder: Path, load_s: float) -> None:

@@ -135,7 +135,11 @@ def _read_csv_fast(text: str) -> pd.DataFrame | None:
 
 def read_csv(path: Path, label: str) -> pd.DataFrame:
     """A CSV file as text cells. Empty files, wrong delimiters and ragged rows are problems."""
-    text = read_text(path, label)
+    return read_csv_text(read_text(path, label), label)
+
+
+def read_csv_text(text: str, label: str) -> pd.DataFrame:
+    """:func:`read_csv` of a file's text."""
     if not text.strip():
         raise FileProblem(label, "empty_file", "the file is empty; it needs at least its header row")
     header = text.splitlines()[0]

@@ -1,43 +1,56 @@
-"""Data folders validated before, remembered whole by the digest of their bytes.
+"""Data folders validated before, remembered by the digest of their bytes.
 
 A data folder that passed validation is kept, as the validated tables, under a SHA-256
 digest of every byte validation could read: each file in the folder (its path, length
 and content), the code that validates (every module of this package, and the versions of
 the libraries it leans on) and the file size limit. A later validation of a folder with
 the same digest would read the same bytes with the same code and reach the same result,
-so it returns the kept tables instead; a single changed byte anywhere, in the data or the
-code, gives another digest and a full validation (whose proofs are still remembered one
-row at a time by :mod:`indicators.proof_cache`). This is how build tools skip a step whose
-inputs have not changed.
+so it returns the kept tables instead. This is how build tools skip a step whose inputs
+have not changed.
 
-Only passing validations are kept, and only when the folder read the same before and after
-validating (a file written meanwhile is not kept under the digest of its old bytes). The
-kept tables live beside the remembered proofs, in the user's cache folder, and are turned
-off with them (``INDICATORS_PROOF_CACHE=off``, ``indicators validate --no-cache``). As
-with the proofs, anyone who can write that folder can also change the code.
+Most changes touch a few rows of ``observations.csv`` and nothing else. So a state is also
+found by its *context*: the digest of everything but that file. A folder whose context
+matches a kept state is validated again only for the rows that changed and the other rows
+of their indicators (:func:`indicators.validation.validate_folder`); its state is kept as
+a patch of the earlier one (:mod:`indicators.row_changes`), a few rows rather than the
+whole table, until ``MAX_PATCHES`` patches in a row are kept whole again. Any other change
+(a source, the catalogue, the code) validates in full, its proofs still remembered one
+row at a time by :mod:`indicators.proof_cache`.
+
+Only passing validations are kept, and only for the bytes validated (a whole state only
+when the folder read the same before and after validating; a patch is made from the bytes
+read for the digest). The kept states live beside the remembered proofs, in the user's
+cache folder, and are turned off with them (``INDICATORS_PROOF_CACHE=off``,
+``indicators validate --no-cache``). As with the proofs, anyone who can write that folder
+can also change the code.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from indicators import proof_cache
+from indicators import proof_cache, row_changes
 from indicators.code_version import code_digest
 from indicators.files import max_file_bytes
+from indicators.paths import OBSERVATIONS_FILE
 
-# The latest few folders are kept (the shipped data, a steward's working copy, a test
-# folder); older ones are removed, as each holds a whole dataset.
+# The latest few states are kept (the shipped data, a steward's working copy, a test
+# folder), with the states they are patches of; older ones are removed.
 KEEP = 4
 CHUNK = 1 << 24
+# A chain of patches longer than this is kept whole again (reading it back applies each).
+MAX_PATCHES = 8
+NAME = 40  # hex digits of a digest in a file's name (160 bits)
 
 
 def cache_dir() -> Path | None:
@@ -46,55 +59,188 @@ def cache_dir() -> Path | None:
     return None if proofs is None else proofs.parent / "validated"
 
 
-def folder_digest(data_dir: Path) -> str:
-    """The digest of everything a validation of ``data_dir`` reads (see the module's text)."""
-    hasher = hashlib.sha256(code_digest())
-    hasher.update(f"\0limit={max_file_bytes()}".encode())
+@dataclass(frozen=True)
+class FolderPrint:
+    """What a validation of a folder reads, in digests: ``digest`` of everything,
+    ``context`` of everything but the observations (code, limit, every other file), and
+    the observations file's bytes themselves (None when there is none), read once."""
+
+    digest: str
+    context: str
+    observations: bytes | None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A validated state: the dataset, and the observations file's bytes (when asked for)
+    and record starts it was validated from (None when its records could not be told apart
+    by their bytes alone, such as a file with blank lines)."""
+
+    digest: str
+    dataset: object
+    raw: bytearray | None
+    starts: np.ndarray | None
+    depth: int  # how many patches lie between it and a whole kept state
+
+
+def folder_print(data_dir: Path) -> FolderPrint:
+    """The digests of everything a validation of ``data_dir`` reads (see the module's text)."""
+    context = hashlib.sha256(code_digest())
+    context.update(f"\0limit={max_file_bytes()}".encode())
+    observations = None
     for path in sorted(p for p in Path(data_dir).rglob("*") if p.is_file()):
-        hasher.update(f"\0{path.relative_to(data_dir).as_posix()}\0{path.stat().st_size}\0".encode())
+        name = path.relative_to(data_dir).as_posix()
+        if name == OBSERVATIONS_FILE:
+            observations = path.read_bytes()
+            continue
+        context.update(f"\0{name}\0{path.stat().st_size}\0".encode())
         with path.open("rb") as handle:
             while chunk := handle.read(CHUNK):
-                hasher.update(chunk)
-    return hasher.hexdigest()
+                context.update(chunk)
+    whole = hashlib.sha256(context.digest())
+    if observations is not None:
+        whole.update(f"\0{OBSERVATIONS_FILE}\0{len(observations)}\0".encode())
+        whole.update(observations)
+    return FolderPrint(whole.hexdigest()[:NAME], context.hexdigest()[:NAME], observations)
+
+
+def folder_digest(data_dir: Path) -> str:
+    return folder_print(data_dir).digest
+
+
+def _entries(folder: Path) -> dict[str, Path]:
+    return {path.name.split(".")[0]: path for path in folder.glob("*.pickle")}
+
+
+def _load(path: Path, entries: dict[str, Path], raw: bool) -> Kept | None:
+    """The state kept at ``path``, its patches applied to the whole state they start from;
+    its observations file's bytes only when ``raw`` (to compare a changed file with)."""
+    with path.open("rb") as handle:
+        record = _unpickle(handle)
+        # A whole state's file bytes follow it as a second pickle, read only when asked for;
+        # a bytearray, so patches are applied in place rather than copying it whole.
+        file_bytes = _unpickle(handle) if raw and record["kind"] == "whole" else None
+    digest = path.name.split(".")[0]
+    if record["kind"] == "whole":
+        return Kept(digest, record["dataset"], file_bytes, record["starts"], 0)
+    parent = entries.get(record["parent"])
+    base = None if parent is None else _load(parent, entries, raw)
+    if base is None or base.starts is None:
+        return None  # its parent was removed meanwhile (another replica's clean-up)
+    patch = record["patch"]
+    observations = row_changes.apply(base.dataset.observations, patch)
+    os.utime(parent)
+    return Kept(digest, replace(base.dataset, observations=observations),
+                None if base.raw is None else row_changes.new_raw(base.raw, base.starts, patch.span),
+                row_changes.new_starts(base.starts, patch.span), base.depth + 1)
+
+
+def _unpickle(handle):
+    """One pickle from ``handle``, without the cyclic garbage collector: reading a
+    million-row table back creates millions of objects, none of them garbage, and the
+    collections they set off took a third of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(handle)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _recall(path: Path | None, raw: bool = False) -> Kept | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        kept = _load(path, _entries(path.parent), raw)
+    except (OSError, EOFError, KeyError, TypeError, pickle.UnpicklingError, AttributeError, ImportError) as error:
+        # A torn or outdated file only costs a full validation, which writes it again.
+        warnings.warn(f"a kept validation could not be read ({error}); validating in full", stacklevel=3)
+        return None
+    if kept is not None:
+        os.utime(path)  # most recently used: kept longest
+    return kept
 
 
 def recall(digest: str, data_dir: Path):
     """The dataset kept under ``digest`` (its folder set to ``data_dir``), or None."""
     folder = cache_dir()
-    path = folder / f"{digest}.pickle" if folder else None
-    if path is None or not path.is_file():
-        return None
-    try:
-        with path.open("rb") as handle:
-            dataset = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError) as error:
-        # A torn or outdated file only costs a full validation, which writes it again.
-        warnings.warn(f"a kept validation could not be read ({error}); validating in full", stacklevel=2)
-        return None
-    os.utime(path)  # most recently used: kept longest
-    return replace(dataset, folder=Path(data_dir))
+    kept = _recall(_entries(folder).get(digest) if folder and folder.is_dir() else None)
+    return None if kept is None else replace(kept.dataset, folder=Path(data_dir))
 
 
-def remember(digest: str, data_dir: Path, dataset) -> None:
-    """Keep ``dataset`` under ``digest`` if the folder still has that digest; written to a
-    temporary file and renamed, so a reader never sees half of it. A cache that cannot be
-    written is skipped with a warning: it only saves time."""
+def latest_with_context(context: str) -> Kept | None:
+    """The most recently used state validated with the same code, limit and files other
+    than the observations: the one to validate a changed observations file against."""
     folder = cache_dir()
-    if folder is None or folder_digest(data_dir) != digest:
+    if folder is None or not folder.is_dir():
+        return None
+    candidates = sorted(folder.glob(f"*.{context}.*.pickle"), key=_used, reverse=True)
+    return _recall(candidates[0], raw=True) if candidates else None
+
+
+def _used(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0  # removed by another replica meanwhile: the least wanted
+
+
+def remember(folder: FolderPrint, data_dir: Path, dataset) -> None:
+    """Keep ``dataset`` whole under the folder's digest if the folder still has that
+    digest (a file written meanwhile is not kept under its old bytes)."""
+    if cache_dir() is None or folder_print(data_dir).digest != folder.digest:
         return
     kept = replace(dataset, folder=None,
                    sources={symbol: replace(source, _derived={}) for symbol, source in dataset.sources.items()},
                    **{name: _shared_strings(getattr(dataset, name))
                       for name in ("reform_areas", "catalogue", "observations", "targets", "milestones")})
+    raw, starts = None if folder.observations is None else bytearray(folder.observations), None
+    if raw is not None:
+        starts = row_changes.record_starts(raw)
+        if len(starts) - 2 != len(dataset.observations):
+            raw, starts = None, None  # blank lines or lone carriage returns: validated in full next time
+    _write(folder, "whole", {"kind": "whole", "dataset": kept, "starts": starts}, raw)
+
+
+def remember_patch(folder: FolderPrint, base: Kept, patch, dataset) -> None:
+    """Keep the state ``patch`` makes of ``base``: a few rows, not the whole table. Past
+    ``MAX_PATCHES`` in a row the state is kept whole again, so reading it back stays quick."""
+    if base.depth + 1 > MAX_PATCHES:
+        remember(folder, dataset.folder, dataset)
+        return
+    _write(folder, base.digest, {"kind": "patch", "parent": base.digest, "patch": patch})
+
+
+def _write(folder: FolderPrint, parent: str, record: dict, file_bytes: bytearray | None = None) -> None:
+    """Written to a temporary file and renamed, so a reader never sees half of it. A
+    cache that cannot be written is skipped with a warning: it only saves time."""
+    directory = cache_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part") as out:
-            pickle.dump(kept, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(out.name, folder / f"{digest}.pickle")
-        for old in sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP:]:
-            old.unlink(missing_ok=True)
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=directory, delete=False, suffix=".part") as out:
+            pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
+            if record["kind"] == "whole":
+                pickle.dump(file_bytes, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(out.name, directory / f"{folder.digest}.{folder.context}.{parent}.pickle")
+        _clean(directory)
     except OSError as error:
-        warnings.warn(f"validation not kept ({error}); the next load validates again", stacklevel=2)
+        warnings.warn(f"validation not kept ({error}); the next load validates again", stacklevel=3)
+
+
+def _clean(directory: Path) -> None:
+    """Keep the ``KEEP`` most recently used states and the states they are patches of."""
+    entries = _entries(directory)
+    parents = {digest: path.name.split(".")[2] for digest, path in entries.items()}
+    wanted = set()
+    for path in sorted(entries.values(), key=_used, reverse=True)[:KEEP]:
+        digest = path.name.split(".")[0]
+        while digest in entries and digest not in wanted:
+            wanted.add(digest)
+            digest = parents[digest]
+    for digest, path in entries.items():
+        if digest not in wanted:
+            path.unlink(missing_ok=True)
 
 
 def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:

@@ -30,6 +30,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from indicators.code_version import running_code
@@ -58,32 +59,60 @@ def _header() -> bytes:
     return hashlib.blake2b(f"proofs of {PROOF_VERSION} {running_code()}".encode(), digest_size=DIGEST_BYTES).digest()
 
 
-def load() -> set[bytes]:
+def _read() -> bytes:
+    """The file's digests, one after another, or nothing when it was made by other code."""
     path = cache_file()
     if path is None or not path.is_file():
-        return set()
+        return b""
     raw = path.read_bytes()
     if raw[:DIGEST_BYTES] != _header():
-        return set()  # made by other code (or an older layout): start afresh
+        return b""  # made by other code (or an older layout): start afresh
     usable = len(raw) - len(raw) % DIGEST_BYTES  # a torn last write leaves a partial digest: ignored
-    return {raw[i:i + DIGEST_BYTES] for i in range(DIGEST_BYTES, usable, DIGEST_BYTES)}
+    return raw[DIGEST_BYTES:usable]
+
+
+def load() -> set[bytes]:
+    raw = _read()
+    return {raw[i:i + DIGEST_BYTES] for i in range(0, len(raw), DIGEST_BYTES)}
+
+
+def _sorted() -> np.ndarray:
+    """The file's digests as a sorted array of fixed-width byte strings (the file is
+    written sorted; sorted again only if it is not). Byte strings of one width compare as
+    their bytes do: numpy pads with zero bytes, the lowest, so the order is memcmp's."""
+    stored = np.frombuffer(_read(), dtype=f"S{DIGEST_BYTES}")
+    return stored if (stored[1:] >= stored[:-1]).all() else np.unique(stored)
+
+
+def known(digests: list[bytes | None]) -> np.ndarray:
+    """Whether each digest is remembered (None never is): one binary search each in the
+    sorted file, rather than a set of every remembered digest built first."""
+    out = np.zeros(len(digests), dtype=bool)
+    asked = [at for at, digest in enumerate(digests) if digest is not None]
+    stored = _sorted() if asked else np.array([], dtype=f"S{DIGEST_BYTES}")
+    if len(stored):
+        query = np.array([digests[at] for at in asked], dtype=f"S{DIGEST_BYTES}")
+        found = np.searchsorted(stored, query).clip(max=len(stored) - 1)
+        out[asked] = stored[found] == query
+    return out
 
 
 def remember(used: set[bytes], fresh: set[bytes]) -> None:
     """Add the ``fresh`` digests to the file (``used`` are the remembered ones this
-    validation met): written whole to a temporary file, then renamed, so a reader never
-    sees half a file. Past ``MAX_DIGESTS`` only this validation's digests are kept. A cache
-    that cannot be written is skipped with a warning: it only saves time."""
+    validation met): written whole and sorted to a temporary file, then renamed, so a
+    reader never sees half a file. Past ``MAX_DIGESTS`` only this validation's digests are
+    kept. A cache that cannot be written is skipped with a warning: it only saves time."""
     path = cache_file()
     if path is None or not fresh:
         return
+    width = f"S{DIGEST_BYTES}"
     try:
-        kept = load() | used | fresh
+        kept = np.union1d(_sorted(), np.array(list(fresh), dtype=width))
         if len(kept) > MAX_DIGESTS:
-            kept = used | fresh
+            kept = np.union1d(np.array(list(used), dtype=width), np.array(list(fresh), dtype=width))
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as out:
-            out.write(_header() + b"".join(sorted(kept)))
+            out.write(_header() + kept.tobytes())
         os.replace(out.name, path)
     except OSError as error:
         import warnings
@@ -95,7 +124,8 @@ def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place:
                 paired: pd.Series) -> list[bytes | None]:
     """One digest per row of everything its proof reads; None for rows that are not
     remembered (an unknown source, or a row checked as a pair with another)."""
-    digests = {symbol: source.digest for symbol, source in sources.items()}
+    # Only the sources the rows cite: a source's digest reads its whole text the first time.
+    digests = {symbol: sources[symbol].digest for symbol in pd.unique(df["source"]) if symbol in sources}
     numerators = df["numerator"] if "numerator" in df else pd.Series(None, index=df.index, dtype=float)
     denominators = df["denominator"] if "denominator" in df else pd.Series(None, index=df.index, dtype=float)
     places = place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)

@@ -289,9 +289,9 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
     named holds the value."""
     place = proof.places(df) if table == "observations" else None
     paired = proof.paired(df) if table == "observations" else pd.Series(False, index=df.index)
-    remembered = proof_cache.load() if proof_cache.cache_file() is not None else set()
     digests = proof_cache.row_digests(df, sources, table, place, paired)
-    known = pd.Series([d is not None and d in remembered for d in digests], index=df.index, dtype=bool)
+    remembered = proof_cache.known(digests) if proof_cache.cache_file() is not None else False
+    known = pd.Series(remembered, index=df.index, dtype=bool)
     todo = df.loc[~known]
     location_ok, quote_ok, row_ok = [], [], []
     numerators = todo["numerator"] if "numerator" in todo else pd.Series(None, index=todo.index, dtype=float)
@@ -322,7 +322,8 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
     }
     proven = pd.concat(list(results.values()), axis=1).all(axis=1)
     fresh = {d for d, ok, hit in zip(digests, proven, known, strict=True) if d is not None and ok and not hit}
-    proof_cache.remember({d for d, hit in zip(digests, known, strict=True) if hit}, fresh)
+    if fresh:
+        proof_cache.remember({d for d, hit in zip(digests, known, strict=True) if hit}, fresh)
     return results
 
 
@@ -438,13 +439,18 @@ def context_checks(
         checks += _quote_rule_checks(sources, "targets")
         if observations is not None:
             baseline_end = baseline_periods(observations)["period_end"]
-
-            def deadline_after_baseline(df):
-                ends = df["indicator_id"].map(baseline_end)
-                return df["deadline"].isna() | ends.isna() | ~(df["deadline"] < ends)
-
-            checks.append(pa.Check(deadline_after_baseline, error="deadline_before_baseline"))
+            checks.append(pa.Check(lambda df: deadline_after_baseline(df, baseline_end),
+                                   error="deadline_before_baseline"))
     return checks
+
+
+def deadline_after_baseline(targets: pd.DataFrame, baseline_end: pd.Series) -> pd.Series:
+    """A target's deadline is not before its indicator's baseline period ends
+    (``baseline_end``: indicator id -> the end of its baseline period)."""
+    # Looked up by reindexing: Series.map with an empty Series of dates raises a TypeError
+    # (pandas 3.1) when no indicator has a baseline, as with no observations at all.
+    ends = pd.Series(baseline_end.reindex(targets["indicator_id"]).to_numpy(), index=targets.index)
+    return targets["deadline"].isna() | ends.isna() | ~(targets["deadline"] < ends)
 
 
 def _quote_rule_checks(sources: dict[str, Source], table: str) -> list[pa.Check]:

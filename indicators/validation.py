@@ -9,13 +9,14 @@ from 1 in file order.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from indicators import folder_cache, paths
+from indicators import folder_cache, paths, row_changes
 from indicators.schemas import (
     RULES,
     CatalogueModel,
@@ -24,12 +25,14 @@ from indicators.schemas import (
     ObservationModel,
     SourceModel,
     TargetModel,
+    baseline_periods,
     context_checks,
+    deadline_after_baseline,
     failure_details,
     ratio_value,
 )
 from indicators.dataset_info import dataset_info
-from indicators.files import FileProblem, confined, read_csv, read_yaml
+from indicators.files import FileProblem, confined, max_file_bytes, read_csv, read_csv_text, read_yaml
 from indicators.revisions import mark_observations, mark_targets
 from indicators.sources import Source, load_sources, source_records
 
@@ -154,8 +157,7 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
             if column in missing:
                 # Reported once as a missing column, not again on every row.
                 table.unreadable.update((index, column) for index in frame.index)
-        # Arrow strings: the checks below run as vectorised regular expressions, not per cell.
-        raw = frame[column].astype("string[pyarrow]").str.strip().replace("", pd.NA)
+        raw = _cells(frame[column])
         if kind == TEXT:
             parsed = raw.astype(object).where(raw.notna(), None)
         elif kind in (NUMBER, WHOLE):
@@ -219,6 +221,12 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
         elif kind == FLAG:
             frame[column] = frame[column].astype(bool)
     table.frame = frame
+
+
+def _cells(column: pd.Series) -> pd.Series:
+    """A column's cells as read: trimmed, empty ones missing. Arrow strings, so the checks
+    run as vectorised regular expressions, not per cell."""
+    return column.astype("string[pyarrow]").str.strip().replace("", pd.NA)
 
 
 def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
@@ -314,13 +322,78 @@ def validate_folder(data_dir: Path | None = None, kept: bool = True) -> tuple[Da
     if not data_dir.is_dir():
         return None, [Failure(str(data_dir), None, None, "no_data_folder",
                               "there is no data folder here; give one with --data or INDICATORS_DATA_DIR")]
-    digest = folder_cache.folder_digest(data_dir) if kept and folder_cache.cache_dir() is not None else None
-    if digest is not None and (kept := folder_cache.recall(digest, data_dir)) is not None:
-        return kept, []
+    folder = folder_cache.folder_print(data_dir) if kept and folder_cache.cache_dir() is not None else None
+    if folder is not None:
+        if (known := folder_cache.recall(folder.digest, data_dir)) is not None:
+            return known, []
+        if (known := _revalidate(folder, data_dir)) is not None:
+            return known, []
     dataset, failures = _validate_folder(data_dir)
-    if digest is not None and dataset is not None:
-        folder_cache.remember(digest, data_dir, dataset)
+    if folder is not None and dataset is not None:
+        folder_cache.remember(folder, data_dir, dataset)
     return dataset, failures
+
+
+def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | None:
+    """The dataset of a folder that differs from a kept validated state only in some rows
+    of observations.csv, or None when there is no such state or it takes a full validation.
+
+    Every rule on observations looks at one row, at the catalogue and sources, or at the
+    other rows of the same indicator (baselines, duplicates, places, pairs, revisions);
+    targets look at an indicator's baseline. So the rows of the indicators the changed rows
+    belong to, before or after the change, are validated again, with the kept catalogue
+    and sources; every other row is the same bytes, read and ruled on the same way before.
+    Any failure among them falls back to the full validation, which reports them all."""
+    new = folder.observations
+    if new is None or len(new) > max_file_bytes():
+        return None
+    base = folder_cache.latest_with_context(folder.context)
+    if base is None or base.raw is None:
+        return None
+    span = row_changes.changed_span(base.raw, base.starts, new)
+    if span is None:
+        return None
+    starts = row_changes.new_starts(base.starts, span)
+    try:
+        header = new[:starts[1]].decode("utf-8-sig")
+        middle = read_csv_text(header + span.middle.decode("utf-8"), paths.OBSERVATIONS_FILE)
+    except (UnicodeDecodeError, FileProblem):
+        return None  # the full validation says where and why
+    ids = _cells(middle["indicator_id"]) if "indicator_id" in middle else None
+    if ids is None or len(middle) != span.rows or ids.isna().any():
+        return None
+    kept = base.dataset.observations
+    if kept.empty or len(kept) - (span.stop - span.first) + span.rows == 0:
+        return None  # an empty table has dtypes of its own: validated in full
+    touched = set(ids) | set(kept["indicator_id"].iloc[span.first - 1:span.stop - 1])
+    positions = np.flatnonzero(pd.Series(row_changes.row_ids(kept["indicator_id"], span, ids),
+                                         dtype=object).isin(list(touched)))
+    records = [new[starts[at + 1]:starts[at + 2]] for at in positions]
+    text = header + b"".join(r if r.endswith(b"\n") else r + b"\n" for r in records).decode("utf-8")
+    table = _Table(paths.OBSERVATIONS_FILE, read_csv_text(text, paths.OBSERVATIONS_FILE), first_row=2)
+    if len(table.frame) != len(positions):
+        return None
+    table.frame.index = positions  # row numbers as in the whole file
+    _parse(table, OBSERVATION_COLUMNS)
+    catalogue, sources, targets = base.dataset.catalogue, base.dataset.sources, base.dataset.targets
+    if not table.failures:
+        _collect(table, _with_checks(ObservationModel, context_checks("observations", catalogue, sources)),
+                 "observations", sources)
+    concerned = targets[targets["indicator_id"].isin(touched)]
+    if table.failures or not deadline_after_baseline(concerned, baseline_periods(table.frame)["period_end"]).all():
+        return None
+    rows = _completed(table.frame, sources)[list(kept.columns)].astype(kept.dtypes.to_dict())
+    patch = row_changes.Patch(span, positions, rows)
+    dataset = replace(base.dataset, observations=row_changes.apply(kept, patch), folder=data_dir)
+    folder_cache.remember_patch(folder, base, patch, dataset)
+    return dataset
+
+
+def _completed(observations: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
+    """Validated observations with which figure stands marked and computed values filled in."""
+    out = mark_observations(observations, sources)
+    out["value"] = out["value"].fillna(ratio_value(out["numerator"], out["denominator"], out["unit"]))
+    return out
 
 
 def _validate_folder(data_dir: Path) -> tuple[Dataset | None, list[Failure]]:
@@ -366,7 +439,9 @@ def _validate_folder(data_dir: Path) -> tuple[Dataset | None, list[Failure]]:
     observations, targets = tables["observations"], tables["targets"]
 
     for table, model, name in ((observations, ObservationModel, "observations"), (targets, TargetModel, "targets")):
-        if any(f.rule in ("missing_column", "unreadable_file") for f in table.failures):
+        # A file that could not be read (too large, not UTF-8, ragged…) or lacks a column
+        # has said so once; its rules would only repeat it as errors of their own.
+        if any(f.rule == "missing_column" or (f.row is None and f.column is None) for f in table.failures):
             continue
         readable = "period_end" in observations.frame.columns
         checks = context_checks(name, catalogue.frame, sources, observations.frame if readable else None)
@@ -385,10 +460,9 @@ def _validate_folder(data_dir: Path) -> tuple[Dataset | None, list[Failure]]:
     failures.sort(key=lambda f: (f.file, f.row or 0, f.column or "", f.rule))
     if failures:
         return None, failures
-    obs = mark_observations(observations.frame, sources)
-    obs["value"] = obs["value"].fillna(ratio_value(obs["numerator"], obs["denominator"], obs["unit"]))
     tgt = mark_targets(targets.frame, sources)
-    return Dataset(areas, catalogue.frame, obs, tgt, sources, milestones.frame, data_dir), []
+    return Dataset(areas, catalogue.frame, _completed(observations.frame, sources), tgt, sources, milestones.frame,
+                   data_dir), []
 
 
 def load(data_dir: Path | None = None, kept: bool = True) -> Dataset:

@@ -1,0 +1,250 @@
+"""A folder that differs from one validated before only in some observation rows is
+validated again only for the indicators those rows belong to, and reaches exactly what a
+full validation reaches: the same tables when it passes, the same failures when not."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import indicators
+from indicators import folder_cache, validation
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tracker"
+TABLES = ("reform_areas", "catalogue", "observations", "targets", "milestones")
+
+
+@pytest.fixture
+def tracker(tmp_path) -> Path:
+    return Path(shutil.copytree(FIXTURE, tmp_path / "tracker"))
+
+
+@pytest.fixture
+def checked(monkeypatch) -> dict:
+    """Record the full validations, and how many observation rows each validation of the
+    observations table looked at."""
+    seen = {"full": 0, "rows": []}
+    full, collect = validation._validate_folder, validation._collect
+
+    def counted_full(data_dir):
+        seen["full"] += 1
+        return full(data_dir)
+
+    def counted_collect(table, schema, name=None, sources=None):
+        if name == "observations":
+            seen["rows"].append(len(table.frame))
+        return collect(table, schema, name, sources)
+
+    monkeypatch.setattr(validation, "_validate_folder", counted_full)
+    monkeypatch.setattr(validation, "_collect", counted_collect)
+    return seen
+
+
+def _rows(folder: Path) -> pd.DataFrame:
+    return pd.read_csv(folder / "observations.csv", dtype=str, keep_default_na=False)
+
+
+def _write(folder: Path, rows: pd.DataFrame) -> None:
+    # As the file is written (pandas' minimal quoting): an unchanged table is the same bytes.
+    (folder / "observations.csv").write_bytes(rows.to_csv(index=False).encode())
+
+
+def _assert_same_as_full(folder: Path):
+    """Validate with what is kept and in full, and compare everything."""
+    dataset, failures = indicators.validate_folder(folder)
+    full, full_failures = indicators.validate_folder(folder, kept=False)
+    assert failures == full_failures
+    assert (dataset is None) == (full is None)
+    if full is not None:
+        for name in TABLES:
+            pd.testing.assert_frame_equal(getattr(dataset, name), getattr(full, name), check_exact=True)
+        assert dataset.sources.keys() == full.sources.keys() and dataset.folder == full.folder
+    return dataset, failures
+
+
+def _set(row: int, column: str, value: str):
+    def edit(rows):
+        rows.loc[row, column] = value
+        return rows
+    return edit
+
+
+def _drop(*positions: int):
+    return lambda rows: rows.drop(index=list(positions)).reset_index(drop=True)
+
+
+def _move_to_end(row: int):
+    return lambda rows: pd.concat([rows.drop(index=row), rows.loc[[row]]], ignore_index=True)
+
+
+def _copy(row: int):
+    return lambda rows: pd.concat([rows, rows.loc[[row]]], ignore_index=True)
+
+
+# Rows of the fixture: 0-2 women_field_staff (2016, 2019, 2023; a goal for 2020), 3-4
+# reported_incidents (2021, 2023).
+PASSING = {
+    "notes written on a row": (_set(4, "notes", "checked against the annex"), 2),
+    "a row removed": (_drop(2), 2),
+    "a row moved to the end": (_move_to_end(3), 2),
+    "a baseline marked before the goal's deadline": (_set(1, "is_baseline", "true"), 3),
+    "both indicators' rows edited": (lambda rows: _set(0, "notes", "a")(_set(4, "notes", "b")(rows)), 5),
+}
+FAILING = {
+    "a value the quote does not state": (_set(0, "value", "21"), "value_not_in_quote"),
+    "a baseline after the goal's deadline": (_set(2, "is_baseline", "true"), "deadline_before_baseline"),
+    "two baselines": (lambda rows: _set(0, "is_baseline", "true")(_set(1, "is_baseline", "true")(rows)),
+                      "multiple_baselines"),
+    "a row twice": (_copy(3), "duplicate_observation"),
+    "an unknown indicator": (_set(3, "indicator_id", "no_such_indicator"), "unknown_indicator"),
+    "a date that is not one": (_set(1, "period_end", "2019-13-31"), "not_a_date"),
+    "a unit the catalogue does not give": (_set(4, "unit", "percent"), "unit_mismatch"),
+    "the only row of the baseline's period removed": (_drop(0, 1), "deadline_before_baseline"),
+}
+
+
+@pytest.mark.parametrize("edit, rows", PASSING.values(), ids=PASSING.keys())
+def test_a_passing_change_validates_only_the_indicators_it_touched(tracker, checked, edit, rows):
+    indicators.load(tracker)
+    assert checked == {"full": 1, "rows": [5]}
+    _write(tracker, edit(_rows(tracker)))
+    _assert_same_as_full(tracker)
+    # The kept validation's rows were looked at again only for the indicators touched.
+    assert checked["full"] == 2 and checked["rows"] == [5, rows, len(_rows(tracker))]
+
+
+@pytest.mark.parametrize("edit, rule", FAILING.values(), ids=FAILING.keys())
+def test_a_failing_change_is_reported_as_a_full_validation_reports_it(tracker, checked, edit, rule):
+    indicators.load(tracker)
+    _write(tracker, edit(_rows(tracker)))
+    dataset, failures = _assert_same_as_full(tracker)
+    assert dataset is None and rule in {f.rule for f in failures}
+
+
+@pytest.mark.parametrize("change", [
+    b"indicator_id,period,",  # a renamed column: the header changed
+    b'women_field_staff,"2016',  # a quote opened and never closed
+    b"women_field_staff,2016,,",  # a row with too many fields
+    b"women_field_staff,\xff2016",  # a byte that is not UTF-8
+])
+def test_a_file_that_no_longer_reads_is_reported_in_full(tracker, checked, change):
+    indicators.load(tracker)
+    path = tracker / "observations.csv"
+    target = b"indicator_id,period_" if change.startswith(b"indicator_id") else b"women_field_staff,2016"
+    path.write_bytes(path.read_bytes().replace(target, change, 1))
+    dataset, failures = _assert_same_as_full(tracker)
+    assert dataset is None and failures
+    assert checked["full"] == 3  # the load, the fall-back and the comparison
+
+
+def test_a_table_emptied_is_validated_in_full(tracker, checked):
+    # An empty table reads with dtypes of its own, which a patch of the kept one would not give.
+    indicators.load(tracker)
+    _write(tracker, _drop(0, 1, 2, 3, 4)(_rows(tracker)))
+    dataset, _ = _assert_same_as_full(tracker)
+    assert dataset is not None and dataset.observations.empty and checked["full"] == 3
+
+
+def test_a_change_beside_another_file_is_validated_in_full(tracker, checked):
+    indicators.load(tracker)
+    _write(tracker, _set(4, "notes", "checked")(_rows(tracker)))
+    (tracker / "sources" / "note.txt").write_text("a steward's note", encoding="utf-8")
+    _assert_same_as_full(tracker)
+    assert checked["full"] == 3  # no kept state shares the other files: the load went in full
+
+
+def _kept() -> list[Path]:
+    return sorted(folder_cache.cache_dir().glob("*.pickle"))
+
+
+def test_changes_are_kept_as_patches_until_a_chain_is_long(tracker, checked, monkeypatch):
+    monkeypatch.setattr(folder_cache, "MAX_PATCHES", 2)
+    indicators.load(tracker)
+    for n in range(3):
+        _write(tracker, _set(4, "notes", f"checked {n}")(_rows(tracker)))
+        indicators.load(tracker)
+    parents = {path.name.split(".")[0]: path.name.split(".")[2] for path in _kept()}
+    # The first load and the third patch in a row are kept whole; the two between as patches.
+    assert sorted(parents.values()).count("whole") == 2 and len(parents) == 4
+    assert parents[folder_cache.folder_print(tracker).digest] == "whole"
+    assert checked["full"] == 1
+    _assert_same_as_full(tracker)
+
+
+def test_clean_up_keeps_what_the_latest_states_are_patches_of(tracker, checked, monkeypatch):
+    monkeypatch.setattr(folder_cache, "KEEP", 1)
+    indicators.load(tracker)
+    for n in range(2):
+        _write(tracker, _set(4, "notes", f"checked {n}")(_rows(tracker)))
+        indicators.load(tracker)
+    assert len(_kept()) == 3  # the latest, and the two it is made from
+    _assert_same_as_full(tracker)
+    assert checked["full"] == 1 + 1  # only the first load and the comparison's
+
+
+def test_a_state_whose_whole_was_removed_is_validated_in_full(tracker, checked):
+    indicators.load(tracker)
+    _write(tracker, _set(4, "notes", "checked")(_rows(tracker)))
+    indicators.load(tracker)
+    [whole] = [path for path in _kept() if path.name.split(".")[2] == "whole"]
+    whole.unlink()
+    dataset, _ = _assert_same_as_full(tracker)
+    assert dataset is not None and checked["full"] == 3
+
+
+OPERATIONS = st.one_of(
+    st.tuples(st.just("drop"), st.integers(0, 9)),
+    st.tuples(st.just("copy"), st.integers(0, 9)),
+    st.tuples(st.just("move"), st.integers(0, 9)),
+    st.tuples(st.just("notes"), st.integers(0, 9), st.sampled_from(["", "seen", 'a "quoted"\nnote', "x,y"])),
+    st.tuples(st.just("value"), st.integers(0, 9), st.sampled_from(["20", "24", "27", "140", "90", "21", ""])),
+    st.tuples(st.just("is_baseline"), st.integers(0, 9), st.sampled_from(["", "true", "false"])),
+    st.tuples(st.just("indicator_id"), st.integers(0, 9),
+              st.sampled_from(["women_field_staff", "reported_incidents", "unknown"])),
+)
+
+
+def _operate(rows: pd.DataFrame, operation: tuple) -> pd.DataFrame:
+    kind, at, *value = operation
+    if rows.empty:
+        return rows
+    at %= len(rows)
+    if kind == "drop":
+        return _drop(at)(rows)
+    if kind == "copy":
+        return _copy(at)(rows)
+    if kind == "move":
+        return _move_to_end(at)(rows)
+    return _set(at, kind, value[0])(rows)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(OPERATIONS, min_size=1, max_size=3), min_size=1, max_size=4))
+def test_any_sequence_of_changes_reaches_what_a_full_validation_reaches(tmp_path_factory, steps):
+    folder = Path(shutil.copytree(FIXTURE, tmp_path_factory.mktemp("tracker") / "tracker"))
+    indicators.load(folder)
+    for operations in steps:
+        rows = _rows(folder)
+        for operation in operations:
+            rows = _operate(rows, operation)
+        _write(folder, rows)
+        _assert_same_as_full(folder)
+
+
+def test_the_whole_file_is_kept_as_bytes_read_once(tracker):
+    # The record starts kept with a state split the very bytes that were validated.
+    indicators.load(tracker)
+    [whole] = _kept()
+    import pickle
+
+    with whole.open("rb") as handle:
+        record, kept_bytes = pickle.load(handle), pickle.load(handle)
+    raw = (tracker / "observations.csv").read_bytes()
+    assert kept_bytes == raw and len(record["starts"]) == len(_rows(tracker)) + 2
+    assert pd.read_csv(io.BytesIO(raw[record["starts"][1]:]), header=None).shape[0] == len(_rows(tracker))
