@@ -109,7 +109,8 @@ def folder_digest(data_dir: Path) -> str:
 
 
 def _entries(folder: Path) -> dict[str, Path]:
-    return {path.name.split(".")[0]: path for path in folder.glob("*.pickle")}
+    """Kept states by digest; their files are named digest.context.parent.pickle."""
+    return {path.name.split(".")[0]: path for path in folder.glob("*.*.*.pickle")}
 
 
 def _load(path: Path, entries: dict[str, Path], raw: bool) -> Kept | None:
@@ -241,6 +242,9 @@ def _clean(directory: Path) -> None:
     for digest, path in entries.items():
         if digest not in wanted:
             path.unlink(missing_ok=True)
+    for path in directory.glob("*.pickle"):
+        if path.name.count(".") != 3:
+            path.unlink(missing_ok=True)  # kept by an earlier release, in another layout: never met again
 
 
 def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:

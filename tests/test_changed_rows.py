@@ -248,3 +248,11 @@ def test_the_whole_file_is_kept_as_bytes_read_once(tracker):
     raw = (tracker / "observations.csv").read_bytes()
     assert kept_bytes == raw and len(record["starts"]) == len(_rows(tracker)) + 2
     assert pd.read_csv(io.BytesIO(raw[record["starts"][1]:]), header=None).shape[0] == len(_rows(tracker))
+
+
+def test_states_kept_by_an_earlier_release_are_removed_not_read(tracker, checked):
+    folder = folder_cache.cache_dir()
+    folder.mkdir(parents=True)
+    (folder / f"{'0' * 64}.pickle").write_bytes(b"a whole state in the layout of an earlier release")
+    indicators.load(tracker)
+    assert [path.name.split(".")[2] for path in _kept()] == ["whole"]

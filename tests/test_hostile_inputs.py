@@ -95,6 +95,18 @@ def test_validate_reports_one_line_per_problem(data_copy, capsys, case, breaks, 
     assert "nothing in" in err
 
 
+FILE_PROBLEMS = [case for case in CASES if case[3] in ("empty_file", "unreadable_file", "wrong_delimiter", "not_utf8")]
+
+
+@pytest.mark.parametrize("case, breaks, file, rule", FILE_PROBLEMS, ids=[c[0] for c in FILE_PROBLEMS])
+def test_a_table_that_cannot_be_read_is_reported_once(data_copy, capsys, case, breaks, file, rule):
+    # Its rules are not run over a table that is not there, each to fail with an error of its own.
+    breaks(data_copy)
+    cli.main(["validate", "--data", str(data_copy)])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith(file)]
+    assert len(lines) == 1 and f"[{rule}]" in lines[0], lines
+
+
 def test_billion_laughs_is_refused_fast_and_small(data_copy):
     (data_copy / "catalogue.yaml").write_text(BILLION_LAUGHS)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
