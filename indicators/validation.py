@@ -363,11 +363,16 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
     if ids is None or len(middle) != span.rows or ids.isna().any():
         return None
     kept = base.dataset.observations
-    if kept.empty or len(kept) - (span.stop - span.first) + span.rows == 0:
+    size = len(kept) - (span.stop - span.first) + span.rows
+    if kept.empty or size == 0:
         return None  # an empty table has dtypes of its own: validated in full
     touched = set(ids) | set(kept["indicator_id"].iloc[span.first - 1:span.stop - 1])
     positions = np.flatnonzero(pd.Series(row_changes.row_ids(kept["indicator_id"], span, ids),
                                          dtype=object).isin(list(touched)))
+    if 2 * len(positions) > size:
+        # Most of the table to read again: the full validation is as quick, and keeps the
+        # new state whole rather than as a patch as large as the table.
+        return None
     records = [new[starts[at + 1]:starts[at + 2]] for at in positions]
     text = header + b"".join(r if r.endswith(b"\n") else r + b"\n" for r in records).decode("utf-8")
     table = _Table(paths.OBSERVATIONS_FILE, read_csv_text(text, paths.OBSERVATIONS_FILE), first_row=2)

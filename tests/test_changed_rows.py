@@ -93,8 +93,7 @@ PASSING = {
     "notes written on a row": (_set(4, "notes", "checked against the annex"), 2),
     "a row removed": (_drop(2), 2),
     "a row moved to the end": (_move_to_end(3), 2),
-    "a baseline marked before the goal's deadline": (_set(1, "is_baseline", "true"), 3),
-    "both indicators' rows edited": (lambda rows: _set(0, "notes", "a")(_set(4, "notes", "b")(rows)), 5),
+    "a baseline marked before the goal's deadline": (lambda rows: _drop(2)(_set(1, "is_baseline", "true")(rows)), 2),
 }
 FAILING = {
     "a value the quote does not state": (_set(0, "value", "21"), "value_not_in_quote"),
@@ -117,6 +116,20 @@ def test_a_passing_change_validates_only_the_indicators_it_touched(tracker, chec
     _assert_same_as_full(tracker)
     # The kept validation's rows were looked at again only for the indicators touched.
     assert checked["full"] == 2 and checked["rows"] == [5, rows, len(_rows(tracker))]
+
+
+@pytest.mark.parametrize("edit, again", [
+    (_drop(2), [2]),  # women_field_staff: 2 rows of 4, half the table: validated again alone
+    (_set(0, "notes", "checked"), []),  # 3 of 5, more than half: validated in full
+    (lambda rows: _set(0, "notes", "a")(_set(4, "notes", "b")(rows)), []),  # every row
+])
+def test_a_change_touching_more_than_half_the_rows_is_validated_in_full(tracker, checked, edit, again):
+    indicators.load(tracker)
+    _write(tracker, edit(_rows(tracker)))
+    assert indicators.validate_folder(tracker)[0] is not None
+    full = len(_rows(tracker))
+    assert checked["rows"] == [5, *(again or [full])] and checked["full"] == (1 if again else 2)
+    _assert_same_as_full(tracker)
 
 
 @pytest.mark.parametrize("edit, rule", FAILING.values(), ids=FAILING.keys())
