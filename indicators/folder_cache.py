@@ -33,6 +33,8 @@ import os
 import pickle
 import tempfile
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -87,21 +89,29 @@ def folder_print(data_dir: Path) -> FolderPrint:
     """The digests of everything a validation of ``data_dir`` reads (see the module's text)."""
     context = hashlib.sha256(code_digest())
     context.update(f"\0limit={max_file_bytes()}".encode())
-    observations = None
-    for path in sorted(p for p in Path(data_dir).rglob("*") if p.is_file()):
-        name = path.relative_to(data_dir).as_posix()
-        if name == OBSERVATIONS_FILE:
-            observations = path.read_bytes()
-            continue
-        context.update(f"\0{name}\0{path.stat().st_size}\0".encode())
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                context.update(chunk)
-    whole = hashlib.sha256(context.digest())
-    if observations is not None:
-        whole.update(f"\0{OBSERVATIONS_FILE}\0{len(observations)}\0".encode())
-        whole.update(observations)
-    return FolderPrint(whole.hexdigest()[:NAME], context.hexdigest()[:NAME], observations)
+    files = sorted(p for p in Path(data_dir).rglob("*") if p.is_file())
+    observations = Path(data_dir) / OBSERVATIONS_FILE
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The observations file, most of the bytes, is read and hashed on another core while
+        # the rest is (both release the interpreter's lock while they work).
+        whole = pool.submit(_read_and_hash, observations) if observations in files else None
+        for path in files:
+            if path == observations:
+                continue
+            context.update(f"\0{path.relative_to(data_dir).as_posix()}\0{path.stat().st_size}\0".encode())
+            with path.open("rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    context.update(chunk)
+        observed, observed_digest = whole.result() if whole is not None else (None, b"")
+    digest = hashlib.sha256(context.digest() + observed_digest)
+    return FolderPrint(digest.hexdigest()[:NAME], context.hexdigest()[:NAME], observed)
+
+
+def _read_and_hash(path: Path) -> tuple[bytes, bytes]:
+    raw = path.read_bytes()
+    hasher = hashlib.sha256(f"\0{OBSERVATIONS_FILE}\0{len(raw)}\0".encode())
+    hasher.update(raw)
+    return raw, hasher.digest()
 
 
 def folder_digest(data_dir: Path) -> str:
@@ -136,17 +146,23 @@ def _load(path: Path, entries: dict[str, Path], raw: bool) -> Kept | None:
                 row_changes.new_starts(base.starts, patch.span), base.depth + 1)
 
 
-def _unpickle(handle):
-    """One pickle from ``handle``, without the cyclic garbage collector: reading a
-    million-row table back creates millions of objects, none of them garbage, and the
-    collections they set off took a third of the time."""
+@contextmanager
+def gc_paused():
+    """No cyclic garbage collection meanwhile. Reading back or patching a million-row table
+    creates millions of objects, none of them garbage; the collections they set off each
+    walk every object alive (a whole dataset) and took a third of the time."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.load(handle)
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def _unpickle(handle):
+    with gc_paused():
+        return pickle.load(handle)  # also when called outside validate_folder's pause
 
 
 def _recall(path: Path | None, raw: bool = False) -> Kept | None:
@@ -193,7 +209,10 @@ def remember(folder: FolderPrint, data_dir: Path, dataset) -> None:
     if cache_dir() is None or folder_print(data_dir).digest != folder.digest:
         return
     kept = replace(dataset, folder=None,
-                   sources={symbol: replace(source, _derived={}) for symbol, source in dataset.sources.items()},
+                   # Of what is worked out from a source, only its digest is kept: the
+                   # remembered proofs of the rows validated again are looked up by it.
+                   sources={symbol: replace(source, _derived={"digest": source.digest})
+                            for symbol, source in dataset.sources.items()},
                    **{name: _shared_strings(getattr(dataset, name))
                       for name in ("reform_areas", "catalogue", "observations", "targets", "milestones")})
     raw, starts = None if folder.observations is None else bytearray(folder.observations), None

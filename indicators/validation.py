@@ -324,9 +324,9 @@ def validate_folder(data_dir: Path | None = None, kept: bool = True) -> tuple[Da
                               "there is no data folder here; give one with --data or INDICATORS_DATA_DIR")]
     folder = folder_cache.folder_print(data_dir) if kept and folder_cache.cache_dir() is not None else None
     if folder is not None:
-        if (known := folder_cache.recall(folder.digest, data_dir)) is not None:
-            return known, []
-        if (known := _revalidate(folder, data_dir)) is not None:
+        with folder_cache.gc_paused():
+            known = folder_cache.recall(folder.digest, data_dir) or _revalidate(folder, data_dir)
+        if known is not None:
             return known, []
     dataset, failures = _validate_folder(data_dir)
     if folder is not None and dataset is not None:
