@@ -53,6 +53,7 @@ CHUNK = 1 << 24
 # A chain of patches longer than this is kept whole again (reading it back applies each).
 MAX_PATCHES = 8
 NAME = 40  # hex digits of a digest in a file's name (160 bits)
+TABLES = ("reform_areas", "catalogue", "observations", "targets", "milestones")
 
 
 def cache_dir() -> Path | None:
@@ -80,7 +81,7 @@ class Kept:
 
     digest: str
     dataset: object
-    raw: bytearray | None
+    raw: bytes | bytearray | None
     starts: np.ndarray | None
     depth: int  # how many patches lie between it and a whole kept state
 
@@ -179,16 +180,57 @@ def _recall(path: Path | None, raw: bool = False) -> Kept | None:
     return kept
 
 
-def recall(digest: str, data_dir: Path):
-    """The dataset kept under ``digest`` (its folder set to ``data_dir``), or None."""
-    folder = cache_dir()
-    kept = _recall(_entries(folder).get(digest) if folder and folder.is_dir() else None)
-    return None if kept is None else replace(kept.dataset, folder=Path(data_dir))
+# The state this process validated or read back last, with the cache folder and context it
+# belongs to: a running app validates each version published against the one before
+# without reading that back from disk. Tables go in and out as shallow copies, which under
+# pandas' copy-on-write share their data until either side writes: a caller that changes
+# its tables changes its own copy, never this one.
+_held: tuple[Path, str, Kept] | None = None
+
+
+def forget() -> None:
+    """Drop the state held in memory (the next load reads it back from the cache folder)."""
+    global _held
+    _held = None
+
+
+def _hold(folder: FolderPrint, kept: Kept) -> None:
+    global _held
+    directory = cache_dir()
+    _held = None if directory is None else (directory, folder.context, replace(kept, dataset=_copy(kept.dataset)))
+
+
+def _holding(digest: str | None = None, context: str | None = None) -> Kept | None:
+    held = _held
+    if held is None or held[0] != cache_dir():
+        return None
+    _, held_context, kept = held
+    return kept if kept.digest == digest or held_context == context else None
+
+
+def _copy(dataset):
+    return replace(dataset, **{name: getattr(dataset, name).copy(deep=False) for name in TABLES})
+
+
+def recall(folder: FolderPrint, data_dir: Path):
+    """The dataset kept under the folder's digest (its folder set to ``data_dir``), or None."""
+    kept = _holding(digest=folder.digest)
+    if kept is None:
+        directory = cache_dir()
+        kept = _recall(_entries(directory).get(folder.digest) if directory and directory.is_dir() else None)
+        if kept is None:
+            return None
+        # The bytes just read for the digest are the state's own: held for the next change.
+        kept = replace(kept, raw=folder.observations if kept.starts is not None else None)
+        _hold(folder, kept)
+    return replace(_copy(kept.dataset), folder=Path(data_dir))
 
 
 def latest_with_context(context: str) -> Kept | None:
     """The most recently used state validated with the same code, limit and files other
     than the observations: the one to validate a changed observations file against."""
+    if (kept := _holding(context=context)) is not None:
+        return kept
     folder = cache_dir()
     if folder is None or not folder.is_dir():
         return None
@@ -213,23 +255,26 @@ def remember(folder: FolderPrint, data_dir: Path, dataset) -> None:
                    # remembered proofs of the rows validated again are looked up by it.
                    sources={symbol: replace(source, _derived={"digest": source.digest})
                             for symbol, source in dataset.sources.items()},
-                   **{name: _shared_strings(getattr(dataset, name))
-                      for name in ("reform_areas", "catalogue", "observations", "targets", "milestones")})
-    raw, starts = None if folder.observations is None else bytearray(folder.observations), None
+                   **{name: _shared_strings(getattr(dataset, name)) for name in TABLES})
+    raw, starts = folder.observations, None
     if raw is not None:
         starts = row_changes.record_starts(raw)
         if len(starts) - 2 != len(dataset.observations):
             raw, starts = None, None  # blank lines or lone carriage returns: validated in full next time
-    _write(folder, "whole", {"kind": "whole", "dataset": kept, "starts": starts}, raw)
+    _write(folder, "whole", {"kind": "whole", "dataset": kept, "starts": starts},
+           None if raw is None else bytearray(raw))
+    _hold(folder, Kept(folder.digest, dataset, raw, starts, 0))
 
 
-def remember_patch(folder: FolderPrint, base: Kept, patch, dataset) -> None:
-    """Keep the state ``patch`` makes of ``base``: a few rows, not the whole table. Past
-    ``MAX_PATCHES`` in a row the state is kept whole again, so reading it back stays quick."""
+def remember_patch(folder: FolderPrint, base: Kept, patch, dataset, starts: np.ndarray) -> None:
+    """Keep the state ``patch`` makes of ``base`` (its file's records at ``starts``): a few
+    rows, not the whole table. Past ``MAX_PATCHES`` in a row the state is kept whole
+    again, so reading it back stays quick."""
     if base.depth + 1 > MAX_PATCHES:
         remember(folder, dataset.folder, dataset)
         return
     _write(folder, base.digest, {"kind": "patch", "parent": base.digest, "patch": patch})
+    _hold(folder, Kept(folder.digest, dataset, folder.observations, starts, base.depth + 1))
 
 
 def _write(folder: FolderPrint, parent: str, record: dict, file_bytes: bytearray | None = None) -> None:

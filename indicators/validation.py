@@ -325,7 +325,7 @@ def validate_folder(data_dir: Path | None = None, kept: bool = True) -> tuple[Da
     folder = folder_cache.folder_print(data_dir) if kept and folder_cache.cache_dir() is not None else None
     if folder is not None:
         with folder_cache.gc_paused():
-            known = folder_cache.recall(folder.digest, data_dir) or _revalidate(folder, data_dir)
+            known = folder_cache.recall(folder, data_dir) or _revalidate(folder, data_dir)
         if known is not None:
             return known, []
     dataset, failures = _validate_folder(data_dir)
@@ -390,7 +390,7 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
     rows = _completed(table.frame, sources)[list(kept.columns)].astype(kept.dtypes.to_dict())
     patch = row_changes.Patch(span, positions, rows)
     dataset = replace(base.dataset, observations=row_changes.apply(kept, patch), folder=data_dir)
-    folder_cache.remember_patch(folder, base, patch, dataset)
+    folder_cache.remember_patch(folder, base, patch, dataset, starts)
     return dataset
 
 

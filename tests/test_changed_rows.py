@@ -207,6 +207,7 @@ def test_a_state_whose_whole_was_removed_is_validated_in_full(tracker, checked):
     indicators.load(tracker)
     [whole] = [path for path in _kept() if path.name.split(".")[2] == "whole"]
     whole.unlink()
+    folder_cache.forget()  # a new process, reading the patch back from the cache folder
     dataset, _ = _assert_same_as_full(tracker)
     assert dataset is not None and checked["full"] == 3
 
@@ -269,3 +270,50 @@ def test_states_kept_by_an_earlier_release_are_removed_not_read(tracker, checked
     (folder / f"{'0' * 64}.pickle").write_bytes(b"a whole state in the layout of an earlier release")
     indicators.load(tracker)
     assert [path.name.split(".")[2] for path in _kept()] == ["whole"]
+
+
+@pytest.fixture
+def read_back(monkeypatch) -> list:
+    """Record each kept state read back from the cache folder."""
+    reads = []
+    original = folder_cache._unpickle
+    monkeypatch.setattr(folder_cache, "_unpickle", lambda handle: reads.append(handle.name) or original(handle))
+    return reads
+
+
+def test_a_running_process_validates_a_change_against_the_state_it_holds(tracker, checked, read_back):
+    indicators.load(tracker)
+    for n in range(2):
+        _write(tracker, _set(4, "notes", f"checked {n}")(_rows(tracker)))
+        indicators.load(tracker)
+    assert read_back == [] and checked["full"] == 1
+    _assert_same_as_full(tracker)
+
+
+def test_a_new_process_reads_the_state_back_from_the_cache_folder(tracker, checked, read_back):
+    indicators.load(tracker)
+    _write(tracker, _set(4, "notes", "checked")(_rows(tracker)))
+    folder_cache.forget()
+    indicators.load(tracker)
+    assert read_back and checked["full"] == 1
+    folder_cache.forget()
+    _assert_same_as_full(tracker)  # the patch read back too, on its whole
+
+
+def test_a_caller_changing_its_tables_does_not_change_the_state_held(tracker, checked):
+    dataset = indicators.load(tracker)
+    dataset.observations.loc[0, "notes"] = "changed by a caller"
+    dataset.observations.iloc[1, 0] = "no_such_indicator"
+    dataset.catalogue.loc[0, "unit"] = "ratio"
+    _write(tracker, _set(4, "notes", "checked")(_rows(tracker)))
+    again, _ = _assert_same_as_full(tracker)
+    assert "changed by a caller" not in set(again.observations["notes"].dropna())
+    assert checked["full"] == 2  # the first load and the comparison's: the change was validated alone
+    assert indicators.load(tracker).catalogue.equals(indicators.load(tracker, kept=False).catalogue)
+
+
+def test_the_state_held_is_of_its_own_cache_folder(tracker, checked, monkeypatch, tmp_path):
+    indicators.load(tracker)
+    monkeypatch.setenv("INDICATORS_PROOF_CACHE", str(tmp_path / "elsewhere" / "proofs.bin"))
+    indicators.load(tracker)
+    assert checked["full"] == 2  # another cache folder has nothing kept: validated in full

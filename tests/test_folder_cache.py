@@ -120,6 +120,7 @@ def test_a_torn_file_is_validated_again_with_a_warning(data_copy, validations):
     indicators.load(data_copy)
     [kept] = _kept()
     kept.write_bytes(kept.read_bytes()[:100])
+    folder_cache.forget()  # as a new process would: the state read back from the cache folder
     with pytest.warns(UserWarning, match="validating in full"):
         dataset = indicators.load(data_copy)
     assert dataset is not None and len(validations) == 2
@@ -149,6 +150,7 @@ def test_replicas_reading_one_store_validate_its_state_once(tmp_path, validation
     first.migrate()
     first.seed(DEFAULT_DATA_DIR)
     one, _ = first.validated()
+    folder_cache.forget()  # the other replica is another process, with nothing in memory
     two, _ = Store(url).validated()
     assert len(validations) == 1
     pd.testing.assert_frame_equal(two.observations, one.observations, check_exact=True)
