@@ -108,15 +108,19 @@ def folder_print(data_dir: Path) -> FolderPrint:
     return FolderPrint(digest.hexdigest()[:NAME], context.hexdigest()[:NAME], observed)
 
 
-def _read_and_hash(path: Path) -> tuple[bytes, bytes]:
+def _read_and_hash(path: Path) -> tuple[bytes | None, bytes]:
+    """The file's bytes and digest; only the digest for a file over the size limit, which
+    validation refuses unread (it is not held in memory here either)."""
+    if (size := path.stat().st_size) > max_file_bytes():
+        hasher = hashlib.sha256(f"\0{OBSERVATIONS_FILE}\0{size}\0".encode())
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                hasher.update(chunk)
+        return None, hasher.digest()
     raw = path.read_bytes()
     hasher = hashlib.sha256(f"\0{OBSERVATIONS_FILE}\0{len(raw)}\0".encode())
     hasher.update(raw)
     return raw, hasher.digest()
-
-
-def folder_digest(data_dir: Path) -> str:
-    return folder_print(data_dir).digest
 
 
 def _entries(folder: Path) -> dict[str, Path]:

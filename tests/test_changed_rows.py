@@ -317,3 +317,13 @@ def test_the_state_held_is_of_its_own_cache_folder(tracker, checked, monkeypatch
     monkeypatch.setenv("INDICATORS_PROOF_CACHE", str(tmp_path / "elsewhere" / "proofs.bin"))
     indicators.load(tracker)
     assert checked["full"] == 2  # another cache folder has nothing kept: validated in full
+
+
+def test_an_observations_file_over_the_size_limit_is_hashed_not_held(tracker, monkeypatch):
+    size = (tracker / "observations.csv").stat().st_size
+    monkeypatch.setenv("INDICATORS_MAX_FILE_MB", str((size - 1) / 1024 / 1024))
+    over = folder_cache.folder_print(tracker)
+    (tracker / "observations.csv").write_bytes((tracker / "observations.csv").read_bytes() + b"\n")
+    assert over.observations is None and folder_cache.folder_print(tracker).digest != over.digest
+    monkeypatch.setenv("INDICATORS_MAX_FILE_MB", str((size + 10) / 1024 / 1024))
+    assert folder_cache.folder_print(tracker).observations is not None
