@@ -4,6 +4,7 @@ full validation reaches: the same tables when it passes, the same failures when 
 
 from __future__ import annotations
 
+import csv
 import io
 import shutil
 from pathlib import Path
@@ -327,3 +328,30 @@ def test_an_observations_file_over_the_size_limit_is_hashed_not_held(tracker, mo
     assert over.observations is None and folder_cache.folder_print(tracker).digest != over.digest
     monkeypatch.setenv("INDICATORS_MAX_FILE_MB", str((size + 10) / 1024 / 1024))
     assert folder_cache.folder_print(tracker).observations is not None
+
+
+def _formatted(rows: pd.DataFrame, style: str) -> bytes:
+    if style == "quoted, CRLF":
+        return rows.to_csv(index=False, quoting=csv.QUOTE_ALL, lineterminator="\r\n").encode()
+    text = rows.to_csv(index=False)
+    if style == "byte order mark":
+        return b"\xef\xbb\xbf" + text.encode()
+    if style == "no final newline":
+        return text.rstrip("\n").encode()
+    if style == "blank lines":
+        return text.replace("\n", "\n\n", 1).encode()
+    if style == "a note over two lines":
+        return rows.assign(notes=["first line\nsecond line"] + [""] * (len(rows) - 1)).to_csv(index=False).encode()
+    raise ValueError(style)
+
+
+@pytest.mark.parametrize("style", ["quoted, CRLF", "byte order mark", "no final newline", "blank lines",
+                                   "a note over two lines"])
+@pytest.mark.parametrize("edit", [_set(4, "notes", "checked"), _drop(3), _copy(4), _set(4, "value", "91")],
+                         ids=["notes", "drop", "copy", "wrong value"])
+def test_files_written_other_ways_reach_what_a_full_validation_reaches(tracker, style, edit):
+    path = tracker / "observations.csv"
+    path.write_bytes(_formatted(_rows(tracker), style))
+    assert indicators.validate_folder(tracker)[0] is not None
+    path.write_bytes(_formatted(edit(_rows(tracker)), style))
+    _assert_same_as_full(tracker)
