@@ -175,7 +175,7 @@ def _recall(path: Path | None, raw: bool = False) -> Kept | None:
         return None
     try:
         kept = _load(path, _entries(path.parent), raw)
-    except (OSError, EOFError, KeyError, TypeError, pickle.UnpicklingError, AttributeError, ImportError) as error:
+    except (OSError, EOFError, KeyError, pickle.UnpicklingError, AttributeError, ImportError) as error:
         # A torn or outdated file only costs a full validation, which writes it again.
         warnings.warn(f"a kept validation could not be read ({error}); validating in full", stacklevel=3)
         return None
