@@ -355,3 +355,20 @@ def test_files_written_other_ways_reach_what_a_full_validation_reaches(tracker, 
     assert indicators.validate_folder(tracker)[0] is not None
     path.write_bytes(_formatted(edit(_rows(tracker)), style))
     _assert_same_as_full(tracker)
+
+
+def test_a_store_publishing_a_reviewed_correction_validates_only_its_indicator(tracker, checked, tmp_path):
+    from indicators.store import PUT, REVIEWER, Edit, Store, User
+
+    store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    store.migrate()
+    store.seed(tracker)
+    store.validated()
+    row = _rows(tracker).iloc[4].to_dict() | {"notes": "checked against the annex"}
+    change = store.submit([Edit("observation", "reported_incidents|2023-01-01|2023-12-31|TEST/1", PUT, row)],
+                          User("alice", REVIEWER), "a correction")
+    store.review(change, User("bob", REVIEWER), approve=True)
+    dataset, failures = store.validated()  # the published state, in a folder of its own
+    assert not failures and "checked against the annex" in set(dataset.observations["notes"].dropna())
+    assert checked["full"] == 1 and checked["rows"] == [5, 2]
+    _assert_same_as_full(dataset.folder)
