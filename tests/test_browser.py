@@ -373,7 +373,11 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
         # the year after the stored one; the share takes the date its sentence gives.
         summary = alice.get_by_text(re.compile(r"^5 candidates in TEST/7")).inner_text()
         assert "1 restate stored figures" in summary and "4 to review" in summary, summary
-        cells = alice.locator("[data-testid='stDataFrame'] [role='row']").all_inner_texts()
+        # The grid fills its accessible rows after it is drawn: wait for them.
+        grid = alice.locator("[data-testid='stDataFrame'] [role='row']")
+        alice.wait_for_function("() => [...document.querySelectorAll(\"[data-testid='stDataFrame'] [role='row']\")]"
+                                ".some(row => /\\b150\\b/.test(row.innerText))", timeout=15_000)
+        cells = grid.all_inner_texts()
         attacks = next(row for row in cells if re.search(r"\b150\b", row))
         assert "targeted_attacks_on_peacekeepers" in attacks and "1 Nov 2018 to 31 Oct 2019" in attacks, cells
         share = next(row for row in cells if "X out of Y" in row)
