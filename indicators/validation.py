@@ -236,7 +236,11 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
         schema.validate(table.frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         seen = set()
-        details = None
+        # The rows whose message gives the proof's words: explained together, once.
+        explained = {case.index for case in errors.failure_cases.itertuples(index=False)
+                     if case.index is not None and not pd.isna(case.index)
+                     and "{detail}" in getattr(RULES.get(str(case.check)), "message", "")}
+        details = failure_details(table.frame, name, sources or {}, explained) if explained else {}
         for case in errors.failure_cases.itertuples(index=False):
             index = None if case.index is None or pd.isna(case.index) else case.index
             rule_name = str(case.check)
@@ -251,8 +255,6 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
             if rule and index is not None:
                 values = {k: _show(v) for k, v in table.frame.loc[index].items()}
                 if "{detail}" in rule.message:
-                    # The proof says which number failed and why; ask it once per table.
-                    details = failure_details(table.frame, name, sources or {}) if details is None else details
                     values["detail"] = details.get(index, "")
                 message = rule.message.format(**values)
             elif rule_name == "not_nullable":

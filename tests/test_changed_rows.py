@@ -372,3 +372,26 @@ def test_a_store_publishing_a_reviewed_correction_validates_only_its_indicator(t
     assert not failures and "checked against the annex" in set(dataset.observations["notes"].dropna())
     assert checked["full"] == 1 and checked["rows"] == [5, 2]
     _assert_same_as_full(dataset.folder)
+
+
+@pytest.mark.parametrize("edits, rule", [
+    ({(0, "value"): "24", (1, "value"): "20"}, "value_in_wrong_role"),  # the pair's figures swapped
+    ({(0, "value"): "21"}, "value_not_in_quote"),
+    ({(3, "value"): "91"}, "value_not_in_quote"),
+])
+def test_a_failure_is_explained_from_its_indicator_as_from_the_whole_table(tracker, monkeypatch, edits, rule):
+    from indicators import proof, schemas
+    from tests.conftest import edit_csv
+
+    edit_csv(tracker / "observations.csv", edits)
+    proven = []
+    prove = proof.prove_observations
+    monkeypatch.setattr(schemas, "prove_observations", lambda df, place=None: proven.append(len(df)) or prove(df, place))
+    _, failures = indicators.validate_folder(tracker, kept=False)
+    explained = proven[-1]  # the last proof run explains the failures
+    whole = schemas.failure_details
+    monkeypatch.setattr(validation, "failure_details", lambda df, table, sources, rows=None: whole(df, table, sources))
+    _, from_whole_table = indicators.validate_folder(tracker, kept=False)
+    assert failures == from_whole_table and rule in {f.rule for f in failures}
+    indicator = _rows(tracker).loc[next(iter(edits))[0], "indicator_id"]
+    assert explained == (_rows(tracker)["indicator_id"] == indicator).sum() < len(_rows(tracker))
