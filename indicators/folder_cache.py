@@ -123,20 +123,31 @@ def _read_and_hash(path: Path) -> tuple[bytes | None, bytes]:
     return raw, hasher.digest()
 
 
+def _name(digest: str, context: str, parent: str) -> str:
+    """A kept state's file name: its digest, its context's and its parent's (or "whole")."""
+    return f"{digest}.{context}.{parent}.pickle"
+
+
+def _parts(path: Path) -> tuple[str, str, str] | None:
+    """(digest, context, parent) from a kept state's file name; None for another layout."""
+    parts = path.name.split(".")
+    return (parts[0], parts[1], parts[2]) if len(parts) == 4 and parts[3] == "pickle" else None
+
+
 def _entries(folder: Path) -> dict[str, Path]:
-    """Kept states by digest; their files are named digest.context.parent.pickle."""
-    return {path.name.split(".")[0]: path for path in folder.glob("*.*.*.pickle")}
+    """Kept states by digest."""
+    return {parts[0]: path for path in folder.glob("*.pickle") if (parts := _parts(path)) is not None}
 
 
 def _load(path: Path, entries: dict[str, Path], raw: bool) -> Kept | None:
     """The state kept at ``path``, its patches applied to the whole state they start from;
     its observations file's bytes only when ``raw`` (to compare a changed file with)."""
     with path.open("rb") as handle:
-        record = _unpickle(handle)
+        record = pickle.load(handle)
         # A whole state's file bytes follow it as a second pickle, read only when asked for;
         # a bytearray, so patches are applied in place rather than copying it whole.
-        file_bytes = _unpickle(handle) if raw and record["kind"] == "whole" else None
-    digest = path.name.split(".")[0]
+        file_bytes = pickle.load(handle) if raw and record["kind"] == "whole" else None
+    digest = _parts(path)[0]
     if record["kind"] == "whole":
         return Kept(digest, record["dataset"], file_bytes, record["starts"], 0)
     parent = entries.get(record["parent"])
@@ -163,11 +174,6 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
-
-
-def _unpickle(handle):
-    with gc_paused():
-        return pickle.load(handle)  # also when called outside validate_folder's pause
 
 
 def _recall(path: Path | None, raw: bool = False) -> Kept | None:
@@ -238,7 +244,8 @@ def latest_with_context(context: str) -> Kept | None:
     folder = cache_dir()
     if folder is None or not folder.is_dir():
         return None
-    candidates = sorted(folder.glob(f"*.{context}.*.pickle"), key=_used, reverse=True)
+    candidates = sorted((path for path in _entries(folder).values() if _parts(path)[1] == context), key=_used,
+                        reverse=True)
     return _recall(candidates[0], raw=True) if candidates else None
 
 
@@ -291,7 +298,7 @@ def _write(folder: FolderPrint, parent: str, record: dict, file_bytes: bytearray
             pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
             if record["kind"] == "whole":
                 pickle.dump(file_bytes, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(out.name, directory / f"{folder.digest}.{folder.context}.{parent}.pickle")
+        os.replace(out.name, directory / _name(folder.digest, folder.context, parent))
         _clean(directory)
     except OSError as error:
         warnings.warn(f"validation not kept ({error}); the next load validates again", stacklevel=3)
@@ -300,19 +307,18 @@ def _write(folder: FolderPrint, parent: str, record: dict, file_bytes: bytearray
 def _clean(directory: Path) -> None:
     """Keep the ``KEEP`` most recently used states and the states they are patches of."""
     entries = _entries(directory)
-    parents = {digest: path.name.split(".")[2] for digest, path in entries.items()}
+    parents = {digest: _parts(path)[2] for digest, path in entries.items()}
     wanted = set()
     for path in sorted(entries.values(), key=_used, reverse=True)[:KEEP]:
-        digest = path.name.split(".")[0]
+        digest = _parts(path)[0]
         while digest in entries and digest not in wanted:
             wanted.add(digest)
             digest = parents[digest]
-    for digest, path in entries.items():
-        if digest not in wanted:
-            path.unlink(missing_ok=True)
     for path in directory.glob("*.pickle"):
-        if path.name.count(".") != 3:
-            path.unlink(missing_ok=True)  # kept by an earlier release, in another layout: never met again
+        parts = _parts(path)
+        # Kept by an earlier release, in another layout, a state is never met again.
+        if parts is None or parts[0] not in wanted:
+            path.unlink(missing_ok=True)
 
 
 def _shared_strings(frame: pd.DataFrame) -> pd.DataFrame:

@@ -71,11 +71,6 @@ def _read() -> bytes:
     return raw[DIGEST_BYTES:usable]
 
 
-def load() -> set[bytes]:
-    raw = _read()
-    return {raw[i:i + DIGEST_BYTES] for i in range(0, len(raw), DIGEST_BYTES)}
-
-
 def _sorted() -> np.ndarray:
     """The file's digests as a sorted array of fixed-width byte strings (the file is
     written sorted; sorted again only if it is not). Byte strings of one width compare as

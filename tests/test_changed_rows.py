@@ -177,13 +177,23 @@ def _kept() -> list[Path]:
     return sorted(folder_cache.cache_dir().glob("*.pickle"))
 
 
+def _parents() -> dict[str, str]:
+    """Each kept state's digest and the digest of the state it is a patch of ("whole")."""
+    return {digest: parent for digest, _, parent in map(folder_cache._parts, _kept())}
+
+
+def _notes_edited(folder: Path, times: int) -> None:
+    """Load the folder, then edit one row's notes and load it again, ``times`` times."""
+    indicators.load(folder)
+    for n in range(times):
+        _write(folder, _set(4, "notes", f"checked {n}")(_rows(folder)))
+        indicators.load(folder)
+
+
 def test_changes_are_kept_as_patches_until_a_chain_is_long(tracker, checked, monkeypatch):
     monkeypatch.setattr(folder_cache, "MAX_PATCHES", 2)
-    indicators.load(tracker)
-    for n in range(3):
-        _write(tracker, _set(4, "notes", f"checked {n}")(_rows(tracker)))
-        indicators.load(tracker)
-    parents = {path.name.split(".")[0]: path.name.split(".")[2] for path in _kept()}
+    _notes_edited(tracker, 3)
+    parents = _parents()
     # The first load and the third patch in a row are kept whole; the two between as patches.
     assert sorted(parents.values()).count("whole") == 2 and len(parents) == 4
     assert parents[folder_cache.folder_print(tracker).digest] == "whole"
@@ -193,10 +203,7 @@ def test_changes_are_kept_as_patches_until_a_chain_is_long(tracker, checked, mon
 
 def test_clean_up_keeps_what_the_latest_states_are_patches_of(tracker, checked, monkeypatch):
     monkeypatch.setattr(folder_cache, "KEEP", 1)
-    indicators.load(tracker)
-    for n in range(2):
-        _write(tracker, _set(4, "notes", f"checked {n}")(_rows(tracker)))
-        indicators.load(tracker)
+    _notes_edited(tracker, 2)
     assert len(_kept()) == 3  # the latest, and the two it is made from
     _assert_same_as_full(tracker)
     assert checked["full"] == 1 + 1  # only the first load and the comparison's
@@ -206,7 +213,7 @@ def test_a_state_whose_whole_was_removed_is_validated_in_full(tracker, checked):
     indicators.load(tracker)
     _write(tracker, _set(4, "notes", "checked")(_rows(tracker)))
     indicators.load(tracker)
-    [whole] = [path for path in _kept() if path.name.split(".")[2] == "whole"]
+    [whole] = [path for path in _kept() if folder_cache._parts(path)[2] == "whole"]
     whole.unlink()
     folder_cache.forget()  # a new process, reading the patch back from the cache folder
     dataset, _ = _assert_same_as_full(tracker)
@@ -270,23 +277,20 @@ def test_states_kept_by_an_earlier_release_are_removed_not_read(tracker, checked
     folder.mkdir(parents=True)
     (folder / f"{'0' * 64}.pickle").write_bytes(b"a whole state in the layout of an earlier release")
     indicators.load(tracker)
-    assert [path.name.split(".")[2] for path in _kept()] == ["whole"]
+    assert list(_parents().values()) == ["whole"]
 
 
 @pytest.fixture
 def read_back(monkeypatch) -> list:
     """Record each kept state read back from the cache folder."""
     reads = []
-    original = folder_cache._unpickle
-    monkeypatch.setattr(folder_cache, "_unpickle", lambda handle: reads.append(handle.name) or original(handle))
+    original = folder_cache._load
+    monkeypatch.setattr(folder_cache, "_load", lambda path, *args: reads.append(path) or original(path, *args))
     return reads
 
 
 def test_a_running_process_validates_a_change_against_the_state_it_holds(tracker, checked, read_back):
-    indicators.load(tracker)
-    for n in range(2):
-        _write(tracker, _set(4, "notes", f"checked {n}")(_rows(tracker)))
-        indicators.load(tracker)
+    _notes_edited(tracker, 2)
     assert read_back == [] and checked["full"] == 1
     _assert_same_as_full(tracker)
 
