@@ -8,14 +8,16 @@ the same digest would read the same bytes with the same code and reach the same 
 so it returns the kept tables instead. This is how build tools skip a step whose inputs
 have not changed.
 
-Most changes touch a few rows of ``observations.csv`` and nothing else. So a state is also
-found by its *context*: the digest of everything but that file. A folder whose context
-matches a kept state is validated again only for the rows that changed and the other rows
-of their indicators (:func:`indicators.validation.validate_folder`); its state is kept as
-a patch of the earlier one (:mod:`indicators.row_changes`), a few rows rather than the
-whole table, until ``MAX_PATCHES`` patches in a row are kept whole again. Any other change
-(a source, the catalogue, the code) validates in full, its proofs still remembered one
-row at a time by :mod:`indicators.proof_cache`.
+Most changes touch a few rows of ``observations.csv``, a source, an entry of the catalogue
+or the targets. So a state is also found by its *code*: the digest of the code and the
+size limit alone, with a digest of each other file beside it. A folder validated by the
+same code as a kept state is validated again only where it differs
+(:func:`indicators.validation.validate_folder`): the small files whole, and of the
+observations only the indicators that changed rows, a changed source or a changed
+catalogue entry touch. Its state is kept as a patch of the earlier one
+(:mod:`indicators.row_changes`), a few rows rather than the whole table, until
+``MAX_PATCHES`` patches in a row are kept whole again. A change of code validates in
+full, its proofs still remembered one row at a time by :mod:`indicators.proof_cache`.
 
 Only passing validations are kept, and only for the bytes validated (a whole state only
 when the folder read the same before and after validating; a patch is made from the bytes
@@ -35,7 +37,7 @@ import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -65,11 +67,14 @@ def cache_dir() -> Path | None:
 @dataclass(frozen=True)
 class FolderPrint:
     """What a validation of a folder reads, in digests: ``digest`` of everything,
-    ``context`` of everything but the observations (code, limit, every other file), and
-    the observations file's bytes themselves (None when there is none), read once."""
+    ``context`` of everything but the observations (code, limit, every other file),
+    ``code`` of the code and limit alone, ``files`` of each other file by its path in the
+    folder, and the observations file's bytes themselves (None when there is none), read once."""
 
     digest: str
     context: str
+    code: str
+    files: dict[str, str]
     observations: bytes | None
 
 
@@ -84,14 +89,18 @@ class Kept:
     raw: bytes | bytearray | None
     starts: np.ndarray | None
     depth: int  # how many patches lie between it and a whole kept state
+    context: str = ""
+    files: dict[str, str] = field(default_factory=dict)  # FolderPrint.files of its folder
 
 
 def folder_print(data_dir: Path) -> FolderPrint:
     """The digests of everything a validation of ``data_dir`` reads (see the module's text)."""
-    context = hashlib.sha256(code_digest())
-    context.update(f"\0limit={max_file_bytes()}".encode())
+    code = hashlib.sha256(code_digest())
+    code.update(f"\0limit={max_file_bytes()}".encode())
+    context = code.copy()
     files = sorted(p for p in Path(data_dir).rglob("*") if p.is_file())
     observations = Path(data_dir) / OBSERVATIONS_FILE
+    digests = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The observations file, most of the bytes, is read and hashed on another core while
         # the rest is (both release the interpreter's lock while they work).
@@ -99,13 +108,25 @@ def folder_print(data_dir: Path) -> FolderPrint:
         for path in files:
             if path == observations:
                 continue
-            context.update(f"\0{path.relative_to(data_dir).as_posix()}\0{path.stat().st_size}\0".encode())
+            one = hashlib.sha256()
             with path.open("rb") as handle:
                 while chunk := handle.read(CHUNK):
-                    context.update(chunk)
+                    one.update(chunk)
+            name = path.relative_to(data_dir).as_posix()
+            digests[file_key(data_dir, path)] = one.hexdigest()
+            context.update(f"\0{name}\0{path.stat().st_size}\0".encode() + one.digest())
         observed, observed_digest = whole.result() if whole is not None else (None, b"")
     digest = hashlib.sha256(context.digest() + observed_digest)
-    return FolderPrint(digest.hexdigest()[:NAME], context.hexdigest()[:NAME], observed)
+    return FolderPrint(digest.hexdigest()[:NAME], context.hexdigest()[:NAME], code.hexdigest()[:NAME], digests,
+                       observed)
+
+
+def file_key(data_dir: Path, path: Path) -> str:
+    """How ``files`` names a file: its real path within the real folder (a file reached
+    through a link is the file it links to, as reading it gives that file's bytes)."""
+    real, root = Path(path).resolve(), Path(data_dir).resolve()
+    # A link out of the folder is named as found: no source may be read through it.
+    return real.relative_to(root).as_posix() if real.is_relative_to(root) else f"-> {Path(path).name}"
 
 
 def _read_and_hash(path: Path) -> tuple[bytes | None, bytes]:
@@ -123,15 +144,16 @@ def _read_and_hash(path: Path) -> tuple[bytes | None, bytes]:
     return raw, hasher.digest()
 
 
-def _name(digest: str, context: str, parent: str) -> str:
-    """A kept state's file name: its digest, its context's and its parent's (or "whole")."""
-    return f"{digest}.{context}.{parent}.pickle"
+def _name(folder: FolderPrint, parent: str) -> str:
+    """A kept state's file name: the digests of its folder, context and code, and its
+    parent's (or "whole")."""
+    return f"{folder.digest}.{folder.context}.{folder.code}.{parent}.pickle"
 
 
-def _parts(path: Path) -> tuple[str, str, str] | None:
-    """(digest, context, parent) from a kept state's file name; None for another layout."""
+def _parts(path: Path) -> tuple[str, str, str, str] | None:
+    """(digest, context, code, parent) from a kept state's file name; None for another layout."""
     parts = path.name.split(".")
-    return (parts[0], parts[1], parts[2]) if len(parts) == 4 and parts[3] == "pickle" else None
+    return tuple(parts[:4]) if len(parts) == 5 and parts[4] == "pickle" else None
 
 
 def _entries(folder: Path) -> dict[str, Path]:
@@ -147,19 +169,46 @@ def _load(path: Path, entries: dict[str, Path], raw: bool) -> Kept | None:
         # A whole state's file bytes follow it as a second pickle, read only when asked for;
         # a bytearray, so patches are applied in place rather than copying it whole.
         file_bytes = pickle.load(handle) if raw and record["kind"] == "whole" else None
-    digest = _parts(path)[0]
+    digest, context = _parts(path)[:2]
     if record["kind"] == "whole":
-        return Kept(digest, record["dataset"], file_bytes, record["starts"], 0)
+        return Kept(digest, record["dataset"], file_bytes, record["starts"], 0, context, record["files"])
     parent = entries.get(record["parent"])
     base = None if parent is None else _load(parent, entries, raw)
     if base is None or base.starts is None:
         return None  # its parent was removed meanwhile (another replica's clean-up)
     patch = record["patch"]
-    observations = row_changes.apply(base.dataset.observations, patch)
+    dataset = replace(base.dataset, observations=row_changes.apply(base.dataset.observations, patch),
+                      **_with_context(base.dataset, record["context"]))
     os.utime(parent)
-    return Kept(digest, replace(base.dataset, observations=observations),
+    return Kept(digest, dataset,
                 None if base.raw is None else row_changes.new_raw(base.raw, base.starts, patch.span),
-                row_changes.new_starts(base.starts, patch.span), base.depth + 1)
+                row_changes.new_starts(base.starts, patch.span), base.depth + 1, context, record["files"])
+
+
+def _context_of(dataset, base: Kept) -> dict:
+    """What a patch keeps of a state's context that is not its parent's: every small
+    table, and of the sources their order and those not the parent's own."""
+    old = base.dataset.sources
+    return {"tables": {name: _shared_strings(getattr(dataset, name))
+                       for name in ("reform_areas", "catalogue", "targets", "milestones")},
+            "order": list(dataset.sources),
+            "sources": {symbol: _kept_source(source) for symbol, source in dataset.sources.items()
+                        if old.get(symbol) is not source}}
+
+
+def _with_context(dataset, context: dict | None) -> dict:
+    """The fields of ``dataset`` a patch's context replaces (see :func:`_context_of`)."""
+    if context is None:
+        return {}
+    changed = context["sources"]
+    return {**context["tables"],
+            "sources": {symbol: changed.get(symbol) or dataset.sources[symbol] for symbol in context["order"]}}
+
+
+def _kept_source(source):
+    # Of what is worked out from a source, only its digest is kept: the remembered proofs
+    # of the rows validated again are looked up by it.
+    return replace(source, _derived={"digest": source.digest})
 
 
 @contextmanager
@@ -207,15 +256,15 @@ def forget() -> None:
 def _hold(folder: FolderPrint, kept: Kept) -> None:
     global _held
     directory = cache_dir()
-    _held = None if directory is None else (directory, folder.context, replace(kept, dataset=_copy(kept.dataset)))
+    _held = None if directory is None else (directory, folder.code, replace(kept, dataset=_copy(kept.dataset)))
 
 
-def _holding(digest: str | None = None, context: str | None = None) -> Kept | None:
+def _holding(digest: str | None = None, code: str | None = None) -> Kept | None:
     held = _held
     if held is None or held[0] != cache_dir():
         return None
-    _, held_context, kept = held
-    return kept if kept.digest == digest or held_context == context else None
+    _, held_code, kept = held
+    return kept if kept.digest == digest or held_code == code else None
 
 
 def _copy(dataset):
@@ -236,16 +285,21 @@ def recall(folder: FolderPrint, data_dir: Path):
     return replace(_copy(kept.dataset), folder=Path(data_dir))
 
 
-def latest_with_context(context: str) -> Kept | None:
-    """The most recently used state validated with the same code, limit and files other
-    than the observations: the one to validate a changed observations file against."""
-    if (kept := _holding(context=context)) is not None:
-        return kept
-    folder = cache_dir()
-    if folder is None or not folder.is_dir():
-        return None
-    candidates = sorted((path for path in _entries(folder).values() if _parts(path)[1] == context), key=_used,
-                        reverse=True)
+def latest_base(folder: FolderPrint) -> Kept | None:
+    """The state to validate a changed folder against: the most recently used one
+    validated by the same code with the same limit, one with the same other files (the
+    folder's context) first, as then only its observations differ."""
+    held = _holding(code=folder.code)
+    if held is not None and held.context == folder.context:
+        return held
+    directory = cache_dir()
+    if directory is None or not directory.is_dir():
+        return held
+    paths = [path for path in _entries(directory).values() if _parts(path)[2] == folder.code]
+    same = [path for path in paths if _parts(path)[1] == folder.context]
+    if held is not None and not same:
+        return held
+    candidates = sorted(same or paths, key=_used, reverse=True)
     return _recall(candidates[0], raw=True) if candidates else None
 
 
@@ -262,30 +316,30 @@ def remember(folder: FolderPrint, data_dir: Path, dataset) -> None:
     if cache_dir() is None or folder_print(data_dir).digest != folder.digest:
         return
     kept = replace(dataset, folder=None,
-                   # Of what is worked out from a source, only its digest is kept: the
-                   # remembered proofs of the rows validated again are looked up by it.
-                   sources={symbol: replace(source, _derived={"digest": source.digest})
-                            for symbol, source in dataset.sources.items()},
+                   sources={symbol: _kept_source(source) for symbol, source in dataset.sources.items()},
                    **{name: _shared_strings(getattr(dataset, name)) for name in TABLES})
     raw, starts = folder.observations, None
     if raw is not None:
         starts = row_changes.record_starts(raw)
         if len(starts) - 2 != len(dataset.observations):
             raw, starts = None, None  # blank lines or lone carriage returns: validated in full next time
-    _write(folder, "whole", {"kind": "whole", "dataset": kept, "starts": starts},
+    _write(folder, "whole", {"kind": "whole", "dataset": kept, "starts": starts, "files": folder.files},
            None if raw is None else bytearray(raw))
-    _hold(folder, Kept(folder.digest, dataset, raw, starts, 0))
+    _hold(folder, Kept(folder.digest, dataset, raw, starts, 0, folder.context, folder.files))
 
 
 def remember_patch(folder: FolderPrint, base: Kept, patch, dataset, starts: np.ndarray) -> None:
     """Keep the state ``patch`` makes of ``base`` (its file's records at ``starts``): a few
-    rows, not the whole table. Past ``MAX_PATCHES`` in a row the state is kept whole
-    again, so reading it back stays quick."""
+    rows, not the whole table, and its context when that changed. Past ``MAX_PATCHES`` in
+    a row the state is kept whole again, so reading it back stays quick."""
     if base.depth + 1 > MAX_PATCHES:
         remember(folder, dataset.folder, dataset)
         return
-    _write(folder, base.digest, {"kind": "patch", "parent": base.digest, "patch": patch})
-    _hold(folder, Kept(folder.digest, dataset, folder.observations, starts, base.depth + 1))
+    _write(folder, base.digest, {"kind": "patch", "parent": base.digest, "patch": patch,
+                                 "context": None if folder.context == base.context else _context_of(dataset, base),
+                                 "files": folder.files})
+    _hold(folder, Kept(folder.digest, dataset, folder.observations, starts, base.depth + 1, folder.context,
+                       folder.files))
 
 
 def _write(folder: FolderPrint, parent: str, record: dict, file_bytes: bytearray | None = None) -> None:
@@ -298,7 +352,7 @@ def _write(folder: FolderPrint, parent: str, record: dict, file_bytes: bytearray
             pickle.dump(record, out, protocol=pickle.HIGHEST_PROTOCOL)
             if record["kind"] == "whole":
                 pickle.dump(file_bytes, out, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(out.name, directory / _name(folder.digest, folder.context, parent))
+        os.replace(out.name, directory / _name(folder, parent))
         _clean(directory)
     except OSError as error:
         warnings.warn(f"validation not kept ({error}); the next load validates again", stacklevel=3)
@@ -307,7 +361,7 @@ def _write(folder: FolderPrint, parent: str, record: dict, file_bytes: bytearray
 def _clean(directory: Path) -> None:
     """Keep the ``KEEP`` most recently used states and the states they are patches of."""
     entries = _entries(directory)
-    parents = {digest: _parts(path)[2] for digest, path in entries.items()}
+    parents = {digest: _parts(path)[3] for digest, path in entries.items()}
     wanted = set()
     for path in sorted(entries.values(), key=_used, reverse=True)[:KEEP]:
         digest = _parts(path)[0]

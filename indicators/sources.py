@@ -20,6 +20,7 @@ import bisect
 import hashlib
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -337,30 +338,41 @@ def source_records(data_dir: Path) -> list[dict]:
     return records
 
 
-def load_sources(data_dir: Path) -> dict[str, Source]:
+def load_sources(data_dir: Path, earlier: dict[str, Source] | None = None,
+                 unchanged: Callable[[Path], bool] | None = None) -> dict[str, Source]:
     """Every source listed in ``data/sources/sources.yaml``, keyed by symbol. Files are read
-    only from inside the sources folder."""
+    only from inside the sources folder. A source of ``earlier`` whose entry is the same
+    and whose file is ``unchanged`` is taken as it is rather than read and split again."""
     folder = data_dir / SOURCES_DIR
     sources = {}
     for record in source_records(data_dir):
         label = f"{SOURCES_DIR}/{record['text_file']}"
         path = confined(folder, record["text_file"], label)
-        kind = record.get("kind", REPORT)
+        fields = _fields(record)
+        old = (earlier or {}).get(fields["symbol"])
+        if old is not None and unchanged is not None and unchanged(path) and all(
+                getattr(old, name) == value for name, value in fields.items()):
+            sources[fields["symbol"]] = old
+            continue
         units, table = {}, None
-        if kind == DATASET:
+        if fields["kind"] == DATASET:
             table = read_csv(path, label)
-        elif kind == DOCUMENT:
+        elif fields["kind"] == DOCUMENT:
             units = split_document(read_text(path, label))
         else:
             units = {str(n): text for n, text in split_paragraphs(read_text(path, label), record["symbol"]).items()}
-        sources[record["symbol"]] = Source(
-            symbol=record["symbol"], title=record["title"], kind=kind, issuing_body=record["issuing_body"],
-            year=int(record["year"]), language=record["language"], url=record["url"],
-            text_file=record["text_file"], obtained=record["obtained"], licence=record["licence"],
-            data_cutoff=_date_text(record.get("data_cutoff")), published=_date_text(record.get("published")),
-            retrieved=_date_text(record.get("retrieved")), units=units, table=table,
-        )
+        sources[fields["symbol"]] = Source(**fields, units=units, table=table)
     return sources
+
+
+def _fields(record: dict) -> dict:
+    """A source's fields from its entry in ``sources.yaml`` (all but its text or table)."""
+    return dict(
+        symbol=record["symbol"], title=record["title"], kind=record.get("kind", REPORT),
+        issuing_body=record["issuing_body"], year=int(record["year"]), language=record["language"],
+        url=record["url"], text_file=record["text_file"], obtained=record["obtained"], licence=record["licence"],
+        data_cutoff=_date_text(record.get("data_cutoff")), published=_date_text(record.get("published")),
+        retrieved=_date_text(record.get("retrieved")))
 
 
 def _date_text(value) -> str | None:

@@ -337,19 +337,24 @@ def validate_folder(data_dir: Path | None = None, kept: bool = True) -> tuple[Da
 
 
 def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | None:
-    """The dataset of a folder that differs from a kept validated state only in some rows
-    of observations.csv, or None when there is no such state or it takes a full validation.
+    """The dataset of a folder validated by the same code as a kept state, validated again
+    only where it differs from that state; None when there is no such state or it takes a
+    full validation.
 
-    Every rule on observations looks at one row, at the catalogue and sources, or at the
-    other rows of the same indicator (baselines, duplicates, places, pairs, revisions);
-    targets look at an indicator's baseline. So the rows of the indicators the changed rows
-    belong to, before or after the change, are validated again, with the kept catalogue
-    and sources; every other row is the same bytes, read and ruled on the same way before.
-    Any failure among them falls back to the full validation, which reports them all."""
+    Every rule on observations looks at one row, at its indicator's catalogue entry and the
+    sources its rows cite, or at the other rows of the same indicator (baselines,
+    duplicates, places, pairs, revisions); targets look at an indicator's baseline. So of
+    the observations only the rows of the indicators touched are validated again: those
+    the changed rows belong to, before or after the change, those whose catalogue entry
+    changed, and those with a row citing a source whose entry or file changed. Every other
+    row is the same bytes, read and ruled on the same way before. When any file but the
+    observations changed, the small tables (sources, catalogue, targets, milestones) are
+    validated whole, an unchanged source taken as it was read before. Any failure falls
+    back to the full validation, which reports them all."""
     new = folder.observations
     if new is None or len(new) > max_file_bytes():
         return None
-    base = folder_cache.latest_with_context(folder.context)
+    base = folder_cache.latest_base(folder)
     if base is None or base.raw is None:
         return None
     span = row_changes.changed_span(base.raw, base.starts, new)
@@ -361,19 +366,37 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
         middle = read_csv_text(header + span.middle.decode("utf-8"), paths.OBSERVATIONS_FILE)
     except (UnicodeDecodeError, FileProblem):
         return None  # the full validation says where and why
-    ids = _cells(middle["indicator_id"]) if "indicator_id" in middle else None
-    if ids is None or len(middle) != span.rows or ids.isna().any():
+    ids = _cells(middle["indicator_id"]) if "indicator_id" in middle else pd.Series(dtype=object)
+    if (span.rows and "indicator_id" not in middle) or len(middle) != span.rows or ids.isna().any():
         return None
     kept = base.dataset.observations
     size = len(kept) - (span.stop - span.first) + span.rows
     if kept.empty or size == 0:
         return None  # an empty table has dtypes of its own: validated in full
+    indicators = pd.Series(row_changes.row_ids(kept["indicator_id"], span, ids), dtype=object)
     touched = set(ids) | set(kept["indicator_id"].iloc[span.first - 1:span.stop - 1])
-    positions = np.flatnonzero(pd.Series(row_changes.row_ids(kept["indicator_id"], span, ids),
-                                         dtype=object).isin(list(touched)))
-    if 2 * len(positions) > size:
+    if 2 * indicators.isin(list(touched)).sum() > size:
         # Most of the table to read again: the full validation is as quick, and keeps the
         # new state whole rather than as a patch as large as the table.
+        return None
+    same = folder.context == base.context
+    if same:
+        context = _Context(base.dataset.reform_areas, _Table(paths.CATALOGUE_FILE, base.dataset.catalogue, 1),
+                           base.dataset.sources)
+    else:
+        def unchanged(path: Path) -> bool:
+            key = folder_cache.file_key(data_dir, path)
+            return key in folder.files and base.files.get(key) == folder.files[key]
+
+        context, _ = _read_context(data_dir, base.dataset.sources, unchanged)
+        if context is None or context.catalogue.failures:
+            return None
+        changed = {symbol for symbol in base.dataset.sources.keys() | context.sources.keys()
+                   if base.dataset.sources.get(symbol) is not context.sources.get(symbol)}
+        touched |= _changed_entries(base.dataset.catalogue, context.catalogue.frame)
+        touched |= set(kept.loc[kept["source"].isin(list(changed)), "indicator_id"])
+    positions = np.flatnonzero(indicators.isin(list(touched)))
+    if 2 * len(positions) > size:
         return None
     records = [new[starts[at + 1]:starts[at + 2]] for at in positions]
     text = header + b"".join(r if r.endswith(b"\n") else r + b"\n" for r in records).decode("utf-8")
@@ -382,18 +405,39 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
         return None
     table.frame.index = positions  # row numbers as in the whole file
     _parse(table, OBSERVATION_COLUMNS)
-    catalogue, sources, targets = base.dataset.catalogue, base.dataset.sources, base.dataset.targets
-    if not table.failures:
-        _collect(table, _with_checks(ObservationModel, context_checks("observations", catalogue, sources)),
-                 "observations", sources)
-    concerned = targets[targets["indicator_id"].isin(touched)]
-    if table.failures or not deadline_after_baseline(concerned, baseline_periods(table.frame)["period_end"]).all():
+    if not table.failures and len(positions):
+        checks = context_checks("observations", context.catalogue.frame, context.sources)
+        _collect(table, _with_checks(ObservationModel, checks), "observations", context.sources)
+    if table.failures:
         return None
-    rows = _completed(table.frame, sources)[list(kept.columns)].astype(kept.dtypes.to_dict())
+    rows = _completed(table.frame, context.sources)[list(kept.columns)].astype(kept.dtypes.to_dict())
     patch = row_changes.Patch(span, positions, rows)
-    dataset = replace(base.dataset, observations=row_changes.apply(kept, patch), folder=data_dir)
+    observations = row_changes.apply(kept, patch)
+    if same:
+        targets = base.dataset.targets
+        concerned = targets[targets["indicator_id"].isin(touched)]
+        if not deadline_after_baseline(concerned, baseline_periods(table.frame)["period_end"]).all():
+            return None
+        dataset = replace(base.dataset, observations=observations, folder=data_dir)
+    else:
+        targets = _validate_targets(data_dir, context, observations)
+        milestones = _validate_milestones(data_dir, context)
+        if targets.failures or milestones.failures:
+            return None
+        dataset = _dataset(context, observations, targets, milestones, data_dir)
     folder_cache.remember_patch(folder, base, patch, dataset, starts)
     return dataset
+
+
+def _changed_entries(old: pd.DataFrame, new: pd.DataFrame) -> set[str]:
+    """The ids of catalogue entries added, removed or changed in any field."""
+    if set(old.columns) != set(new.columns):
+        return set(old["id"]) | set(new["id"])
+    before, after = old.set_index("id"), new.set_index("id")[list(old.drop(columns="id").columns)]
+    both = before.index.intersection(after.index)
+    before, after = before.loc[both], after.loc[both]
+    same = ((before == after) | (before.isna() & after.isna())).all(axis=1)
+    return set(old["id"]).symmetric_difference(new["id"]) | set(both[~same.to_numpy()])
 
 
 def _completed(observations: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
@@ -403,7 +447,21 @@ def _completed(observations: pd.DataFrame, sources: dict[str, Source]) -> pd.Dat
     return out
 
 
-def _validate_folder(data_dir: Path) -> tuple[Dataset | None, list[Failure]]:
+@dataclass
+class _Context:
+    """What the observations are validated against: the reform areas, the catalogue (its
+    failures included) and the sources."""
+
+    areas: pd.DataFrame
+    catalogue: _Table
+    sources: dict[str, Source]
+
+
+def _read_context(data_dir: Path, earlier: dict[str, Source] | None = None,
+                  unchanged=None) -> tuple[_Context | None, list[Failure]]:
+    """The sources, validated, and the catalogue, read and validated; None and the failures
+    when the sources cannot be read. ``earlier`` and ``unchanged`` pass sources read
+    before to :func:`~indicators.sources.load_sources`."""
     source_file = f"{paths.SOURCES_DIR}/{paths.SOURCES_FILE}"
     try:
         records = source_records(data_dir)
@@ -425,7 +483,7 @@ def _validate_folder(data_dir: Path) -> tuple[Dataset | None, list[Failure]]:
         # Quotes cannot be checked against texts that cannot be read.
         return None, source_table.failures
     try:
-        sources = load_sources(data_dir)
+        sources = load_sources(data_dir, earlier, unchanged)
         areas, catalogue_raw = _read_catalogue(data_dir / paths.CATALOGUE_FILE)
         dataset_info(data_dir)
     except FileProblem as error:
@@ -435,41 +493,70 @@ def _validate_folder(data_dir: Path) -> tuple[Dataset | None, list[Failure]]:
     _parse(catalogue, CATALOGUE_COLUMNS)
     area_check = pa.Check(lambda df: df["reform_area"].isin(areas["id"]), error="unknown_reform_area")
     _collect(catalogue, _with_checks(CatalogueModel, [area_check]))
+    return _Context(areas, catalogue, sources), []
 
-    tables = {}
-    for name, file, spec in (("observations", paths.OBSERVATIONS_FILE, OBSERVATION_COLUMNS),
-                             ("targets", paths.TARGETS_FILE, TARGET_COLUMNS)):
-        frame, unreadable = _read_csv(data_dir / file)
-        tables[name] = _Table(file, frame, first_row=2, failures=unreadable)
-        if not unreadable:
-            _parse(tables[name], spec)
-    observations, targets = tables["observations"], tables["targets"]
 
-    for table, model, name in ((observations, ObservationModel, "observations"), (targets, TargetModel, "targets")):
-        # A file that could not be read (too large, not UTF-8, ragged…) or lacks a column
-        # has said so once; its rules would only repeat it as errors of their own.
-        if any(f.rule == "missing_column" or (f.row is None and f.column is None) for f in table.failures):
-            continue
-        readable = "period_end" in observations.frame.columns
-        checks = context_checks(name, catalogue.frame, sources, observations.frame if readable else None)
-        _collect(table, _with_checks(model, checks), name, sources)
+def _read_table(data_dir: Path, file: str, spec: dict[str, str]) -> _Table:
+    """A table read and its cells typed; a file that cannot be read is its one failure."""
+    frame, unreadable = _read_csv(data_dir / file)
+    table = _Table(file, frame, first_row=2, failures=unreadable)
+    if not unreadable:
+        _parse(table, spec)
+    return table
 
-    milestones = _Table(paths.MILESTONES_FILE, empty_milestones(), first_row=2)
-    if (data_dir / paths.MILESTONES_FILE).exists():
-        frame, unreadable = _read_csv(data_dir / paths.MILESTONES_FILE)
-        milestones = _Table(paths.MILESTONES_FILE, frame, first_row=2, failures=unreadable)
-        if not unreadable:
-            _parse(milestones, MILESTONE_COLUMNS)
-            if not any(f.rule == "missing_column" for f in milestones.failures):
-                _collect(milestones, _with_checks(MilestoneModel, milestone_checks(areas, sources)), "milestones")
 
-    failures = catalogue.failures + observations.failures + targets.failures + milestones.failures
+def _rules_apply(table: _Table) -> bool:
+    """Whether a table's rules can run: a file that could not be read (too large, not
+    UTF-8, ragged…) or lacks a column has said so once; its rules would only repeat it."""
+    return not any(f.rule == "missing_column" or (f.row is None and f.column is None) for f in table.failures)
+
+
+def _validate_targets(data_dir: Path, context: _Context, observations: pd.DataFrame | None) -> _Table:
+    """targets.csv validated against the context and the observations' baselines (None
+    when the observations could not be read)."""
+    targets = _read_table(data_dir, paths.TARGETS_FILE, TARGET_COLUMNS)
+    if _rules_apply(targets):
+        if observations is not None and "indicator_id" in targets.frame:
+            # Only the targets' own indicators' baselines are looked up.
+            observations = observations[observations["indicator_id"].isin(targets.frame["indicator_id"])]
+        checks = context_checks("targets", context.catalogue.frame, context.sources, observations)
+        _collect(targets, _with_checks(TargetModel, checks), "targets", context.sources)
+    return targets
+
+
+def _validate_milestones(data_dir: Path, context: _Context) -> _Table:
+    """milestones.csv (optional) validated against the reform areas and sources."""
+    if not (data_dir / paths.MILESTONES_FILE).exists():
+        return _Table(paths.MILESTONES_FILE, empty_milestones(), first_row=2)
+    milestones = _read_table(data_dir, paths.MILESTONES_FILE, MILESTONE_COLUMNS)
+    if _rules_apply(milestones):
+        _collect(milestones, _with_checks(MilestoneModel, milestone_checks(context.areas, context.sources)),
+                 "milestones")
+    return milestones
+
+
+def _validate_folder(data_dir: Path) -> tuple[Dataset | None, list[Failure]]:
+    context, failures = _read_context(data_dir)
+    if context is None:
+        return None, failures
+    observations = _read_table(data_dir, paths.OBSERVATIONS_FILE, OBSERVATION_COLUMNS)
+    if _rules_apply(observations):
+        checks = context_checks("observations", context.catalogue.frame, context.sources)
+        _collect(observations, _with_checks(ObservationModel, checks), "observations", context.sources)
+    readable = "period_end" in observations.frame.columns
+    targets = _validate_targets(data_dir, context, observations.frame if readable else None)
+    milestones = _validate_milestones(data_dir, context)
+    failures = context.catalogue.failures + observations.failures + targets.failures + milestones.failures
     failures.sort(key=lambda f: (f.file, f.row or 0, f.column or "", f.rule))
     if failures:
         return None, failures
-    tgt = mark_targets(targets.frame, sources)
-    return Dataset(areas, catalogue.frame, _completed(observations.frame, sources), tgt, sources, milestones.frame,
-                   data_dir), []
+    return _dataset(context, _completed(observations.frame, context.sources), targets, milestones, data_dir), []
+
+
+def _dataset(context: _Context, observations: pd.DataFrame, targets: _Table, milestones: _Table,
+             data_dir: Path) -> Dataset:
+    return Dataset(context.areas, context.catalogue.frame, observations,
+                   mark_targets(targets.frame, context.sources), context.sources, milestones.frame, data_dir)
 
 
 def load(data_dir: Path | None = None, kept: bool = True) -> Dataset:

@@ -165,21 +165,13 @@ def test_a_table_emptied_is_validated_in_full(tracker, checked):
     assert dataset is not None and dataset.observations.empty and checked["full"] == 3
 
 
-def test_a_change_beside_another_file_is_validated_in_full(tracker, checked):
-    indicators.load(tracker)
-    _write(tracker, _set(4, "notes", "checked")(_rows(tracker)))
-    (tracker / "sources" / "note.txt").write_text("a steward's note", encoding="utf-8")
-    _assert_same_as_full(tracker)
-    assert checked["full"] == 3  # no kept state shares the other files: the load went in full
-
-
 def _kept() -> list[Path]:
     return sorted(folder_cache.cache_dir().glob("*.pickle"))
 
 
 def _parents() -> dict[str, str]:
     """Each kept state's digest and the digest of the state it is a patch of ("whole")."""
-    return {digest: parent for digest, _, parent in map(folder_cache._parts, _kept())}
+    return {digest: parent for digest, _, _, parent in map(folder_cache._parts, _kept())}
 
 
 def _notes_edited(folder: Path, times: int) -> None:
@@ -213,7 +205,7 @@ def test_a_state_whose_whole_was_removed_is_validated_in_full(tracker, checked):
     indicators.load(tracker)
     _write(tracker, _set(4, "notes", "checked")(_rows(tracker)))
     indicators.load(tracker)
-    [whole] = [path for path in _kept() if folder_cache._parts(path)[2] == "whole"]
+    [whole] = [path for path in _kept() if folder_cache._parts(path)[3] == "whole"]
     whole.unlink()
     folder_cache.forget()  # a new process, reading the patch back from the cache folder
     dataset, _ = _assert_same_as_full(tracker)
@@ -276,6 +268,7 @@ def test_states_kept_by_an_earlier_release_are_removed_not_read(tracker, checked
     folder = folder_cache.cache_dir()
     folder.mkdir(parents=True)
     (folder / f"{'0' * 64}.pickle").write_bytes(b"a whole state in the layout of an earlier release")
+    (folder / f"{'1' * 40}.{'2' * 40}.whole.pickle").write_bytes(b"a whole state in the layout of the last release")
     indicators.load(tracker)
     assert list(_parents().values()) == ["whole"]
 

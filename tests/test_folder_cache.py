@@ -1,5 +1,6 @@
 """Data folders validated before are remembered whole: an unchanged folder is not validated
-again, and any changed byte (data, code, size limit) is validated in full."""
+again, and any changed byte (data, code, size limit) is validated again: in full for a
+change of code or limit, or a failure; only where it differs otherwise."""
 
 from __future__ import annotations
 
@@ -60,8 +61,9 @@ def test_a_copy_of_the_folder_elsewhere_is_the_same_folder(data_copy, tmp_path, 
     assert len(validations) == 1
 
 
-@pytest.mark.parametrize("change", ["value", "source text", "new file", "size limit", "code"])
-def test_any_changed_input_is_validated_in_full(data_copy, validations, monkeypatch, tmp_path, change):
+@pytest.mark.parametrize("change, in_full", [("value", True), ("source text", True), ("new file", False),
+                                             ("size limit", True), ("code", True)])
+def test_any_changed_input_is_validated_again(data_copy, validations, monkeypatch, tmp_path, change, in_full):
     indicators.load(data_copy)
     if change == "value":
         row = int(pd.read_csv(data_copy / "observations.csv", dtype=str).index[0])
@@ -80,11 +82,13 @@ def test_any_changed_input_is_validated_in_full(data_copy, validations, monkeypa
         assert code_version.code_digest(package) != before
         monkeypatch.setattr(folder_cache, "code_digest", lambda: before + b"changed")
     dataset, failures = indicators.validate_folder(data_copy)
-    assert len(validations) == 2
+    assert len(validations) == (2 if in_full else 1)
     if change in ("value", "source text", "size limit"):
         assert dataset is None and failures  # the change is caught, not read from memory
     else:
-        assert dataset is not None
+        whole = indicators.load(data_copy, kept=False)
+        for name in TABLES:
+            pd.testing.assert_frame_equal(getattr(dataset, name), getattr(whole, name), check_exact=True)
 
 
 def test_failing_folders_are_not_kept(data_copy, validations):
@@ -132,6 +136,7 @@ def test_a_torn_file_is_validated_again_with_a_warning(data_copy, validations):
 
 def test_only_the_latest_folders_are_kept(data_copy, tmp_path, monkeypatch):
     monkeypatch.setattr(folder_cache, "KEEP", 2)
+    monkeypatch.setattr(folder_cache, "MAX_PATCHES", 0)  # each kept whole, none built on another
     for n in range(3):
         (data_copy / "sources" / "note.txt").write_text(f"note {n}", encoding="utf-8")
         indicators.load(data_copy)
