@@ -127,6 +127,13 @@ class Source:
         return pd.Timestamp(year=self.year, month=12, day=31)
 
     @property
+    def bearing(self) -> tuple:
+        """What validating a row that cites the source reads of it: its kind, what it says
+        (its digest), its data cut-off and when it was issued (which figure stands). No
+        rule on a row reads its title, address, licence or how it was obtained."""
+        return (self.kind, self.digest, self.data_cutoff, self.issued)
+
+    @property
     def digest(self) -> str:
         """A digest of what the source says: its text by location, or its table."""
         if "digest" not in self._derived:

@@ -346,7 +346,8 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
     duplicates, places, pairs, revisions); targets look at an indicator's baseline. So of
     the observations only the rows of the indicators touched are validated again: those
     the changed rows belong to, before or after the change, those whose catalogue entry
-    changed, and those with a row citing a source whose entry or file changed. Every other
+    changed, and those with a row citing a source that says or dates anything differently
+    (:attr:`~indicators.sources.Source.bearing`). Every other
     row is the same bytes, read and ruled on the same way before. When any file but the
     observations changed, the small tables (sources, catalogue, targets, milestones) are
     validated whole, an unchanged source taken as it was read before. Any failure falls
@@ -391,8 +392,10 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
         context, _ = _read_context(data_dir, base.dataset.sources, unchanged)
         if context is None or context.catalogue.failures:
             return None
-        changed = {symbol for symbol in base.dataset.sources.keys() | context.sources.keys()
-                   if base.dataset.sources.get(symbol) is not context.sources.get(symbol)}
+        before, after = base.dataset.sources, context.sources
+        changed = {symbol for symbol in before.keys() | after.keys()
+                   if symbol not in before or symbol not in after or (
+                       before[symbol] is not after[symbol] and before[symbol].bearing != after[symbol].bearing)}
         touched |= _changed_entries(base.dataset.catalogue, context.catalogue.frame)
         touched |= set(kept.loc[kept["source"].isin(list(changed)), "indicator_id"])
     positions = np.flatnonzero(indicators.isin(list(touched)))

@@ -39,7 +39,7 @@ SECOND_ENTRY = """  - symbol: TEST/2
     text_file: TEST-2.txt
     obtained: Written for the tests of peacekeeping-indicators; no real body issued it.
     licence: Test fixture, no rights reserved.
-    data_cutoff: "2024-06-30"
+    data_cutoff: "2024-07-31"
 """
 TRAINED_ENTRY = """  - id: trained_staff
     name: Trained staff (test)
@@ -145,10 +145,18 @@ NEW_SOURCE = _both(
 PASSING = {
     "a new report: its source, an indicator and its rows": (NEW_SOURCE, 1),
     "a source's text changed where no row cites it": (_replace("sources/TEST-2.txt", "4 regions", "5 regions"), 2),
-    "a source's title corrected": (_replace("sources/sources.yaml", "on training, for", "on staff training, for"), 2),
-    "a source's year changed (which figure stands may change)": (
+    "a source's title and address corrected (no rule on a row reads them)": (
+        _both(_replace("sources/sources.yaml", "on training, for", "on staff training, for"),
+              _replace("sources/sources.yaml", "example.org/TEST-2", "example.org/reports/TEST-2")), 0),
+    "a source's file renamed": (_both(lambda folder: (folder / "sources" / "TEST-2.txt").rename(
+        folder / "sources" / "TEST-2-training.txt"), _replace("sources/sources.yaml", "text_file: TEST-2.txt",
+                                                              "text_file: TEST-2-training.txt")), 0),
+    "a source's data cut-off changed": (_replace("sources/sources.yaml", '"2024-07-31"', '"2024-08-31"'), 2),
+    "a source's year changed (it is dated by its data cut-off)": (
         _replace("sources/sources.yaml", "year: 2024\n    language: en\n    url: https://example.org/TEST-2",
-                 "year: 2025\n    language: en\n    url: https://example.org/TEST-2"), 2),
+                 "year: 2025\n    language: en\n    url: https://example.org/TEST-2"), 0),
+    "a source's publication date given (which figure stands may change)": (
+        _replace("sources/sources.yaml", '"2024-07-31"', '"2024-07-31"\n    published: "2024-09-15"'), 2),
     "a catalogue entry's description changed": (_replace("catalogue.yaml", "Incidents reported", "Incidents logged"),
                                                 2),
     "a catalogue entry added, with no rows yet": (
