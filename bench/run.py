@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -159,6 +160,74 @@ def bench_changed_rows(table: Table, folder: Path, bare_s: float) -> None:
         table.add(f"validate after {name}", patched_s, "a bare read of the files", bare_s, patched_peak)
     path.write_bytes(original)
     indicators.load(folder)  # back to the generated folder's kept state for the measures after
+    bench_changed_context(table, folder, bare_s)
+
+
+NEW_REPORT_INDICATORS = 20
+
+
+def bench_changed_context(table: Table, folder: Path, bare_s: float) -> None:
+    """What a change beside the observations costs: a new report (its source, its entry and
+    its figures for a few indicators), a catalogue entry corrected, a source's title
+    corrected. The small tables are validated whole, the observations only for the
+    indicators touched. Each result equals a full validation's; the folder is put back."""
+    import indicators
+    from indicators import folder_cache
+
+    kept = {path: path.read_bytes() for path in (folder / "observations.csv", folder / "catalogue.yaml",
+                                                 folder / "sources" / "sources.yaml")}
+    entries = yaml.safe_load(kept[folder / "sources" / "sources.yaml"])["sources"]
+    catalogue = yaml.safe_load(kept[folder / "catalogue.yaml"])
+    chosen = catalogue["indicators"][::max(1, len(catalogue["indicators"]) // NEW_REPORT_INDICATORS)]
+    chosen = chosen[:NEW_REPORT_INDICATORS]
+
+    def sentence(entry) -> str:
+        return (f"In December 2100 the synthetic indicator {entry['id'].split('_')[1]} stood at 7"
+                f"{' per cent' if entry['unit'] == 'percent' else ' units'}.")
+
+    def new_report() -> None:
+        body = "".join(f"{n}. {sentence(entry)}\n" for n, entry in enumerate(chosen, start=1))
+        (folder / "sources" / "BENCH-NEW.txt").write_text(f"BENCH/NEW\nSynthetic report\n\n{body}", encoding="utf-8")
+        source = {**entries[0], "symbol": "BENCH/NEW", "title": "Synthetic report BENCH/NEW", "year": 2100,
+                  "url": "https://example.org/BENCH-NEW", "text_file": "BENCH-NEW.txt", "data_cutoff": "2100-12-31"}
+        (folder / "sources" / "sources.yaml").write_text(yaml.safe_dump({"sources": [*entries, source]},
+                                                                        sort_keys=False), encoding="utf-8")
+        rows = "".join(f"{entry['id']},December 2100,2100-12-01,2100-12-31,7,,,,,{entry['unit']},BENCH/NEW,{n},"
+                       f"{sentence(entry)},\n" for n, entry in enumerate(chosen, start=1))
+        with (folder / "observations.csv").open("a", encoding="utf-8") as out:
+            out.write(rows)
+
+    def described(n: int):
+        def edit() -> None:
+            entries_now = catalogue["indicators"]
+            entries_now[n] = {**entries_now[n], "description": entries_now[n]["description"] + f" (corrected {n})"}
+            (folder / "catalogue.yaml").write_text(yaml.safe_dump(catalogue, sort_keys=False), encoding="utf-8")
+        return edit
+
+    def retitled() -> None:
+        path = folder / "sources" / "sources.yaml"
+        listed = yaml.safe_load(path.read_text(encoding="utf-8"))
+        listed["sources"][0]["title"] += " (corrected)"
+        path.write_text(yaml.safe_dump(listed, sort_keys=False), encoding="utf-8")
+
+    cases = ((f"a new report: its source, and figures for {len(chosen)} indicators, running app", new_report, False),
+             ("a catalogue entry's description corrected, new process", described(1), True),
+             ("a catalogue entry's description corrected, running app", described(2), False),
+             ("a source's title corrected, running app", retitled, False))
+    for name, edit, new_process in cases:
+        edit()
+        if new_process:
+            folder_cache.forget()
+        changed, changed_s, changed_peak = timed(lambda: indicators.load(folder))
+        full = indicators.load(folder, kept=False)
+        for frame in ("catalogue", "observations", "targets"):
+            pd.testing.assert_frame_equal(getattr(changed, frame), getattr(full, frame), check_exact=True)
+        assert list(changed.sources) == list(full.sources)
+        table.add(f"validate after {name}", changed_s, "a bare read of the files", bare_s, changed_peak)
+    for path, raw in kept.items():
+        path.write_bytes(raw)
+    (folder / "sources" / "BENCH-NEW.txt").unlink()
+    indicators.load(folder)
 
 
 def bench_store_read(table: Table, folder: Path, load_s: float) -> None:

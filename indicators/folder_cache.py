@@ -56,6 +56,7 @@ CHUNK = 1 << 24
 MAX_PATCHES = 8
 NAME = 40  # hex digits of a digest in a file's name (160 bits)
 TABLES = ("reform_areas", "catalogue", "observations", "targets", "milestones")
+SMALL_TABLES = tuple(name for name in TABLES if name != "observations")  # kept whole by a patch that changes them
 
 
 def cache_dir() -> Path | None:
@@ -189,8 +190,7 @@ def _context_of(dataset, base: Kept) -> dict:
     """What a patch keeps of a state's context that is not its parent's: every small
     table, and of the sources their order and those not the parent's own."""
     old = base.dataset.sources
-    return {"tables": {name: _shared_strings(getattr(dataset, name))
-                       for name in ("reform_areas", "catalogue", "targets", "milestones")},
+    return {"tables": {name: _shared_strings(getattr(dataset, name)) for name in SMALL_TABLES},
             "order": list(dataset.sources),
             "sources": {symbol: _kept_source(source) for symbol, source in dataset.sources.items()
                         if old.get(symbol) is not source}}
@@ -335,6 +335,8 @@ def remember_patch(folder: FolderPrint, base: Kept, patch, dataset, starts: np.n
     if base.depth + 1 > MAX_PATCHES:
         remember(folder, dataset.folder, dataset)
         return
+    if folder.context != base.context and folder_print(dataset.folder).context != folder.context:
+        return  # a small file written meanwhile: its new bytes may be what was validated
     _write(folder, base.digest, {"kind": "patch", "parent": base.digest, "patch": patch,
                                  "context": None if folder.context == base.context else _context_of(dataset, base),
                                  "files": folder.files})

@@ -347,11 +347,11 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
     the observations only the rows of the indicators touched are validated again: those
     the changed rows belong to, before or after the change, those whose catalogue entry
     changed, and those with a row citing a source that says or dates anything differently
-    (:attr:`~indicators.sources.Source.bearing`). Every other
-    row is the same bytes, read and ruled on the same way before. When any file but the
-    observations changed, the small tables (sources, catalogue, targets, milestones) are
-    validated whole, an unchanged source taken as it was read before. Any failure falls
-    back to the full validation, which reports them all."""
+    (:attr:`~indicators.sources.Source.bearing`). Every other row is the same bytes, read
+    and ruled on the same way before. When any file but the observations changed, the
+    small tables (sources, catalogue, targets, milestones) are validated whole, an
+    unchanged source taken as it was read before. Any failure falls back to the full
+    validation, which reports them all."""
     new = folder.observations
     if new is None or len(new) > max_file_bytes():
         return None
@@ -380,24 +380,11 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
         # Most of the table to read again: the full validation is as quick, and keeps the
         # new state whole rather than as a patch as large as the table.
         return None
-    same = folder.context == base.context
-    if same:
-        context = _Context(base.dataset.reform_areas, _Table(paths.CATALOGUE_FILE, base.dataset.catalogue, 1),
-                           base.dataset.sources)
-    else:
-        def unchanged(path: Path) -> bool:
-            key = folder_cache.file_key(data_dir, path)
-            return key in folder.files and base.files.get(key) == folder.files[key]
-
-        context, _ = _read_context(data_dir, base.dataset.sources, unchanged)
-        if context is None or context.catalogue.failures:
-            return None
-        before, after = base.dataset.sources, context.sources
-        changed = {symbol for symbol in before.keys() | after.keys()
-                   if symbol not in before or symbol not in after or (
-                       before[symbol] is not after[symbol] and before[symbol].bearing != after[symbol].bearing)}
-        touched |= _changed_entries(base.dataset.catalogue, context.catalogue.frame)
-        touched |= set(kept.loc[kept["source"].isin(list(changed)), "indicator_id"])
+    against = _context_against(base, folder, data_dir)
+    if against is None:
+        return None
+    context, also = against
+    touched |= also
     positions = np.flatnonzero(indicators.isin(list(touched)))
     if 2 * len(positions) > size:
         return None
@@ -416,7 +403,7 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
     rows = _completed(table.frame, context.sources)[list(kept.columns)].astype(kept.dtypes.to_dict())
     patch = row_changes.Patch(span, positions, rows)
     observations = row_changes.apply(kept, patch)
-    if same:
+    if folder.context == base.context:
         targets = base.dataset.targets
         concerned = targets[targets["indicator_id"].isin(touched)]
         if not deadline_after_baseline(concerned, baseline_periods(table.frame)["period_end"]).all():
@@ -430,6 +417,32 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
         dataset = _dataset(context, observations, targets, milestones, data_dir)
     folder_cache.remember_patch(folder, base, patch, dataset, starts)
     return dataset
+
+
+def _context_against(base: folder_cache.Kept, folder: folder_cache.FolderPrint,
+                     data_dir: Path) -> tuple[_Context, set[str]] | None:
+    """The folder's context (sources, catalogue), and the indicators whose rows a change to
+    it touches: the kept ones when no file but the observations changed; else read and
+    validated again, each unchanged source taken as ``base`` read it. None when it fails
+    (the full validation reports why)."""
+    if folder.context == base.context:
+        return _Context(base.dataset.reform_areas, _Table(paths.CATALOGUE_FILE, base.dataset.catalogue, 1),
+                        base.dataset.sources), set()
+
+    def unchanged(path: Path) -> bool:
+        key = folder_cache.file_key(data_dir, path)
+        return key in folder.files and base.files.get(key) == folder.files[key]
+
+    context, _ = _read_context(data_dir, base.dataset.sources, unchanged)
+    if context is None or context.catalogue.failures:
+        return None
+    before, after = base.dataset.sources, context.sources
+    changed = [symbol for symbol in before.keys() | after.keys()
+               if symbol not in before or symbol not in after
+               or (before[symbol] is not after[symbol] and before[symbol].bearing != after[symbol].bearing)]
+    kept = base.dataset.observations
+    return context, (_changed_entries(base.dataset.catalogue, context.catalogue.frame)
+                     | set(kept.loc[kept["source"].isin(changed), "indicator_id"]))
 
 
 def _changed_entries(old: pd.DataFrame, new: pd.DataFrame) -> set[str]:

@@ -254,6 +254,22 @@ def test_a_changed_context_is_read_back_by_a_new_process(two_sources, checked):
     assert set(record["context"]["sources"]) == {"TEST/3"}  # only the new source is kept beside its parent's
 
 
+def test_a_folder_changed_while_it_was_validated_again_is_not_kept(two_sources, checked, monkeypatch):
+    indicators.load(two_sources)
+    kept = set(folder_cache.cache_dir().glob("*.pickle"))
+    original = validation._read_context
+
+    def meanwhile(data_dir, *args):
+        result = original(data_dir, *args)
+        (data_dir / "sources" / "late.txt").write_text("written during validation", encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(validation, "_read_context", meanwhile)
+    _replace("sources/TEST-2.txt", "4 regions", "5 regions")(two_sources)
+    assert indicators.validate_folder(two_sources)[0] is not None and checked["full"] == 1
+    assert set(folder_cache.cache_dir().glob("*.pickle")) == kept
+
+
 EDITS = st.sampled_from([*PASSING.values(), *FAILING.values()])
 
 
