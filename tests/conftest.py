@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import indicators
+from indicators import validation
 from indicators.paths import DEFAULT_DATA_DIR
 
 
@@ -144,3 +145,24 @@ def _proof_cache(tmp_path, monkeypatch):
     """Each test proves every row itself unless it asks for the cache: the user's cache
     folder is never touched, and no test passes because an earlier one proved its rows."""
     monkeypatch.setenv("INDICATORS_PROOF_CACHE", str(tmp_path / "proofs.bin"))
+
+
+@pytest.fixture
+def checked(monkeypatch) -> dict:
+    """Record the full validations, and how many observation rows each validation of the
+    observations table looked at."""
+    seen = {"full": 0, "rows": []}
+    full, collect = validation._validate_folder, validation._collect
+
+    def counted_full(data_dir):
+        seen["full"] += 1
+        return full(data_dir)
+
+    def counted_collect(table, schema, name=None, sources=None):
+        if name == "observations":
+            seen["rows"].append(len(table.frame))
+        return collect(table, schema, name, sources)
+
+    monkeypatch.setattr(validation, "_validate_folder", counted_full)
+    monkeypatch.setattr(validation, "_collect", counted_collect)
+    return seen

@@ -66,27 +66,6 @@ def two_sources(tmp_path) -> Path:
     return folder
 
 
-@pytest.fixture
-def checked(monkeypatch) -> dict:
-    """Record the full validations, and how many observation rows each validation of the
-    observations table looked at."""
-    seen = {"full": 0, "rows": []}
-    full, collect = validation._validate_folder, validation._collect
-
-    def counted_full(data_dir):
-        seen["full"] += 1
-        return full(data_dir)
-
-    def counted_collect(table, schema, name=None, sources=None):
-        if name == "observations":
-            seen["rows"].append(len(table.frame))
-        return collect(table, schema, name, sources)
-
-    monkeypatch.setattr(validation, "_validate_folder", counted_full)
-    monkeypatch.setattr(validation, "_collect", counted_collect)
-    return seen
-
-
 def _append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
