@@ -107,6 +107,7 @@ def bench_load_and_progress(table: Table, folder: Path):
         table.add(f"load the unchanged folder again (validated before, same bytes), {where}", kept_s,
                   "a bare read of the files", bare_s, kept_peak)
     bench_changed_rows(table, folder, bare_s)
+    bench_changed_context(table, folder, bare_s)
 
     grouped, group_s = baseline(lambda: dataset.observations.groupby("indicator_id")["value"].agg(
         ["first", "last", "count"]))
@@ -132,7 +133,6 @@ def bench_changed_rows(table: Table, folder: Path, bare_s: float) -> None:
     indicators touched validated again (in full when they hold most rows). Each result
     equals a full validation's."""
     import indicators
-    from indicators import folder_cache
 
     path = folder / "observations.csv"
     original = path.read_bytes()
@@ -151,16 +151,25 @@ def bench_changed_rows(table: Table, folder: Path, bare_s: float) -> None:
               rows[:-indicators_count], False))
     for name, changed, new_process in cases:
         path.write_bytes(b"\n".join([header, *changed]) + b"\n")
-        if new_process:
-            folder_cache.forget()
-        patched, patched_s, patched_peak = timed(lambda: indicators.load(folder))
-        full = indicators.load(folder, kept=False)
-        for frame in ("catalogue", "observations", "targets"):
-            pd.testing.assert_frame_equal(getattr(patched, frame), getattr(full, frame), check_exact=True)
-        table.add(f"validate after {name}", patched_s, "a bare read of the files", bare_s, patched_peak)
+        measure_change(table, folder, name, new_process, bare_s)
     path.write_bytes(original)
     indicators.load(folder)  # back to the generated folder's kept state for the measures after
-    bench_changed_context(table, folder, bare_s)
+
+
+def measure_change(table: Table, folder: Path, name: str, new_process: bool, bare_s: float) -> None:
+    """Time loading the changed folder (with nothing in memory when ``new_process``) and
+    check the result against a full validation's."""
+    import indicators
+    from indicators import folder_cache
+
+    if new_process:
+        folder_cache.forget()
+    changed, changed_s, changed_peak = timed(lambda: indicators.load(folder))
+    full = indicators.load(folder, kept=False)
+    for frame in ("catalogue", "observations", "targets"):
+        pd.testing.assert_frame_equal(getattr(changed, frame), getattr(full, frame), check_exact=True)
+    assert list(changed.sources) == list(full.sources)
+    table.add(f"validate after {name}", changed_s, "a bare read of the files", bare_s, changed_peak)
 
 
 NEW_REPORT_INDICATORS = 20
@@ -172,7 +181,6 @@ def bench_changed_context(table: Table, folder: Path, bare_s: float) -> None:
     corrected. The small tables are validated whole, the observations only for the
     indicators touched. Each result equals a full validation's; the folder is put back."""
     import indicators
-    from indicators import folder_cache
 
     kept = {path: path.read_bytes() for path in (folder / "observations.csv", folder / "catalogue.yaml",
                                                  folder / "sources" / "sources.yaml")}
@@ -216,14 +224,7 @@ def bench_changed_context(table: Table, folder: Path, bare_s: float) -> None:
              ("a source's title corrected, running app", retitled, False))
     for name, edit, new_process in cases:
         edit()
-        if new_process:
-            folder_cache.forget()
-        changed, changed_s, changed_peak = timed(lambda: indicators.load(folder))
-        full = indicators.load(folder, kept=False)
-        for frame in ("catalogue", "observations", "targets"):
-            pd.testing.assert_frame_equal(getattr(changed, frame), getattr(full, frame), check_exact=True)
-        assert list(changed.sources) == list(full.sources)
-        table.add(f"validate after {name}", changed_s, "a bare read of the files", bare_s, changed_peak)
+        measure_change(table, folder, name, new_process, bare_s)
     for path, raw in kept.items():
         path.write_bytes(raw)
     (folder / "sources" / "BENCH-NEW.txt").unlink()

@@ -37,7 +37,7 @@ import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -90,8 +90,8 @@ class Kept:
     raw: bytes | bytearray | None
     starts: np.ndarray | None
     depth: int  # how many patches lie between it and a whole kept state
-    context: str = ""
-    files: dict[str, str] = field(default_factory=dict)  # FolderPrint.files of its folder
+    context: str  # FolderPrint.context of its folder
+    files: dict[str, str]  # FolderPrint.files of its folder
 
 
 def folder_print(data_dir: Path) -> FolderPrint:

@@ -166,3 +166,21 @@ def checked(monkeypatch) -> dict:
     monkeypatch.setattr(validation, "_validate_folder", counted_full)
     monkeypatch.setattr(validation, "_collect", counted_collect)
     return seen
+
+
+def assert_same_as_full(folder: Path):
+    """Validate with what is kept (only where the folder changed) and in full, and compare
+    everything: the failures, or the tables and each source in its order."""
+    dataset, failures = indicators.validate_folder(folder)
+    full, full_failures = indicators.validate_folder(folder, kept=False)
+    assert failures == full_failures
+    assert (dataset is None) == (full is None)
+    if full is not None:
+        for name in ("reform_areas", "catalogue", "observations", "targets", "milestones"):
+            pd.testing.assert_frame_equal(getattr(dataset, name), getattr(full, name), check_exact=True)
+        assert list(dataset.sources) == list(full.sources) and dataset.folder == full.folder
+        for symbol, source in full.sources.items():
+            kept = dataset.sources[symbol]
+            assert (kept.title, kept.year, kept.published, kept.data_cutoff, kept.digest) == (
+                source.title, source.year, source.published, source.data_cutoff, source.digest), symbol
+    return dataset, failures

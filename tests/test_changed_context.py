@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 import indicators
 from indicators import folder_cache, validation
+from tests.conftest import assert_same_as_full
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tracker"
-TABLES = ("reform_areas", "catalogue", "observations", "targets", "milestones")
 
 # A second fictional source and an indicator of its own, so that a change to one source
 # touches some indicators and not others.
@@ -89,23 +89,6 @@ def _both(*edits):
         for one in edits:
             one(folder)
     return edit
-
-
-def _assert_same_as_full(folder: Path):
-    """Validate with what is kept and in full, and compare everything."""
-    dataset, failures = indicators.validate_folder(folder)
-    full, full_failures = indicators.validate_folder(folder, kept=False)
-    assert failures == full_failures
-    assert (dataset is None) == (full is None)
-    if full is not None:
-        for name in TABLES:
-            pd.testing.assert_frame_equal(getattr(dataset, name), getattr(full, name), check_exact=True)
-        assert list(dataset.sources) == list(full.sources) and dataset.folder == full.folder
-        for symbol, source in full.sources.items():
-            kept = dataset.sources[symbol]
-            assert (kept.title, kept.year, kept.published, kept.data_cutoff, kept.digest) == (
-                source.title, source.year, source.published, source.data_cutoff, source.digest), symbol
-    return dataset, failures
 
 
 NEW_SOURCE = _both(
@@ -181,7 +164,7 @@ def test_a_passing_change_validates_only_the_indicators_it_touched(two_sources, 
     indicators.load(two_sources)
     assert checked == {"full": 1, "rows": [7]}
     edit(two_sources)
-    _assert_same_as_full(two_sources)
+    assert_same_as_full(two_sources)
     total = len(pd.read_csv(two_sources / "observations.csv"))
     assert checked["full"] == 2 and checked["rows"] == [7, *([rows] if rows else []), total]
 
@@ -190,7 +173,7 @@ def test_a_passing_change_validates_only_the_indicators_it_touched(two_sources, 
 def test_a_failing_change_is_reported_as_a_full_validation_reports_it(two_sources, checked, edit, rule):
     indicators.load(two_sources)
     edit(two_sources)
-    dataset, failures = _assert_same_as_full(two_sources)
+    dataset, failures = assert_same_as_full(two_sources)
     assert dataset is None and rule in {f.rule for f in failures}
 
 
@@ -198,7 +181,7 @@ def test_a_source_cited_by_most_rows_is_validated_in_full(two_sources, checked):
     # TEST/1 is cited by 5 rows of 7: more than half the table to read again.
     indicators.load(two_sources)
     _replace("sources/TEST-1.txt", "3. A field guide", "3. A field handbook")(two_sources)
-    _assert_same_as_full(two_sources)
+    assert_same_as_full(two_sources)
     assert checked["full"] == 3
 
 
@@ -223,7 +206,7 @@ def test_a_changed_context_is_read_back_by_a_new_process(two_sources, checked):
     NEW_SOURCE(two_sources)
     indicators.load(two_sources)
     folder_cache.forget()  # a new process: the patch and its context read back from the cache folder
-    dataset, _ = _assert_same_as_full(two_sources)
+    dataset, _ = assert_same_as_full(two_sources)
     assert checked["full"] == 2 and "TEST/3" in dataset.sources  # the first load and the comparison's
     [patch] = [path for path in folder_cache.cache_dir().glob("*.pickle") if folder_cache._parts(path)[3] != "whole"]
     import pickle
@@ -269,4 +252,4 @@ def test_any_sequence_of_changes_reaches_what_a_full_validation_reaches(tmp_path
             continue  # an edit an earlier one made impossible (its text is gone)
         if new_process:
             folder_cache.forget()
-        _assert_same_as_full(folder)
+        assert_same_as_full(folder)

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 import indicators
 from indicators import folder_cache, validation
+from tests.conftest import assert_same_as_full
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tracker"
-TABLES = ("reform_areas", "catalogue", "observations", "targets", "milestones")
 
 
 @pytest.fixture
@@ -33,19 +33,6 @@ def _rows(folder: Path) -> pd.DataFrame:
 def _write(folder: Path, rows: pd.DataFrame) -> None:
     # As the file is written (pandas' minimal quoting): an unchanged table is the same bytes.
     (folder / "observations.csv").write_bytes(rows.to_csv(index=False).encode())
-
-
-def _assert_same_as_full(folder: Path):
-    """Validate with what is kept and in full, and compare everything."""
-    dataset, failures = indicators.validate_folder(folder)
-    full, full_failures = indicators.validate_folder(folder, kept=False)
-    assert failures == full_failures
-    assert (dataset is None) == (full is None)
-    if full is not None:
-        for name in TABLES:
-            pd.testing.assert_frame_equal(getattr(dataset, name), getattr(full, name), check_exact=True)
-        assert dataset.sources.keys() == full.sources.keys() and dataset.folder == full.folder
-    return dataset, failures
 
 
 def _set(row: int, column: str, value: str):
@@ -93,7 +80,7 @@ def test_a_passing_change_validates_only_the_indicators_it_touched(tracker, chec
     indicators.load(tracker)
     assert checked == {"full": 1, "rows": [5]}
     _write(tracker, edit(_rows(tracker)))
-    _assert_same_as_full(tracker)
+    assert_same_as_full(tracker)
     # The kept validation's rows were looked at again only for the indicators touched.
     assert checked["full"] == 2 and checked["rows"] == [5, rows, len(_rows(tracker))]
 
@@ -109,14 +96,14 @@ def test_a_change_touching_more_than_half_the_rows_is_validated_in_full(tracker,
     assert indicators.validate_folder(tracker)[0] is not None
     full = len(_rows(tracker))
     assert checked["rows"] == [5, *(again or [full])] and checked["full"] == (1 if again else 2)
-    _assert_same_as_full(tracker)
+    assert_same_as_full(tracker)
 
 
 @pytest.mark.parametrize("edit, rule", FAILING.values(), ids=FAILING.keys())
 def test_a_failing_change_is_reported_as_a_full_validation_reports_it(tracker, checked, edit, rule):
     indicators.load(tracker)
     _write(tracker, edit(_rows(tracker)))
-    dataset, failures = _assert_same_as_full(tracker)
+    dataset, failures = assert_same_as_full(tracker)
     assert dataset is None and rule in {f.rule for f in failures}
 
 
@@ -131,7 +118,7 @@ def test_a_file_that_no_longer_reads_is_reported_in_full(tracker, checked, chang
     path = tracker / "observations.csv"
     target = b"indicator_id,period_" if change.startswith(b"indicator_id") else b"women_field_staff,2016"
     path.write_bytes(path.read_bytes().replace(target, change, 1))
-    dataset, failures = _assert_same_as_full(tracker)
+    dataset, failures = assert_same_as_full(tracker)
     assert dataset is None and failures
     assert checked["full"] == 3  # the load, the fall-back and the comparison
 
@@ -140,7 +127,7 @@ def test_a_table_emptied_is_validated_in_full(tracker, checked):
     # An empty table reads with dtypes of its own, which a patch of the kept one would not give.
     indicators.load(tracker)
     _write(tracker, _drop(0, 1, 2, 3, 4)(_rows(tracker)))
-    dataset, _ = _assert_same_as_full(tracker)
+    dataset, _ = assert_same_as_full(tracker)
     assert dataset is not None and dataset.observations.empty and checked["full"] == 3
 
 
@@ -169,14 +156,14 @@ def test_changes_are_kept_as_patches_until_a_chain_is_long(tracker, checked, mon
     assert sorted(parents.values()).count("whole") == 2 and len(parents) == 4
     assert parents[folder_cache.folder_print(tracker).digest] == "whole"
     assert checked["full"] == 1
-    _assert_same_as_full(tracker)
+    assert_same_as_full(tracker)
 
 
 def test_clean_up_keeps_what_the_latest_states_are_patches_of(tracker, checked, monkeypatch):
     monkeypatch.setattr(folder_cache, "KEEP", 1)
     _notes_edited(tracker, 2)
     assert len(_kept()) == 3  # the latest, and the two it is made from
-    _assert_same_as_full(tracker)
+    assert_same_as_full(tracker)
     assert checked["full"] == 1 + 1  # only the first load and the comparison's
 
 
@@ -187,7 +174,7 @@ def test_a_state_whose_whole_was_removed_is_validated_in_full(tracker, checked):
     [whole] = [path for path in _kept() if folder_cache._parts(path)[3] == "whole"]
     whole.unlink()
     folder_cache.forget()  # a new process, reading the patch back from the cache folder
-    dataset, _ = _assert_same_as_full(tracker)
+    dataset, _ = assert_same_as_full(tracker)
     assert dataset is not None and checked["full"] == 3
 
 
@@ -227,7 +214,7 @@ def test_any_sequence_of_changes_reaches_what_a_full_validation_reaches(tmp_path
         for operation in operations:
             rows = _operate(rows, operation)
         _write(folder, rows)
-        _assert_same_as_full(folder)
+        assert_same_as_full(folder)
 
 
 def test_the_whole_file_is_kept_as_bytes_read_once(tracker):
@@ -264,7 +251,7 @@ def read_back(monkeypatch) -> list:
 def test_a_running_process_validates_a_change_against_the_state_it_holds(tracker, checked, read_back):
     _notes_edited(tracker, 2)
     assert read_back == [] and checked["full"] == 1
-    _assert_same_as_full(tracker)
+    assert_same_as_full(tracker)
 
 
 def test_a_new_process_reads_the_state_back_from_the_cache_folder(tracker, checked, read_back):
@@ -274,7 +261,7 @@ def test_a_new_process_reads_the_state_back_from_the_cache_folder(tracker, check
     indicators.load(tracker)
     assert read_back and checked["full"] == 1
     folder_cache.forget()
-    _assert_same_as_full(tracker)  # the patch read back too, on its whole
+    assert_same_as_full(tracker)  # the patch read back too, on its whole
 
 
 def test_a_caller_changing_its_tables_does_not_change_the_state_held(tracker, checked):
@@ -283,7 +270,7 @@ def test_a_caller_changing_its_tables_does_not_change_the_state_held(tracker, ch
     dataset.observations.iloc[1, 0] = "no_such_indicator"
     dataset.catalogue.loc[0, "unit"] = "ratio"
     _write(tracker, _set(4, "notes", "checked")(_rows(tracker)))
-    again, _ = _assert_same_as_full(tracker)
+    again, _ = assert_same_as_full(tracker)
     assert "changed by a caller" not in set(again.observations["notes"].dropna())
     assert checked["full"] == 2  # the first load and the comparison's: the change was validated alone
     assert indicators.load(tracker).catalogue.equals(indicators.load(tracker, kept=False).catalogue)
@@ -330,7 +317,7 @@ def test_files_written_other_ways_reach_what_a_full_validation_reaches(tracker, 
     path.write_bytes(_formatted(_rows(tracker), style))
     assert indicators.validate_folder(tracker)[0] is not None
     path.write_bytes(_formatted(edit(_rows(tracker)), style))
-    _assert_same_as_full(tracker)
+    assert_same_as_full(tracker)
 
 
 def test_a_store_publishing_a_reviewed_correction_validates_only_its_indicator(tracker, checked, tmp_path):
@@ -347,7 +334,7 @@ def test_a_store_publishing_a_reviewed_correction_validates_only_its_indicator(t
     dataset, failures = store.validated()  # the published state, in a folder of its own
     assert not failures and "checked against the annex" in set(dataset.observations["notes"].dropna())
     assert checked["full"] == 1 and checked["rows"] == [5, 2]
-    _assert_same_as_full(dataset.folder)
+    assert_same_as_full(dataset.folder)
 
 
 @pytest.mark.parametrize("edits, rule", [
