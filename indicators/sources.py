@@ -346,13 +346,15 @@ def source_records(data_dir: Path) -> list[dict]:
 
 
 def load_sources(data_dir: Path, earlier: dict[str, Source] | None = None,
-                 unchanged: Callable[[Path], bool] | None = None) -> dict[str, Source]:
-    """Every source listed in ``data/sources/sources.yaml``, keyed by symbol. Files are read
-    only from inside the sources folder. A source of ``earlier`` whose entry is the same
-    and whose file is ``unchanged`` is taken as it is rather than read and split again."""
+                 unchanged: Callable[[Path], bool] | None = None,
+                 records: list[dict] | None = None) -> dict[str, Source]:
+    """Every source listed in ``data/sources/sources.yaml`` (or its ``records``, when read
+    already), keyed by symbol. Files are read only from inside the sources folder. A
+    source of ``earlier`` whose entry is the same and whose file is ``unchanged`` is taken
+    as it is rather than read and split again."""
     folder = data_dir / SOURCES_DIR
     sources = {}
-    for record in source_records(data_dir):
+    for record in source_records(data_dir) if records is None else records:
         label = f"{SOURCES_DIR}/{record['text_file']}"
         path = confined(folder, record["text_file"], label)
         fields = _fields(record)

@@ -429,8 +429,10 @@ def _context_against(base: folder_cache.Kept, folder: folder_cache.FolderPrint,
         return _Context(base.dataset.reform_areas, _Table(paths.CATALOGUE_FILE, base.dataset.catalogue, 1),
                         base.dataset.sources), set()
 
+    key_of = folder_cache.file_keys(data_dir)
+
     def unchanged(path: Path) -> bool:
-        key = folder_cache.file_key(data_dir, path)
+        key = key_of(path)
         return key in folder.files and base.files.get(key) == folder.files[key]
 
     context, _ = _read_context(data_dir, base.dataset.sources, unchanged)
@@ -499,7 +501,7 @@ def _read_context(data_dir: Path, earlier: dict[str, Source] | None = None,
         # Quotes cannot be checked against texts that cannot be read.
         return None, source_table.failures
     try:
-        sources = load_sources(data_dir, earlier, unchanged)
+        sources = load_sources(data_dir, earlier, unchanged, records)
         areas, catalogue_raw = _read_catalogue(data_dir / paths.CATALOGUE_FILE)
         dataset_info(data_dir)
     except FileProblem as error:

@@ -190,8 +190,8 @@ def test_an_unchanged_source_is_not_read_again(two_sources, checked, monkeypatch
     read = []
     original = validation.load_sources
 
-    def spy(data_dir, earlier=None, unchanged=None):
-        sources = original(data_dir, earlier, unchanged)
+    def spy(data_dir, earlier=None, unchanged=None, records=None):
+        sources = original(data_dir, earlier, unchanged, records)
         read.extend(symbol for symbol, source in sources.items() if (earlier or {}).get(symbol) is not source)
         return sources
 

@@ -91,6 +91,40 @@ def test_any_changed_input_is_validated_again(data_copy, validations, monkeypatc
             pd.testing.assert_frame_equal(getattr(dataset, name), getattr(whole, name), check_exact=True)
 
 
+def test_the_context_alone_is_the_folders_context_without_reading_the_observations(data_copy):
+    # The guard against a small file written during a validation asks for the context
+    # alone: it must be the folder's, move with any other file, and not with the rows.
+    before = folder_cache.folder_print(data_copy)
+    assert folder_cache.context_print(data_copy) == before.context
+    edit_csv(data_copy / "observations.csv", {(0, "notes"): "a note"})
+    after_rows = folder_cache.folder_print(data_copy)
+    assert after_rows.digest != before.digest and folder_cache.context_print(data_copy) == before.context
+    (data_copy / "sources" / "notes.txt").write_text("a steward's note", encoding="utf-8")
+    assert folder_cache.context_print(data_copy) == folder_cache.folder_print(data_copy).context != before.context
+
+
+@pytest.mark.parametrize("name, make, key", [
+    ("sources/a.txt", None, "sources/a.txt"),
+    ("sources/link.txt", "sources/a.txt", "sources/a.txt"),  # the file it links to
+    ("sources/out.txt", "OUTSIDE/b.txt", "-> out.txt"),  # out of the folder: named as found
+    ("inner/a.txt", "DIR:sources", "sources/a.txt"),  # through a linked folder inside
+    ("away/b.txt", "DIR:OUTSIDE", "-> b.txt"),  # through a linked folder outside
+])
+def test_a_file_is_named_by_its_real_path_in_the_folder(tmp_path, name, make, key):
+    folder, outside = tmp_path / "data", tmp_path / "outside"
+    (folder / "sources").mkdir(parents=True)
+    outside.mkdir()
+    (folder / "sources" / "a.txt").write_text("a", encoding="utf-8")
+    (outside / "b.txt").write_text("b", encoding="utf-8")
+    if make:
+        target = make.removeprefix("DIR:").replace("OUTSIDE", str(outside))
+        link = folder / name if not make.startswith("DIR:") else folder / name.split("/")[0]
+        link.symlink_to(target if target.startswith("/") else folder / target, target_is_directory=make.startswith("DIR:"))
+    keys = folder_cache.file_keys(folder)
+    assert keys(folder / "sources" / "a.txt") == "sources/a.txt"  # a directory resolved once serves again
+    assert keys(folder / name) == key == folder_cache.file_key(folder, folder / name)
+
+
 def test_failing_folders_are_not_kept(data_copy, validations):
     edit_csv(data_copy / "observations.csv", {(0, "value"): "999"})
     for _ in range(2):

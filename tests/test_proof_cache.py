@@ -14,8 +14,8 @@ from tests.conftest import edit_csv
 
 
 def _remembered() -> set[bytes]:
-    """The digests the file holds for the running code."""
-    raw = proof_cache._read()
+    """The digests the file and its journal hold for the running code."""
+    raw = proof_cache._read() + proof_cache._journal()
     return {raw[i:i + proof_cache.DIGEST_BYTES] for i in range(0, len(raw), proof_cache.DIGEST_BYTES)}
 
 
@@ -115,7 +115,8 @@ def test_a_torn_cache_file_is_read_up_to_its_last_whole_digest(folder, tmp_path)
     path = tmp_path / "proofs.bin"
     whole = path.read_bytes()
     path.write_bytes(whole + b"\x00" * 7)
-    assert _remembered() == {whole[i:i + 16] for i in range(16, len(whole), 16)}  # after the header
+    raw = proof_cache._read()
+    assert raw == whole[16:]  # after the header, up to the last whole digest
     indicators.load(folder)  # the torn tail is ignored, not read as a digest
 
 
@@ -140,13 +141,62 @@ def test_validate_without_the_cache_proves_every_row(folder, monkeypatch, tmp_pa
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.sets(st.binary(min_size=16, max_size=16), max_size=40), st.lists(st.binary(min_size=16, max_size=16),
-                                                                           max_size=20), st.booleans())
-def test_a_digest_is_known_exactly_when_the_file_holds_it(stored, others, shuffled):
+@given(st.sets(st.binary(min_size=16, max_size=16), max_size=40), st.sets(st.binary(min_size=16, max_size=16),
+                                                                          max_size=10),
+       st.lists(st.binary(min_size=16, max_size=16), max_size=20), st.booleans())
+def test_a_digest_is_known_exactly_when_the_file_or_its_journal_holds_it(stored, appended, others, shuffled):
     # Digests that end in zero bytes, or differ only there, are told apart; a file whose
     # digests are out of order (written by hand, or by another tool) is still searched right.
     path = proof_cache.cache_file()
     ordered = sorted(stored, reverse=shuffled)
     path.write_bytes(proof_cache._header() + b"".join(ordered))
-    asked = [*stored, *others, None, *(d[:15] + b"\x00" for d in stored)]
-    assert proof_cache.known(asked).tolist() == [d is not None and d in stored for d in asked]
+    proof_cache._journal_file(path).write_bytes(b"".join(appended))
+    held = stored | appended
+    asked = [*held, *others, None, *(d[:15] + b"\x00" for d in held)]
+    assert proof_cache.known(asked).tolist() == [d is not None and d in held for d in asked]
+
+
+def _digests(first: int, count: int) -> set[bytes]:
+    return {n.to_bytes(proof_cache.DIGEST_BYTES, "big") for n in range(first, first + count)}
+
+
+def test_a_few_new_proofs_are_appended_and_past_the_limit_merged_into_the_sorted_file(monkeypatch):
+    path = proof_cache.cache_file()
+    journal = proof_cache._journal_file(path)
+    proof_cache.remember(set(), _digests(0, 50))  # no file yet: written whole
+    written = path.read_bytes()
+    assert not journal.exists() and len(written) == 51 * proof_cache.DIGEST_BYTES
+    monkeypatch.setattr(proof_cache, "JOURNAL_MAX", 5)
+    proof_cache.remember(_digests(0, 50), _digests(100, 3))
+    proof_cache.remember(set(), _digests(200, 2))  # 5 appended: exactly the limit
+    assert path.read_bytes() == written  # the sorted file is not written again
+    assert journal.stat().st_size == 5 * proof_cache.DIGEST_BYTES
+    assert _remembered() == _digests(0, 50) | _digests(100, 3) | _digests(200, 2)
+    proof_cache.remember(set(), _digests(300, 1))  # one past it: merged
+    assert not journal.exists()
+    every = _digests(0, 50) | _digests(100, 3) | _digests(200, 2) | _digests(300, 1)
+    raw = proof_cache._read()
+    assert [raw[i:i + 16] for i in range(0, len(raw), 16)] == sorted(every)
+
+
+def test_a_torn_append_is_cut_before_the_next_one(monkeypatch):
+    path = proof_cache.cache_file()
+    proof_cache.remember(set(), _digests(0, 10))
+    proof_cache.remember(set(), _digests(100, 2))
+    journal = proof_cache._journal_file(path)
+    journal.write_bytes(journal.read_bytes() + b"\xff" * 7)  # a write cut short
+    proof_cache.remember(set(), _digests(200, 2))
+    assert _remembered() == _digests(0, 10) | _digests(100, 2) | _digests(200, 2)
+    assert journal.stat().st_size == 4 * proof_cache.DIGEST_BYTES
+
+
+def test_a_journal_of_other_code_is_never_read_and_goes_at_the_next_merge(monkeypatch):
+    path = proof_cache.cache_file()
+    proof_cache.remember(set(), _digests(0, 10))
+    proof_cache.remember(set(), _digests(100, 2))
+    old_journal = proof_cache._journal_file(path)
+    monkeypatch.setattr(proof_cache, "running_code", lambda: "other code")
+    assert proof_cache._journal_file(path) != old_journal and _remembered() == set()
+    assert not proof_cache.known(sorted(_digests(100, 2))).any()
+    proof_cache.remember(set(), _digests(500, 1))  # the file is another code's: written afresh
+    assert _remembered() == _digests(500, 1) and not old_journal.exists()
