@@ -38,18 +38,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from indicators.code_version import running_code
 from indicators.sources import Source
 
 # Change with the layout of a digest's material; a change of code is covered by its digest.
-PROOF_VERSION = "2026-11-29.2"
+PROOF_VERSION = "2026-11-29.3"
 DIGEST_BYTES = 16
 MAX_DIGESTS = 5_000_000  # 80 MB
 # Appended digests merged into the sorted file past this many (1 MB): a lookup scans the
 # journal, and a merge rewrites the file, which at a million digests takes most of a second.
 JOURNAL_MAX = 65_536
 WIDTH = f"S{DIGEST_BYTES}"
+HASHED_AT_ONCE = 65_536  # rows whose material is copied out for hashing at a time
 
 
 def cache_file() -> Path | None:
@@ -105,28 +108,40 @@ def _sorted() -> np.ndarray:
     return stored if (stored[1:] >= stored[:-1]).all() else np.unique(stored)
 
 
-def known(digests: list[bytes | None]) -> np.ndarray:
-    """Whether each digest is remembered (None never is): one binary search each in the
-    sorted file, rather than a set of every remembered digest built first, and a look in
-    the journal, which is short."""
+def known(digests: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Whether each digest (of :func:`row_digests`) is remembered; one that is not
+    ``usable`` never is. A binary search in the sorted file on the digests' first eight
+    bytes as numbers (comparing byte strings is several times slower), the rare tie
+    settled on the whole digest; and a look in the journal, which is short."""
     out = np.zeros(len(digests), dtype=bool)
-    asked = [at for at, digest in enumerate(digests) if digest is not None]
-    if not asked:
+    if not usable.any():
         return out
-    query = np.array([digests[at] for at in asked], dtype=WIDTH)
+    query = np.ascontiguousarray(digests[usable])
     stored = _sorted()
-    found = np.zeros(len(query), dtype=bool)
-    if len(stored):
-        at = np.searchsorted(stored, query).clip(max=len(stored) - 1)
-        found = stored[at] == query
+    found = _among(query, stored)
     journal = np.frombuffer(_journal(), dtype=WIDTH)
     if len(journal):
         found |= np.isin(query, journal)
-    out[asked] = found
+    out[usable] = found
     return out
 
 
-def remember(used: set[bytes], fresh: set[bytes]) -> None:
+def _among(query: np.ndarray, stored: np.ndarray) -> np.ndarray:
+    """Which of ``query`` are in ``stored`` (sorted), both fixed-width digests."""
+    if not len(stored) or not len(query):
+        return np.zeros(len(query), dtype=bool)
+    first = np.ascontiguousarray(stored).view(">u8")[::2]  # memcmp order is big-endian order
+    asked = query.view(">u8")[::2]
+    at = np.searchsorted(first, asked).clip(max=len(stored) - 1)
+    found = stored[at] == query
+    tied = ~found & (first[at] == asked)  # another digest of the same first eight bytes
+    if tied.any():
+        again = np.searchsorted(stored, query[tied]).clip(max=len(stored) - 1)
+        found[tied] = stored[again] == query[tied]
+    return found
+
+
+def remember(used: np.ndarray, fresh: np.ndarray) -> None:
     """Add the ``fresh`` digests (``used`` are the remembered ones this validation met).
     A few are appended to the journal. Otherwise, or when the file is another code's, the
     file is written whole and sorted, the journal merged in, to a temporary file then
@@ -134,9 +149,9 @@ def remember(used: set[bytes], fresh: set[bytes]) -> None:
     validation's digests are kept. A cache that cannot be written is skipped with a
     warning: it only saves time."""
     path = cache_file()
-    if path is None or not fresh:
+    if path is None or not len(fresh):
         return
-    added = np.array(sorted(fresh), dtype=WIDTH)
+    added = np.unique(np.asarray(fresh, dtype=WIDTH))
     try:
         journal = _journal_file(path)
         held = journal.stat().st_size // DIGEST_BYTES if journal.is_file() else 0
@@ -148,7 +163,7 @@ def remember(used: set[bytes], fresh: set[bytes]) -> None:
             return
         kept = np.union1d(np.union1d(_sorted(), np.frombuffer(_journal(), dtype=WIDTH)), added)
         if len(kept) > MAX_DIGESTS:
-            kept = np.union1d(np.array(list(used), dtype=WIDTH), added)
+            kept = np.union1d(np.asarray(used, dtype=WIDTH), added)
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as out:
             out.write(_header() + kept.tobytes())
@@ -174,24 +189,50 @@ def _current(path: Path) -> bool:
 
 
 def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
-                paired: pd.Series) -> list[bytes | None]:
-    """One digest per row of everything its proof reads; None for rows that are not
-    remembered (an unknown source, or a row checked as a pair with another)."""
+                paired: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """One digest per row of everything its proof reads, and whether it may be remembered
+    (not for a row citing an unknown source, or one checked as a pair with another).
+
+    The material of every row is built in one pass of Arrow string kernels, each field
+    written as its length and text (or "-" when missing), so no two rows' fields run
+    together; only the hashing itself is one call per row."""
     # Only the sources the rows cite: a source's digest reads its whole text the first time.
-    digests = {symbol: sources[symbol].digest for symbol in pd.unique(df["source"]) if symbol in sources}
-    numerators = df["numerator"] if "numerator" in df else pd.Series(None, index=df.index, dtype=float)
-    denominators = df["denominator"] if "denominator" in df else pd.Series(None, index=df.index, dtype=float)
+    codes, symbols = pd.factorize(df["source"], use_na_sentinel=True)
+    keys = [sources[symbol].digest if symbol in sources else None for symbol in symbols]
+    source_key = pa.array([*keys, None], type=pa.string()).take(pa.array(np.where(codes < 0, len(keys), codes)))
+    usable = pc.is_valid(source_key).to_numpy(zero_copy_only=False) & ~paired.to_numpy(dtype=bool)
+    empty = pd.Series(np.nan, index=df.index)
     places = place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)
-    version = PROOF_VERSION + running_code()
-    out = []
-    for symbol, location, quote, value, numerator, denominator, where, pair in zip(
-            df["source"], df["location"], df["quote"], df["value"], numerators, denominators, places, paired,
-            strict=True):
-        source_key = digests.get(symbol)
-        if source_key is None or pair:
-            out.append(None)
-            continue
-        material = "\x1f".join((version, table, str(symbol), source_key, str(location), str(quote),
-                                repr(value), repr(numerator), repr(denominator), str(where)))
-        out.append(hashlib.blake2b(material.encode(), digest_size=DIGEST_BYTES).digest())
-    return out
+    fields = [_field(df["source"]), _field(source_key), _field(df["location"]), _field(df["quote"]),
+              *(_field(df[name] if name in df else empty) for name in ("value", "numerator", "denominator")),
+              _field(places)]
+    text = lambda value: pa.scalar(value, type=pa.large_string())  # noqa: E731
+    material = pc.binary_join_element_wise(text(f"{PROOF_VERSION}{running_code()}\x1f{table}"), *fields,
+                                           text("\x1f"))
+    raw = material.cast(pa.large_binary())
+    if raw.null_count:  # never: every field is filled
+        raise ValueError("a row's proof material is missing")
+    ends = np.frombuffer(raw.buffers()[1], dtype=np.int64)[raw.offset:raw.offset + len(raw) + 1]
+    body, blake, out = raw.buffers()[2], hashlib.blake2b, []
+    for first in range(0, len(raw), HASHED_AT_ONCE):
+        # Copied out a part at a time: a million rows' material is a quarter of a gigabyte.
+        part = ends[first:first + HASHED_AT_ONCE + 1]
+        data = body.slice(int(part[0]), int(part[-1] - part[0])).to_pybytes()
+        bounds = (part - part[0]).tolist()
+        out.extend(blake(data[start:end], digest_size=DIGEST_BYTES).digest() for start, end in zip(bounds, bounds[1:]))
+    digests = b"".join(out)
+    return np.frombuffer(digests, dtype=WIDTH), usable
+
+
+def _field(values) -> pa.Array:
+    """A column as text for a digest: its length, a colon and the text; "-" when missing.
+    Numbers are written in their shortest exact form, so two numbers never read alike."""
+    if isinstance(values, pa.Array):
+        array = values
+    elif pd.api.types.is_float_dtype(values.dtype):
+        array = pa.array(values.to_numpy(), from_pandas=True)  # NaN is missing
+    else:
+        array = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    text = array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+    sized = pc.binary_join_element_wise(pc.cast(pc.utf8_length(text), pa.string()), text, pa.scalar(":"))
+    return pc.cast(pc.fill_null(sized, "-"), pa.large_string())  # past 2 GB of text in all

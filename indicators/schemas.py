@@ -17,7 +17,7 @@ from pandera.typing import Series
 
 from indicators.baseline import baseline_position
 from indicators import proof, proof_cache
-from indicators.proof import prove_observations, prove_targets
+from indicators.proof import Verdict, prove_observations, prove_targets
 from indicators.sources import DATASET, KINDS, Source, find_ignoring_whitespace
 
 UNITS = ("count", "percent", "ratio")
@@ -289,8 +289,8 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
     named holds the value."""
     place = proof.places(df) if table == "observations" else None
     paired = proof.paired(df) if table == "observations" else pd.Series(False, index=df.index)
-    digests = proof_cache.row_digests(df, sources, table, place, paired)
-    remembered = proof_cache.known(digests) if proof_cache.cache_file() is not None else False
+    digests, usable = proof_cache.row_digests(df, sources, table, place, paired)
+    remembered = proof_cache.known(digests, usable) if proof_cache.cache_file() is not None else False
     known = pd.Series(remembered, index=df.index, dtype=bool)
     todo = df.loc[~known]
     location_ok, quote_ok, row_ok = [], [], []
@@ -310,8 +310,11 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
             location_ok.append(located), row_ok.append(True)
             quote_ok.append(not located or source.find_quote(location, quote) is not None)
     texts = todo.loc[todo["source"].map(lambda s: source_kind(sources, s) != DATASET).astype(bool)]
-    verdicts = prove_verdicts(texts, table, place).reindex(df.index)
-    rules = verdicts.map(lambda v: v.rule if v is not None and not pd.isna(v) else None)
+    # Only the rows proven here have a verdict (the remembered ones, most rows, have none).
+    verdicts = prove_verdicts(texts, table, place)
+    rules = pd.Series(None, index=df.index, dtype=object)
+    rules[verdicts.index] = [None if v is None or (not isinstance(v, Verdict) and pd.isna(v)) else v.rule
+                             for v in verdicts]
     results = {
         "location_not_in_source": pd.Series(location_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),
         "quote_not_at_location": pd.Series(quote_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),
@@ -321,9 +324,9 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
         "pair_mismatch": rules != "pair_mismatch",
     }
     proven = pd.concat(list(results.values()), axis=1).all(axis=1)
-    fresh = {d for d, ok, hit in zip(digests, proven, known, strict=True) if d is not None and ok and not hit}
-    if fresh:
-        proof_cache.remember({d for d, hit in zip(digests, known, strict=True) if hit}, fresh)
+    fresh = usable & proven.to_numpy(dtype=bool) & ~known.to_numpy()
+    if fresh.any():
+        proof_cache.remember(digests[known.to_numpy()], digests[fresh])
     return results
 
 

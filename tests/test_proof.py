@@ -1,9 +1,13 @@
 """A corpus of forged rows: each takes a number the quote does not state in that role, and
 each is refused with its own rule; the shipped data still passes."""
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import indicators
+from indicators import proof
 from indicators.proof import EARLIER, LATER, prove_pair, prove_ratio, prove_value
 from tests.conftest import edit_csv
 from tests.test_validation_rules import OBS, TGT, row_of
@@ -99,3 +103,38 @@ def test_prove_ratio(quote, numerator, denominator, rule):
 def test_no_test_fixture_enters_data(dataset):
     # Fixtures carry symbols such as TEST/1 and live under tests/; data/ holds real sources only.
     assert not [symbol for symbol in dataset.sources if symbol.upper().startswith("TEST")]
+
+
+def _places_by_sorting_texts(observations: pd.DataFrame) -> pd.Series:
+    """The definition of a place, written plainly: a sort of the rows and a groupby."""
+    dated = observations.dropna(subset=["period_start", "period_end"])
+    order = dated.sort_values(["indicator_id", "source", "period_end", "period_start"], kind="stable")
+    grouped = order.groupby(["indicator_id", "source"], sort=False)
+    size = grouped["indicator_id"].transform("size")
+    rank = grouped.cumcount()
+    place = pd.Series(None, index=order.index, dtype=object)
+    place[(size >= 2) & (rank == 0)] = proof.EARLIER
+    place[(size >= 2) & (rank == size - 1)] = proof.LATER
+    return place.reindex(observations.index)
+
+
+_DAY = st.one_of(st.none(), st.integers(0, 5).map(lambda d: pd.Timestamp("2016-01-01") + pd.Timedelta(days=365 * d)))
+_PLACED_ROW = st.fixed_dictionaries({"indicator_id": st.sampled_from(["a", "b", None]),
+                                     "source": st.sampled_from(["TEST/1", "TEST/2", None]),
+                                     "period_start": _DAY, "period_end": _DAY})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PLACED_ROW, max_size=12), st.randoms())
+def test_places_are_those_of_a_sort_and_groupby_of_the_rows(rows, shuffle):
+    # Any rows: ties in period, undated rows, rows without an indicator or source, any order
+    # and any index labels.
+    frame = pd.DataFrame(rows, columns=["indicator_id", "source", "period_start", "period_end"])
+    for column in ("period_start", "period_end"):
+        frame[column] = pd.to_datetime(frame[column])
+    labels = list(range(100, 100 + len(frame)))
+    shuffle.shuffle(labels)
+    frame.index = labels
+    got, wanted = proof.places(frame), _places_by_sorting_texts(frame)
+    assert got.index.equals(frame.index)
+    assert got.where(got.notna(), None).tolist() == wanted.where(wanted.notna(), None).tolist()

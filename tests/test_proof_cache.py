@@ -3,9 +3,10 @@ changed, and nothing a forger can change is taken from memory."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import indicators
@@ -140,10 +141,15 @@ def test_validate_without_the_cache_proves_every_row(folder, monkeypatch, tmp_pa
     assert len(made) >= len(pd.read_csv(folder / "observations.csv")) - 5
 
 
-@settings(max_examples=50, deadline=None)
-@given(st.sets(st.binary(min_size=16, max_size=16), max_size=40), st.sets(st.binary(min_size=16, max_size=16),
-                                                                          max_size=10),
-       st.lists(st.binary(min_size=16, max_size=16), max_size=20), st.booleans())
+# Random digests, and digests of two byte values, which often share their first eight bytes
+# (the lookup's first key) and differ only after them.
+DIGEST = st.one_of(st.binary(min_size=16, max_size=16),
+                   st.lists(st.sampled_from([b"\x00", b"\x01"]), min_size=16, max_size=16).map(b"".join))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(DIGEST, max_size=40), st.sets(DIGEST, max_size=10), st.lists(DIGEST, max_size=20), st.booleans())
+@example({bytes(8) + b"\x01" * 8, bytes(8) + b"\x02" * 8}, set(), [], False)  # the second of a tie
 def test_a_digest_is_known_exactly_when_the_file_or_its_journal_holds_it(stored, appended, others, shuffled):
     # Digests that end in zero bytes, or differ only there, are told apart; a file whose
     # digests are out of order (written by hand, or by another tool) is still searched right.
@@ -153,26 +159,32 @@ def test_a_digest_is_known_exactly_when_the_file_or_its_journal_holds_it(stored,
     proof_cache._journal_file(path).write_bytes(b"".join(appended))
     held = stored | appended
     asked = [*held, *others, None, *(d[:15] + b"\x00" for d in held)]
-    assert proof_cache.known(asked).tolist() == [d is not None and d in held for d in asked]
+    usable = np.array([d is not None for d in asked], dtype=bool)
+    digests = np.array([d or b"" for d in asked], dtype=proof_cache.WIDTH)
+    assert proof_cache.known(digests, usable).tolist() == [d is not None and d in held for d in asked]
 
 
 def _digests(first: int, count: int) -> set[bytes]:
     return {n.to_bytes(proof_cache.DIGEST_BYTES, "big") for n in range(first, first + count)}
 
 
+def _array(digests: set[bytes]) -> np.ndarray:
+    return np.array(sorted(digests), dtype=proof_cache.WIDTH)
+
+
 def test_a_few_new_proofs_are_appended_and_past_the_limit_merged_into_the_sorted_file(monkeypatch):
     path = proof_cache.cache_file()
     journal = proof_cache._journal_file(path)
-    proof_cache.remember(set(), _digests(0, 50))  # no file yet: written whole
+    proof_cache.remember(_array(set()), _array(_digests(0, 50)))  # no file yet: written whole
     written = path.read_bytes()
     assert not journal.exists() and len(written) == 51 * proof_cache.DIGEST_BYTES
     monkeypatch.setattr(proof_cache, "JOURNAL_MAX", 5)
-    proof_cache.remember(_digests(0, 50), _digests(100, 3))
-    proof_cache.remember(set(), _digests(200, 2))  # 5 appended: exactly the limit
+    proof_cache.remember(_array(_digests(0, 50)), _array(_digests(100, 3)))
+    proof_cache.remember(_array(set()), _array(_digests(200, 2)))  # 5 appended: exactly the limit
     assert path.read_bytes() == written  # the sorted file is not written again
     assert journal.stat().st_size == 5 * proof_cache.DIGEST_BYTES
     assert _remembered() == _digests(0, 50) | _digests(100, 3) | _digests(200, 2)
-    proof_cache.remember(set(), _digests(300, 1))  # one past it: merged
+    proof_cache.remember(_array(set()), _array(_digests(300, 1)))  # one past it: merged
     assert not journal.exists()
     every = _digests(0, 50) | _digests(100, 3) | _digests(200, 2) | _digests(300, 1)
     raw = proof_cache._read()
@@ -181,22 +193,53 @@ def test_a_few_new_proofs_are_appended_and_past_the_limit_merged_into_the_sorted
 
 def test_a_torn_append_is_cut_before_the_next_one(monkeypatch):
     path = proof_cache.cache_file()
-    proof_cache.remember(set(), _digests(0, 10))
-    proof_cache.remember(set(), _digests(100, 2))
+    proof_cache.remember(_array(set()), _array(_digests(0, 10)))
+    proof_cache.remember(_array(set()), _array(_digests(100, 2)))
     journal = proof_cache._journal_file(path)
     journal.write_bytes(journal.read_bytes() + b"\xff" * 7)  # a write cut short
-    proof_cache.remember(set(), _digests(200, 2))
+    proof_cache.remember(_array(set()), _array(_digests(200, 2)))
     assert _remembered() == _digests(0, 10) | _digests(100, 2) | _digests(200, 2)
     assert journal.stat().st_size == 4 * proof_cache.DIGEST_BYTES
 
 
 def test_a_journal_of_other_code_is_never_read_and_goes_at_the_next_merge(monkeypatch):
     path = proof_cache.cache_file()
-    proof_cache.remember(set(), _digests(0, 10))
-    proof_cache.remember(set(), _digests(100, 2))
+    proof_cache.remember(_array(set()), _array(_digests(0, 10)))
+    proof_cache.remember(_array(set()), _array(_digests(100, 2)))
     old_journal = proof_cache._journal_file(path)
     monkeypatch.setattr(proof_cache, "running_code", lambda: "other code")
     assert proof_cache._journal_file(path) != old_journal and _remembered() == set()
-    assert not proof_cache.known(sorted(_digests(100, 2))).any()
-    proof_cache.remember(set(), _digests(500, 1))  # the file is another code's: written afresh
+    assert not proof_cache.known(_array(_digests(100, 2)), np.ones(2, dtype=bool)).any()
+    proof_cache.remember(_array(set()), _array(_digests(500, 1)))  # the file is another code's: written afresh
     assert _remembered() == _digests(500, 1) and not old_journal.exists()
+
+
+_ROW = {"source": "TEST/1", "location": "12", "quote": "It rose to 227.", "value": 227.0, "numerator": float("nan"),
+        "denominator": float("nan")}
+
+
+@pytest.mark.parametrize("one, other", [
+    ({"location": None}, {"location": "None"}),  # missing is not the text "None"
+    ({"quote": None}, {"quote": "-"}),  # nor the text "-"
+    ({"value": 227.0}, {"value": 227.00000000000003}),  # the nearest other number
+    ({"numerator": float("nan")}, {"numerator": 0.0}),
+    ({"source": "TEST/1"}, {"source": "TEST/2"}),  # another source, though its text is the same
+    ({"location": "12", "quote": "It\x1frose"}, {"location": "12\x1fIt", "quote": "rose"}),  # text across a field's end
+])
+def test_rows_that_differ_in_anything_the_proof_reads_have_other_digests(one, other):
+    from types import SimpleNamespace
+
+    sources = {"TEST/1": SimpleNamespace(digest="same text"), "TEST/2": SimpleNamespace(digest="same text")}
+    frame = pd.DataFrame([{**_ROW, **one}, {**_ROW, **one}, {**_ROW, **other}])
+    digests, usable = proof_cache.row_digests(frame, sources, "observations", None, pd.Series(False, index=frame.index))
+    assert usable.all() and digests[0] == digests[1] != digests[2]
+
+
+def test_rows_citing_an_unknown_source_or_proven_as_a_pair_are_never_remembered():
+    from types import SimpleNamespace
+
+    frame = pd.DataFrame([_ROW, {**_ROW, "source": "TEST/9"}, _ROW])
+    digests, usable = proof_cache.row_digests(frame, {"TEST/1": SimpleNamespace(digest="d")}, "observations", None,
+                                              pd.Series([False, False, True]))
+    assert usable.tolist() == [True, False, False]
+    assert not proof_cache.known(digests, usable)[1:].any()

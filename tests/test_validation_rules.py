@@ -22,6 +22,7 @@ def row_of(folder: Path, file: str, indicator_id: str, nth: int = 0) -> int:
 # (rule, file, indicator whose first row is edited, {column: new text}, blamed column)
 CASES = [
     ("unknown_indicator", OBS, "targeted_attacks_on_peacekeepers", {"indicator_id": "attacks_on_the_moon"}, "indicator_id"),
+    ("not_a_true_or_false", OBS, "targeted_attacks_on_peacekeepers", {"is_baseline": "maybe"}, "is_baseline"),
     ("percent_out_of_range", OBS, "field_support_client_satisfaction", {"value": "165"}, "value"),
     ("percent_out_of_range", TGT, "women_individual_police", {"value": "-20"}, "value"),
     ("count_negative", OBS, "targeted_attacks_on_peacekeepers", {"value": "-189"}, "value"),
@@ -176,3 +177,29 @@ def test_each_text_rule_still_refuses_its_cells(data_copy, cell, rule):
     edit_csv(data_copy / "observations.csv", {(0, "notes"): cell})
     _, failures = indicators.validate_folder(data_copy, kept=False)
     assert (2, "notes", rule) in {(f.row, f.column, f.rule) for f in failures}
+
+
+# How one cell is read by its column's type: (kind, cell as written, read as, or the failure).
+CELLS = [
+    ("true/false", "yes", True, None), ("true/false", "TRUE", True, None), ("true/false", "1", True, None),
+    ("true/false", "No", False, None), ("true/false", "0", False, None), ("true/false", "", False, None),
+    ("true/false", "maybe", None, "not_a_true_or_false"), ("true/false", "2", None, "not_a_true_or_false"),
+    ("number", "189", 189.0, None), ("number", "+5", 5.0, None), ("number", "-0.5", -0.5, None),
+    ("number", "1,890", 1890.0, None), ("number", "12,345,678.25", 12345678.25, None),
+    ("number", "0.1", 0.1, None), ("number", "", None, None),
+    ("number", "1,89", None, "not_a_number"), ("number", "1e5", None, "not_a_number"),
+    ("number", "nan", None, "not_a_number"), ("number", "inf", None, "not_a_number"),
+    ("whole number", "2017", 2017.0, None), ("whole number", "2017.5", None, "not_a_whole_number"),
+]
+
+
+@pytest.mark.parametrize("kind, cell, read, rule", CELLS)
+def test_a_cell_is_read_by_its_columns_type_or_refused_by_name(kind, cell, read, rule):
+    from indicators import validation
+
+    table = validation._Table("t.csv", pd.DataFrame({"c": [cell, "1"]}, dtype=str), first_row=2)
+    validation._parse(table, {"c": kind})
+    assert [(f.row, f.column, f.rule) for f in table.failures] == ([(2, "c", rule)] if rule else [])
+    got = table.frame["c"].iloc[0]
+    if rule is None:  # a refused cell's value is never used: the table fails
+        assert pd.isna(got) if read is None else got == read
