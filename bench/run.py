@@ -189,21 +189,27 @@ def bench_changed_context(table: Table, folder: Path, bare_s: float) -> None:
     chosen = catalogue["indicators"][::max(1, len(catalogue["indicators"]) // NEW_REPORT_INDICATORS)]
     chosen = chosen[:NEW_REPORT_INDICATORS]
 
-    def sentence(entry) -> str:
-        return (f"In December 2100 the synthetic indicator {entry['id'].split('_')[1]} stood at 7"
+    def sentence(entry, year: int) -> str:
+        return (f"In December {year} the synthetic indicator {entry['id'].split('_')[1]} stood at 7"
                 f"{' per cent' if entry['unit'] == 'percent' else ' units'}.")
 
-    def new_report() -> None:
-        body = "".join(f"{n}. {sentence(entry)}\n" for n, entry in enumerate(chosen, start=1))
-        (folder / "sources" / "BENCH-NEW.txt").write_text(f"BENCH/NEW\nSynthetic report\n\n{body}", encoding="utf-8")
-        source = {**entries[0], "symbol": "BENCH/NEW", "title": "Synthetic report BENCH/NEW", "year": 2100,
-                  "url": "https://example.org/BENCH-NEW", "text_file": "BENCH-NEW.txt", "data_cutoff": "2100-12-31"}
-        (folder / "sources" / "sources.yaml").write_text(yaml.safe_dump({"sources": [*entries, source]},
-                                                                        sort_keys=False), encoding="utf-8")
-        rows = "".join(f"{entry['id']},December 2100,2100-12-01,2100-12-31,7,,,,,{entry['unit']},BENCH/NEW,{n},"
-                       f"{sentence(entry)},\n" for n, entry in enumerate(chosen, start=1))
-        with (folder / "observations.csv").open("a", encoding="utf-8") as out:
-            out.write(rows)
+    def new_report(symbol: str, year: int, covered: list):
+        """A report of ``year`` with a figure for each indicator ``covered``."""
+        def edit() -> None:
+            name = symbol.replace("/", "-") + ".txt"
+            body = "".join(f"{n}. {sentence(entry, year)}\n" for n, entry in enumerate(covered, start=1))
+            (folder / "sources" / name).write_text(f"{symbol}\nSynthetic report\n\n{body}", encoding="utf-8")
+            listed = yaml.safe_load((folder / "sources" / "sources.yaml").read_text(encoding="utf-8"))["sources"]
+            source = {**entries[0], "symbol": symbol, "title": f"Synthetic report {symbol}", "year": year,
+                      "url": f"https://example.org/{symbol.replace('/', '-')}", "text_file": name,
+                      "data_cutoff": f"{year}-12-31"}
+            (folder / "sources" / "sources.yaml").write_text(yaml.safe_dump({"sources": [*listed, source]},
+                                                                            sort_keys=False), encoding="utf-8")
+            rows = "".join(f"{entry['id']},December {year},{year}-12-01,{year}-12-31,7,,,,,{entry['unit']},{symbol},"
+                           f"{n},{sentence(entry, year)},\n" for n, entry in enumerate(covered, start=1))
+            with (folder / "observations.csv").open("a", encoding="utf-8") as out:
+                out.write(rows)
+        return edit
 
     def described(n: int):
         def edit() -> None:
@@ -218,16 +224,22 @@ def bench_changed_context(table: Table, folder: Path, bare_s: float) -> None:
         listed["sources"][0]["title"] += " (corrected)"
         path.write_text(yaml.safe_dump(listed, sort_keys=False), encoding="utf-8")
 
-    cases = ((f"a new report: its source, and figures for {len(chosen)} indicators, running app", new_report, False),
+    every = catalogue["indicators"]
+    cases = ((f"a new report: its source, and figures for {len(chosen)} indicators, running app",
+              new_report("BENCH/NEW", 2100, chosen), False),
              ("a catalogue entry's description corrected, new process", described(1), True),
              ("a catalogue entry's description corrected, running app", described(2), False),
-             ("a source's title corrected, running app", retitled, False))
+             ("a source's title corrected, running app", retitled, False),
+             # Every indicator touched: validated in full, the unchanged sources taken as read.
+             (f"a new report with figures for all {len(every):,} indicators, running app",
+              new_report("BENCH/ALL", 2099, every), False))
     for name, edit, new_process in cases:
         edit()
         measure_change(table, folder, name, new_process, bare_s)
     for path, raw in kept.items():
         path.write_bytes(raw)
-    (folder / "sources" / "BENCH-NEW.txt").unlink()
+    for added in ("BENCH-NEW.txt", "BENCH-ALL.txt"):
+        (folder / "sources" / added).unlink()
     indicators.load(folder)
 
 

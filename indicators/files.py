@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -138,11 +139,15 @@ def read_csv(path: Path, label: str) -> pd.DataFrame:
     return read_csv_text(read_text(path, label), label)
 
 
+# The first line as str.splitlines() ends it: at any of the line boundaries it knows.
+_FIRST_LINE = re.compile("[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*")
+
+
 def read_csv_text(text: str, label: str) -> pd.DataFrame:
     """:func:`read_csv` of a file's text."""
     if not text.strip():
         raise FileProblem(label, "empty_file", "the file is empty; it needs at least its header row")
-    header = text.splitlines()[0]
+    header = _FIRST_LINE.match(text).group()  # not text.splitlines()[0], which splits every line
     if "," not in header:
         for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
             if delimiter in header:

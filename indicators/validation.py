@@ -333,18 +333,24 @@ def validate_folder(data_dir: Path | None = None, kept: bool = True) -> tuple[Da
         return None, [Failure(str(data_dir), None, None, "no_data_folder",
                               "there is no data folder here; give one with --data or INDICATORS_DATA_DIR")]
     folder = folder_cache.folder_print(data_dir) if kept and folder_cache.cache_dir() is not None else None
+    base = None
     if folder is not None:
         with folder_cache.gc_paused():
-            known = folder_cache.recall(folder, data_dir) or _revalidate(folder, data_dir)
+            known = folder_cache.recall(folder, data_dir)
+            if known is None:
+                base = folder_cache.latest_base(folder)
+                known = _revalidate(folder, data_dir, base)
         if known is not None:
             return known, []
-    dataset, failures = _validate_folder(data_dir)
+    # In full, but a source the same code read before from the same bytes is taken as read.
+    earlier = (base.dataset.sources, _unchanged_files(base, folder, data_dir)) if base is not None else ()
+    dataset, failures = _validate_folder(data_dir, *earlier)
     if folder is not None and dataset is not None:
         folder_cache.remember(folder, data_dir, dataset)
     return dataset, failures
 
 
-def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | None:
+def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path, base: folder_cache.Kept | None) -> Dataset | None:
     """The dataset of a folder validated by the same code as a kept state, validated again
     only where it differs from that state; None when there is no such state or it takes a
     full validation.
@@ -363,7 +369,6 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path) -> Dataset | N
     new = folder.observations
     if new is None or len(new) > max_file_bytes():
         return None
-    base = folder_cache.latest_base(folder)
     if base is None or base.raw is None:
         return None
     span = row_changes.changed_span(base.raw, base.starts, new)
@@ -437,13 +442,7 @@ def _context_against(base: folder_cache.Kept, folder: folder_cache.FolderPrint,
         return _Context(base.dataset.reform_areas, _Table(paths.CATALOGUE_FILE, base.dataset.catalogue, 1),
                         base.dataset.sources), set()
 
-    key_of = folder_cache.file_keys(data_dir)
-
-    def unchanged(path: Path) -> bool:
-        key = key_of(path)
-        return key in folder.files and base.files.get(key) == folder.files[key]
-
-    context, _ = _read_context(data_dir, base.dataset.sources, unchanged)
+    context, _ = _read_context(data_dir, base.dataset.sources, _unchanged_files(base, folder, data_dir))
     if context is None or context.catalogue.failures:
         return None
     before, after = base.dataset.sources, context.sources
@@ -453,6 +452,17 @@ def _context_against(base: folder_cache.Kept, folder: folder_cache.FolderPrint,
     kept = base.dataset.observations
     return context, (_changed_entries(base.dataset.catalogue, context.catalogue.frame)
                      | set(kept.loc[kept["source"].isin(changed), "indicator_id"]))
+
+
+def _unchanged_files(base: folder_cache.Kept, folder: folder_cache.FolderPrint, data_dir: Path):
+    """Whether a file of the folder has the bytes it had when ``base`` was validated."""
+    key_of = folder_cache.file_keys(data_dir)
+
+    def unchanged(path: Path) -> bool:
+        key = key_of(path)
+        return key in folder.files and base.files.get(key) == folder.files[key]
+
+    return unchanged
 
 
 def _changed_entries(old: pd.DataFrame, new: pd.DataFrame) -> set[str]:
@@ -561,8 +571,9 @@ def _validate_milestones(data_dir: Path, context: _Context) -> _Table:
     return milestones
 
 
-def _validate_folder(data_dir: Path) -> tuple[Dataset | None, list[Failure]]:
-    context, failures = _read_context(data_dir)
+def _validate_folder(data_dir: Path, earlier: dict[str, Source] | None = None,
+                     unchanged=None) -> tuple[Dataset | None, list[Failure]]:
+    context, failures = _read_context(data_dir, earlier, unchanged)
     if context is None:
         return None, failures
     observations = _read_table(data_dir, paths.OBSERVATIONS_FILE, OBSERVATION_COLUMNS)

@@ -154,9 +154,9 @@ def checked(monkeypatch) -> dict:
     seen = {"full": 0, "rows": []}
     full, collect = validation._validate_folder, validation._collect
 
-    def counted_full(data_dir):
+    def counted_full(data_dir, *earlier):
         seen["full"] += 1
-        return full(data_dir)
+        return full(data_dir, *earlier)
 
     def counted_collect(table, schema, name=None, sources=None):
         if name == "observations":

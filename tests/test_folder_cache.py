@@ -24,9 +24,9 @@ def validations(monkeypatch) -> list:
     made = []
     original = validation._validate_folder
 
-    def spy(data_dir):
+    def spy(data_dir, *earlier):
         made.append(data_dir)
-        return original(data_dir)
+        return original(data_dir, *earlier)
 
     monkeypatch.setattr(validation, "_validate_folder", spy)
     return made
@@ -136,8 +136,8 @@ def test_failing_folders_are_not_kept(data_copy, validations):
 def test_a_folder_changed_while_it_was_validated_is_not_kept(data_copy, monkeypatch):
     original = validation._validate_folder
 
-    def meanwhile(data_dir):
-        result = original(data_dir)
+    def meanwhile(data_dir, *earlier):
+        result = original(data_dir, *earlier)
         (data_dir / "sources" / "late.txt").write_text("written during validation", encoding="utf-8")
         return result
 

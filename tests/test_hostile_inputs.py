@@ -11,6 +11,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from indicators import cli, files
@@ -238,3 +240,12 @@ def test_metadata_is_rendered_as_text_never_as_a_link(monkeypatch, data_copy):
     # Shown, escaped as text: no unescaped "](" that would close a Markdown link, no raw tag.
     assert "\\[Official login\\]" in rendered
     assert not re.search(r"(?<!\\)\]\(https", rendered) and not re.search(r"(?<!\\)<a\b", rendered)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("a,;\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\xa0")), max_size=12))
+def test_the_header_is_the_first_line_as_python_splits_lines(text):
+    # The delimiter check reads the header without splitting a million-line file.
+    from indicators.files import _FIRST_LINE
+
+    assert _FIRST_LINE.match(text).group() == (text.splitlines() or [""])[0]
