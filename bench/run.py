@@ -197,7 +197,11 @@ def bench_changed_context(table: Table, folder: Path, bare_s: float) -> None:
         """A report of ``year`` with a figure for each indicator ``covered``."""
         def edit() -> None:
             name = symbol.replace("/", "-") + ".txt"
-            body = "".join(f"{n}. {sentence(entry, year)}\n" for n, entry in enumerate(covered, start=1))
+            # Five figures a paragraph, as the generated reports hold (and real ones have
+            # paragraphs in the hundreds, not thousands).
+            paragraphs = [covered[at:at + 5] for at in range(0, len(covered), 5)]
+            body = "".join(f"{n}. {' '.join(sentence(entry, year) for entry in group)}\n"
+                           for n, group in enumerate(paragraphs, start=1))
             (folder / "sources" / name).write_text(f"{symbol}\nSynthetic report\n\n{body}", encoding="utf-8")
             listed = yaml.safe_load((folder / "sources" / "sources.yaml").read_text(encoding="utf-8"))["sources"]
             source = {**entries[0], "symbol": symbol, "title": f"Synthetic report {symbol}", "year": year,
@@ -206,7 +210,7 @@ def bench_changed_context(table: Table, folder: Path, bare_s: float) -> None:
             (folder / "sources" / "sources.yaml").write_text(yaml.safe_dump({"sources": [*listed, source]},
                                                                             sort_keys=False), encoding="utf-8")
             rows = "".join(f"{entry['id']},December {year},{year}-12-01,{year}-12-31,7,,,,,{entry['unit']},{symbol},"
-                           f"{n},{sentence(entry, year)},\n" for n, entry in enumerate(covered, start=1))
+                           f"{at // 5 + 1},{sentence(entry, year)},\n" for at, entry in enumerate(covered))
             with (folder / "observations.csv").open("a", encoding="utf-8") as out:
                 out.write(rows)
         return edit
