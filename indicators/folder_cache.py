@@ -17,7 +17,8 @@ observations only the indicators that changed rows, a changed source or a change
 catalogue entry touch. Its state is kept as a patch of the earlier one
 (:mod:`indicators.row_changes`), a few rows rather than the whole table, until
 ``MAX_PATCHES`` patches in a row are kept whole again. A change of code validates in
-full, its proofs still remembered one row at a time by :mod:`indicators.proof_cache`.
+full and proves every row again: the proofs :mod:`indicators.proof_cache` remembers are
+the code's own.
 
 Only passing validations are kept, and only for the bytes validated (a whole state only
 when the folder read the same before and after validating; a patch is made from the bytes
@@ -129,7 +130,7 @@ def _files(data_dir: Path) -> list[Path]:
 
 
 def _hash_others(data_dir: Path, files: list[Path], context) -> dict[str, str]:
-    """Each file but the observations hashed into ``context``; their digests by ``file_key``."""
+    """Each file but the observations hashed into ``context``; their digests by :func:`file_keys`."""
     observations = Path(data_dir) / OBSERVATIONS_FILE
     key = file_keys(data_dir)
     digests = {}
@@ -146,16 +147,11 @@ def _hash_others(data_dir: Path, files: list[Path], context) -> dict[str, str]:
     return digests
 
 
-def file_key(data_dir: Path, path: Path) -> str:
-    """How ``files`` names a file: its real path within the real folder (a file reached
-    through a link is the file it links to, as reading it gives that file's bytes)."""
-    return file_keys(data_dir)(path)
-
-
 def file_keys(data_dir: Path):
-    """:func:`file_key` for many files of one folder: each directory is resolved once, and
-    a file itself only when it is a link (resolving every one of 500 sources took a tenth
-    of a second)."""
+    """How ``files`` names the files of ``data_dir``: by its real path within the real
+    folder (a file reached through a link is the file it links to, as reading it gives
+    that file's bytes). Each directory is resolved once, and a file itself only when it
+    is a link: resolving every one of 500 sources took a tenth of a second."""
     root = Path(data_dir).resolve()
     folders: dict[Path, Path] = {}
 

@@ -206,9 +206,8 @@ def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place:
     fields = [_field(df["source"]), _field(source_key), _field(df["location"]), _field(df["quote"]),
               *(_field(df[name] if name in df else empty) for name in ("value", "numerator", "denominator")),
               _field(places)]
-    text = lambda value: pa.scalar(value, type=pa.large_string())  # noqa: E731
-    material = pc.binary_join_element_wise(text(f"{PROOF_VERSION}{running_code()}\x1f{table}"), *fields,
-                                           text("\x1f"))
+    heading = pa.scalar(f"{PROOF_VERSION}{running_code()}\x1f{table}", type=pa.large_string())
+    material = pc.binary_join_element_wise(heading, *fields, pa.scalar("\x1f", type=pa.large_string()))
     raw = material.cast(pa.large_binary())
     if raw.null_count:  # never: every field is filled
         raise ValueError("a row's proof material is missing")

@@ -17,7 +17,7 @@ from pandera.typing import Series
 
 from indicators.baseline import baseline_position
 from indicators import proof, proof_cache
-from indicators.proof import Verdict, prove_observations, prove_targets
+from indicators.proof import prove_observations, prove_targets
 from indicators.sources import DATASET, KINDS, Source, find_ignoring_whitespace
 
 UNITS = ("count", "percent", "ratio")
@@ -313,8 +313,7 @@ def _quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> d
     # Only the rows proven here have a verdict (the remembered ones, most rows, have none).
     verdicts = prove_verdicts(texts, table, place)
     rules = pd.Series(None, index=df.index, dtype=object)
-    rules[verdicts.index] = [None if v is None or (not isinstance(v, Verdict) and pd.isna(v)) else v.rule
-                             for v in verdicts]
+    rules[verdicts.index] = [verdict.rule for verdict in verdicts]
     results = {
         "location_not_in_source": pd.Series(location_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),
         "quote_not_at_location": pd.Series(quote_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),

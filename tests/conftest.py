@@ -61,6 +61,16 @@ def edit_csv(path: Path, edits: dict[tuple[int, str], str]) -> None:
     frame.to_csv(path, index=False, quoting=csv.QUOTE_ALL)
 
 
+def writing_meanwhile(step):
+    """``step`` of a validation (called with the data folder first), followed by a steward
+    saving a new file into the folder: a file written while the folder was validated."""
+    def wrapped(data_dir, *args):
+        result = step(data_dir, *args)
+        (data_dir / "sources" / "late.txt").write_text("written during validation", encoding="utf-8")
+        return result
+    return wrapped
+
+
 def _free_port() -> int:
     import socket
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import indicators
 from indicators import folder_cache, validation
-from tests.conftest import assert_same_as_full
+from tests.conftest import assert_same_as_full, writing_meanwhile
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tracker"
 
@@ -229,14 +229,7 @@ def test_a_changed_context_is_read_back_by_a_new_process(two_sources, checked):
 def test_a_folder_changed_while_it_was_validated_again_is_not_kept(two_sources, checked, monkeypatch):
     indicators.load(two_sources)
     kept = set(folder_cache.cache_dir().glob("*.pickle"))
-    original = validation._read_context
-
-    def meanwhile(data_dir, *args):
-        result = original(data_dir, *args)
-        (data_dir / "sources" / "late.txt").write_text("written during validation", encoding="utf-8")
-        return result
-
-    monkeypatch.setattr(validation, "_read_context", meanwhile)
+    monkeypatch.setattr(validation, "_read_context", writing_meanwhile(validation._read_context))
     _replace("sources/TEST-2.txt", "4 regions", "5 regions")(two_sources)
     assert indicators.validate_folder(two_sources)[0] is not None and checked["full"] == 1
     assert set(folder_cache.cache_dir().glob("*.pickle")) == kept
