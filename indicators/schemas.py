@@ -11,6 +11,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -477,7 +478,20 @@ def _quote_rule_checks(sources: dict[str, Source], table: str) -> list[pa.Check]
 
 def baseline_periods(observations: pd.DataFrame) -> pd.DataFrame:
     """One row per indicator: its baseline observation (:mod:`indicators.baseline`)."""
-    ordered = observations.sort_values(["indicator_id", "period_end", "period_start"], kind="stable")
-    chosen = [group.index[baseline_position(group["is_baseline"].astype(bool).tolist())]
-              for _, group in ordered.groupby("indicator_id", sort=False)]
-    return ordered.loc[chosen].set_index("indicator_id")
+    # One stable sort of numbers (indicator, then end, then start), then the rule applied
+    # to each indicator's slice: a million rows cost a sort, not a million-row groupby.
+    codes = pd.factorize(observations["indicator_id"], sort=True)[0]
+    order = np.lexsort((_instants(observations["period_start"]), _instants(observations["period_end"]), codes))
+    order = order[codes[order] >= 0]  # a row without an indicator has no baseline to be
+    codes = codes[order]
+    marked = observations["is_baseline"].to_numpy(dtype=bool)[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.array([], dtype=int)
+    ends = np.r_[starts[1:], len(codes)]
+    chosen = [start + baseline_position(marked[start:end]) for start, end in zip(starts.tolist(), ends.tolist())]
+    return observations.iloc[order[chosen]].set_index("indicator_id")
+
+
+def _instants(dates: pd.Series) -> np.ndarray:
+    """Dates as sortable numbers, a missing one last (as ``sort_values`` puts it)."""
+    instants = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return np.where(instants == np.iinfo(np.int64).min, np.iinfo(np.int64).max, instants)

@@ -36,7 +36,7 @@ from indicators.schemas import (
 from indicators.dataset_info import dataset_info
 from indicators.files import FileProblem, confined, max_file_bytes, read_csv, read_csv_text, read_yaml
 from indicators.revisions import mark_observations, mark_targets
-from indicators.sources import Source, load_sources, source_records
+from indicators.sources import DATASET, Source, load_sources, source_records
 
 TEXT = "text"
 NUMBER = "number"
@@ -356,16 +356,18 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path, base: folder_c
     full validation.
 
     Every rule on observations looks at one row, at its indicator's catalogue entry and the
-    sources its rows cite, or at the other rows of the same indicator (baselines,
-    duplicates, places, pairs, revisions); targets look at an indicator's baseline. So of
-    the observations only the rows of the indicators touched are validated again: those
-    the changed rows belong to, before or after the change, those whose catalogue entry
-    changed, and those with a row citing a source that says or dates anything differently
-    (:attr:`~indicators.sources.Source.bearing`). Every other row is the same bytes, read
-    and ruled on the same way before. When any file but the observations changed, the
-    small tables (sources, catalogue, targets, milestones) are validated whole, an
-    unchanged source taken as it was read before. Any failure falls back to the full
-    validation, which reports them all."""
+    source it cites, or at other rows: those of its indicator and source (its place in the
+    series, its pair, its duplicates) and those of its indicator (one baseline). So of the
+    observations only these rows are validated again (:func:`_statement_rows`): those of
+    each indicator and source a changed row belongs to, before or after the change; those
+    of an indicator whose catalogue entry changed; those citing a source that says or
+    dates anything differently (:attr:`~indicators.sources.Source.bearing`). Baselines are
+    then counted on the whole new table, and which figure stands is marked again for every
+    row sharing an indicator and period with them (:func:`_marked_again`). Every other row
+    is the same bytes, read and ruled on the same way before. When any file but the
+    observations changed, the small tables (sources, catalogue, targets, milestones) are
+    validated whole, an unchanged source taken as it was read before. Any failure falls
+    back to the full validation, which reports them all."""
     new = folder.observations
     if new is None or len(new) > max_file_bytes():
         return None
@@ -380,25 +382,37 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path, base: folder_c
         middle = read_csv_text(header + span.middle.decode("utf-8"), paths.OBSERVATIONS_FILE)
     except (UnicodeDecodeError, FileProblem):
         return None  # the full validation says where and why
-    ids = _cells(middle["indicator_id"]) if "indicator_id" in middle else pd.Series(dtype=object)
-    if (span.rows and "indicator_id" not in middle) or len(middle) != span.rows or ids.isna().any():
+    if len(middle) != span.rows or not set(_PEER_KEY) <= set(middle.columns):
+        return None
+    if span.rows and _cells(middle["indicator_id"]).isna().any():
         return None
     kept = base.dataset.observations
     size = len(kept) - (span.stop - span.first) + span.rows
     if kept.empty or size == 0:
         return None  # an empty table has dtypes of its own: validated in full
-    indicators = pd.Series(row_changes.row_ids(kept["indicator_id"], span, ids), dtype=object)
-    touched = set(ids) | set(kept["indicator_id"].iloc[span.first - 1:span.stop - 1])
-    if 2 * indicators.isin(list(touched)).sum() > size:
+    replaced = kept.iloc[span.first - 1:span.stop - 1]
+    inside = _peer_keys(middle, validated=False)
+    changed = pd.concat([inside, _peer_keys(replaced, validated=True)], ignore_index=True)
+    indicators = pd.Series(row_changes.row_ids(kept["indicator_id"], span, inside["indicator_id"]), dtype=object)
+    cited = pd.Series(row_changes.row_ids(kept["source"], span, inside["source"]), dtype=object)
+    # Only rows of a changed row's indicator can be its peers: their keys alone are built.
+    among = np.flatnonzero(indicators.isin(changed["indicator_id"]).to_numpy())
+    peers = _keys_at(kept, inside, span, among)
+    datasets = [symbol for symbol, source in base.dataset.sources.items() if source.kind == DATASET]
+    again = np.zeros(size, dtype=bool)
+    again[among[_peer_rows(peers, changed, datasets)]] = True
+    again[span.first - 1:span.first - 1 + span.rows] = True  # a changed row is its own peer, whatever it holds
+    if 2 * again.sum() > size:
         # Most of the table to read again: the full validation is as quick, and keeps the
         # new state whole rather than as a patch as large as the table.
         return None
     against = _context_against(base, folder, data_dir)
     if against is None:
         return None
-    context, also = against
-    touched |= also
-    positions = np.flatnonzero(indicators.isin(list(touched)))
+    context, entries, bearing = against
+    if entries or bearing:
+        again |= indicators.isin(list(entries)).to_numpy() | cited.isin(list(bearing)).to_numpy()
+    positions = np.flatnonzero(again)
     if 2 * len(positions) > size:
         return None
     records = [new[starts[at + 1]:starts[at + 2]] for at in positions]
@@ -414,12 +428,19 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path, base: folder_c
     if table.failures:
         return None
     rows = _completed(table.frame, context.sources)[list(kept.columns)].astype(kept.dtypes.to_dict())
-    patch = row_changes.Patch(span, positions, rows)
-    observations = row_changes.apply(kept, patch)
+    observations = row_changes.apply(kept, row_changes.Patch(span, positions, rows))
+    # The rows validated hold their indicators' rows only in part: baselines are counted,
+    # and which figure stands is marked, on the whole new table.
+    if (_baselines_per_indicator(observations) > 1).any():
+        return None
+    positions = _marked_again(observations, positions, replaced, context.sources)
+    patch = row_changes.Patch(span, positions, observations.iloc[positions].set_axis(positions))
     if folder.context == base.context:
+        # Only a changed row moves its indicator's baseline.
         targets = base.dataset.targets
-        concerned = targets[targets["indicator_id"].isin(touched)]
-        if not deadline_after_baseline(concerned, baseline_periods(table.frame)["period_end"]).all():
+        concerned = targets[targets["indicator_id"].isin(changed["indicator_id"])]
+        ends = baseline_periods(observations[observations["indicator_id"].isin(concerned["indicator_id"])])
+        if not deadline_after_baseline(concerned, ends["period_end"]).all():
             return None
         dataset = replace(base.dataset, observations=observations, folder=data_dir)
     else:
@@ -432,26 +453,94 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path, base: folder_c
     return dataset
 
 
+# What a row's rules read of the other rows: its indicator and source (its place in the
+# series, its pair), and, of a dataset's rows, only those of its period (its duplicates).
+_PEER_KEY = ("indicator_id", "source", "period_start", "period_end")
+
+
+def _peer_keys(rows: pd.DataFrame, validated: bool) -> pd.DataFrame:
+    """The peer keys of rows, ``validated`` or as read (their cells trimmed and dates
+    parsed as validation does: a date that does not read is missing), dates as numbers."""
+    keys = {}
+    for name in _PEER_KEY:
+        column = rows[name] if validated else _cells(rows[name])
+        if name.startswith("period_"):
+            if not validated:
+                column = pd.to_datetime(column, format="%Y-%m-%d", errors="coerce")
+            keys[name] = column.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        else:
+            keys[name] = column.to_numpy(dtype=object)
+    return pd.DataFrame(keys)
+
+
+def _keys_at(kept: pd.DataFrame, inside: pd.DataFrame, span: row_changes.Span, positions: np.ndarray) -> pd.DataFrame:
+    """The peer keys of the new table's rows at ``positions``: of kept rows around the
+    span, and ``inside`` (the keys of the span's rows) within it."""
+    offset = span.first - 1
+    within = (positions >= offset) & (positions < offset + span.rows)
+    old = np.where(positions < offset, positions, positions - span.rows + (span.stop - span.first))
+    keys = pd.concat([_peer_keys(kept.iloc[old[~within]], validated=True).set_axis(np.flatnonzero(~within)),
+                      inside.iloc[positions[within] - offset].set_axis(np.flatnonzero(within))])
+    return keys.sort_index().set_axis(positions)
+
+
+def _peer_rows(peers: pd.DataFrame, changed: pd.DataFrame, datasets: list[str]) -> np.ndarray:
+    """Which rows of the new table (``peers``: their peer-key columns) a rule of a changed
+    row (``changed``: their peer keys, before and after) reads, or whose rules read it:
+    those of its indicator and source, and of a dataset (whose figure is proven by its own
+    cell, not by its place in a series) only those of its period. Each is validated again
+    with all of its peers."""
+    statement = ["indicator_id", "source"]
+    again = pd.MultiIndex.from_frame(peers[statement]).isin(pd.MultiIndex.from_frame(changed[statement]))
+    among = np.flatnonzero(again & peers["source"].isin(datasets).to_numpy())
+    if len(among):
+        period = pd.MultiIndex.from_frame(peers.iloc[among])
+        again[among[~period.isin(pd.MultiIndex.from_frame(changed[list(_PEER_KEY)]))]] = False
+    return again
+
+
+def _baselines_per_indicator(observations: pd.DataFrame) -> pd.Series:
+    """How many rows each indicator marks as its baseline (the rule allows one)."""
+    return observations.loc[observations["is_baseline"].to_numpy(dtype=bool), "indicator_id"].value_counts()
+
+
+def _marked_again(observations: pd.DataFrame, positions: np.ndarray, replaced: pd.DataFrame,
+                  sources: dict[str, Source]) -> np.ndarray:
+    """Mark again which figure stands (:func:`~indicators.revisions.mark_observations`), in
+    place, for every row sharing an indicator and period with a row at ``positions`` or a
+    ``replaced`` one; return their positions, ``positions`` among them. A figure's standing
+    is decided among exactly such rows, so each is marked with all of its peers, in file
+    order, as the full validation marks them."""
+    key = ["indicator_id", "period_start", "period_end"]
+    wanted = pd.MultiIndex.from_frame(pd.concat([observations[key].iloc[positions], replaced[key]]))
+    # Only rows of their indicators can share a key with them: the keys of those alone are built.
+    among = np.flatnonzero(observations["indicator_id"].isin(wanted.levels[0]).to_numpy())
+    together = np.union1d(positions, among[pd.MultiIndex.from_frame(observations[key].iloc[among]).isin(wanted)])
+    marked = mark_observations(observations.iloc[together], sources)
+    for name in ("current", "superseded_by", "revised"):
+        observations.iloc[together, observations.columns.get_loc(name)] = marked[name].to_numpy()
+    return together
+
+
 def _context_against(base: folder_cache.Kept, folder: folder_cache.FolderPrint,
-                     data_dir: Path) -> tuple[_Context, set[str]] | None:
-    """The folder's context (sources, catalogue), and the indicators whose rows a change to
-    it touches: the kept ones when no file but the observations changed; else read and
-    validated again, each unchanged source taken as ``base`` read it. None when it fails
-    (the full validation reports why)."""
+                     data_dir: Path) -> tuple[_Context, set[str], set[str]] | None:
+    """The folder's context (sources, catalogue), the ids of the catalogue entries that
+    changed and the symbols of the sources that say or date anything differently: the kept
+    context and none when no file but the observations changed; else read and validated
+    again, each unchanged source taken as ``base`` read it. None when it fails (the full
+    validation reports why)."""
     if folder.context == base.context:
         return _Context(base.dataset.reform_areas, _Table(paths.CATALOGUE_FILE, base.dataset.catalogue, 1),
-                        base.dataset.sources), set()
+                        base.dataset.sources), set(), set()
 
     context, _ = _read_context(data_dir, base.dataset.sources, _unchanged_files(base, folder, data_dir))
     if context is None or context.catalogue.failures:
         return None
     before, after = base.dataset.sources, context.sources
-    changed = [symbol for symbol in before.keys() | after.keys()
+    bearing = {symbol for symbol in before.keys() | after.keys()
                if symbol not in before or symbol not in after
-               or (before[symbol] is not after[symbol] and before[symbol].bearing != after[symbol].bearing)]
-    kept = base.dataset.observations
-    return context, (_changed_entries(base.dataset.catalogue, context.catalogue.frame)
-                     | set(kept.loc[kept["source"].isin(changed), "indicator_id"]))
+               or (before[symbol] is not after[symbol] and before[symbol].bearing != after[symbol].bearing)}
+    return context, _changed_entries(base.dataset.catalogue, context.catalogue.frame), bearing
 
 
 def _unchanged_files(base: folder_cache.Kept, folder: folder_cache.FolderPrint, data_dir: Path):

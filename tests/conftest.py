@@ -194,3 +194,36 @@ def assert_same_as_full(folder: Path):
             assert (kept.title, kept.year, kept.published, kept.data_cutoff, kept.digest) == (
                 source.title, source.year, source.published, source.data_cutoff, source.digest), symbol
     return dataset, failures
+
+
+# A later fictional report that revises one figure of the tracker fixture's TEST/1 and adds
+# one, so that an indicator holds rows of two sources and a period stated twice.
+REVISING_TEXT = """TEST/10
+Fictional later report on field operations, for tests
+
+1. A later count puts the share of women among field staff at 25 per cent in 2019 and 29 per cent in 2024.
+"""
+REVISING_ENTRY = """  - symbol: TEST/10
+    kind: report
+    title: "Fictional later report on field operations, for tests"
+    issuing_body: Test fixture of peacekeeping-indicators (not a real document)
+    year: 2025
+    language: en
+    url: https://example.org/TEST-10
+    text_file: TEST-10.txt
+    obtained: Written for the tests of peacekeeping-indicators; no real body issued it.
+    licence: Test fixture, no rights reserved.
+    data_cutoff: "2025-06-30"
+"""
+REVISING_QUOTE = "at 25 per cent in 2019 and 29 per cent in 2024"
+REVISING_ROWS = (f"women_field_staff,2019,2019-01-01,2019-12-31,25,,,,,percent,TEST/10,1,{REVISING_QUOTE},\n"
+                 f"women_field_staff,2024,2024-01-01,2024-12-31,29,,,,,percent,TEST/10,1,{REVISING_QUOTE},\n")
+
+
+def add_revising_report(folder: Path, rows: bool = True) -> None:
+    """Add TEST/10 to a copy of the tracker fixture: its text, its entry and (``rows``) its
+    two figures for women_field_staff, appended."""
+    (folder / "sources" / "TEST-10.txt").write_text(REVISING_TEXT, encoding="utf-8")
+    for name, text in (("sources/sources.yaml", REVISING_ENTRY), ("observations.csv", REVISING_ROWS if rows else "")):
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")

@@ -1,6 +1,7 @@
 """A folder that differs from one validated before only in some observation rows is
-validated again only for the indicators those rows belong to, and reaches exactly what a
-full validation reaches: the same tables when it passes, the same failures when not."""
+validated again only for the rows of each indicator and source those rows belong to, and
+reaches exactly what a full validation reaches: the same tables when it passes, the same
+failures when not."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 import indicators
 from indicators import folder_cache, validation
-from tests.conftest import assert_same_as_full
+from tests.conftest import add_revising_report, assert_same_as_full
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tracker"
 
@@ -24,6 +25,14 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tracker"
 @pytest.fixture
 def tracker(tmp_path) -> Path:
     return Path(shutil.copytree(FIXTURE, tmp_path / "tracker"))
+
+
+@pytest.fixture
+def revised(tracker) -> Path:
+    """The tracker with the later report TEST/10: rows 5 (2019, revising row 1) and 6 (2024)
+    of women_field_staff cite it, beside rows 0-2 citing TEST/1."""
+    add_revising_report(tracker)
+    return tracker
 
 
 def _rows(folder: Path) -> pd.DataFrame:
@@ -71,6 +80,7 @@ FAILING = {
     "an unknown indicator": (_set(3, "indicator_id", "no_such_indicator"), "unknown_indicator"),
     "a date that is not one": (_set(1, "period_end", "2019-13-31"), "not_a_date"),
     "a unit the catalogue does not give": (_set(4, "unit", "percent"), "unit_mismatch"),
+    "a row without its source": (_set(4, "source", ""), "not_nullable"),
     "the only row of the baseline's period removed": (_drop(0, 1), "deadline_before_baseline"),
 }
 
@@ -183,7 +193,9 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("copy"), st.integers(0, 9)),
     st.tuples(st.just("move"), st.integers(0, 9)),
     st.tuples(st.just("notes"), st.integers(0, 9), st.sampled_from(["", "seen", 'a "quoted"\nnote', "x,y"])),
-    st.tuples(st.just("value"), st.integers(0, 9), st.sampled_from(["20", "24", "27", "140", "90", "21", ""])),
+    st.tuples(st.just("value"), st.integers(0, 9),
+              st.sampled_from(["20", "24", "25", "27", "29", "140", "90", "21", ""])),
+    st.tuples(st.just("source"), st.integers(0, 9), st.sampled_from(["TEST/1", "TEST/10"])),
     st.tuples(st.just("is_baseline"), st.integers(0, 9), st.sampled_from(["", "true", "false"])),
     st.tuples(st.just("indicator_id"), st.integers(0, 9),
               st.sampled_from(["women_field_staff", "reported_incidents", "unknown"])),
@@ -205,9 +217,10 @@ def _operate(rows: pd.DataFrame, operation: tuple) -> pd.DataFrame:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.lists(OPERATIONS, min_size=1, max_size=3), min_size=1, max_size=4))
-def test_any_sequence_of_changes_reaches_what_a_full_validation_reaches(tmp_path_factory, steps):
+@given(st.lists(st.lists(OPERATIONS, min_size=1, max_size=3), min_size=1, max_size=4), st.booleans())
+def test_any_sequence_of_changes_reaches_what_a_full_validation_reaches(tmp_path_factory, steps, revising):
     folder = Path(shutil.copytree(FIXTURE, tmp_path_factory.mktemp("tracker") / "tracker"))
+    add_revising_report(folder, rows=revising)
     indicators.load(folder)
     for operations in steps:
         rows = _rows(folder)
@@ -358,3 +371,45 @@ def test_a_failure_is_explained_from_its_indicator_as_from_the_whole_table(track
     assert failures == from_whole_table and rule in {f.rule for f in failures}
     indicator = _rows(tracker).loc[next(iter(edits))[0], "indicator_id"]
     assert explained == (_rows(tracker)["indicator_id"] == indicator).sum() < len(_rows(tracker))
+
+
+# Changes to an indicator that two sources state: only the changed rows' source's rows of it
+# are validated again; which figure stands is marked on the whole table.
+REVISED_PASSING = {
+    "notes written on the later report's row": (_set(6, "notes", "seen"), 2, {1: "TEST/10"}),
+    "the revising row removed: the revised figure stands again": (_drop(5), 1, {1: None}),
+    "the revising row moved to the end": (_move_to_end(5), 2, {1: "TEST/10"}),
+    "the earlier report's row removed": (_drop(1), 2, {}),
+}
+
+
+@pytest.mark.parametrize("edit, rows, superseded", REVISED_PASSING.values(), ids=REVISED_PASSING.keys())
+def test_a_change_to_one_source_validates_only_its_rows_of_the_indicator(revised, checked, edit, rows, superseded):
+    indicators.load(revised)
+    _write(revised, edit(_rows(revised)))
+    dataset, _ = assert_same_as_full(revised)
+    # women_field_staff has 5 rows (more than half the table), of which TEST/10 cites 2.
+    assert checked["full"] == 2 and checked["rows"] == [7, rows, len(_rows(revised))]
+    for row, by in superseded.items():
+        assert dataset.observations.loc[row, "superseded_by"] == by
+
+
+REVISED_FAILING = {
+    # Each changed row's own rows hold one baseline; the indicator holds two.
+    "a baseline in each report": (lambda rows: _set(5, "is_baseline", "true")(_set(0, "is_baseline", "true")(rows)),
+                                  "multiple_baselines"),
+    "the later report's 2024 row as the baseline, after the 2020 goal": (_set(6, "is_baseline", "true"),
+                                                                         "deadline_before_baseline"),
+    "the later report's row twice": (_copy(6), "duplicate_observation"),
+    "a figure the later report does not state": (_set(6, "value", "30"), "value_not_in_quote"),
+}
+
+
+@pytest.mark.parametrize("edit, rule", REVISED_FAILING.values(), ids=REVISED_FAILING.keys())
+def test_a_failing_change_to_one_source_is_reported_as_in_full(revised, checked, edit, rule):
+    rows = _set(0, "is_baseline", "true")(_rows(revised)) if rule == "multiple_baselines" else _rows(revised)
+    _write(revised, rows)
+    indicators.load(revised)
+    _write(revised, edit(rows))
+    dataset, failures = assert_same_as_full(revised)
+    assert dataset is None and rule in {f.rule for f in failures}

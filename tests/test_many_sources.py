@@ -19,7 +19,7 @@ from indicators.exports import tables
 from indicators.progress import assess_all
 from indicators.series import observations_of, targets_of
 from indicators.sources import split_paragraphs
-from tests.conftest import edit_csv, require
+from tests.conftest import assert_same_as_full, edit_csv, require
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "many_sources"
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
@@ -225,3 +225,35 @@ def test_progress_cites_the_sources_of_its_figures(dataset):
     progress = {p.indicator_id: p for p in assess_all(dataset)}
     assert progress[ATTACKS].sources == ("A/72/573, para. 100; TEST/2, para. 2; TEST/3, section \u201cKey figures\u201d; "
                                          "TEST/4, row indicator=targeted_attacks, year_to=2020-10-31")
+
+
+ATTACKS_2019 = ('targeted_attacks_on_peacekeepers,1 Nov 2018 to 31 Oct 2019,2018-11-01,2019-10-31,180,,,,,count,TEST/4,'
+                'indicator=targeted_attacks; year_to=2019-10-31; column=value,"targeted_attacks,2019-10-31,180",\n')
+
+
+def test_a_changed_dataset_row_is_validated_again_with_the_rows_of_its_period_alone(many, checked):
+    # TEST/4 (a table) now holds two years of attacks, the first restating TEST/3's figure.
+    with (many / "observations.csv").open("a", encoding="utf-8") as out:
+        out.write(ATTACKS_2019)
+    indicators.load(many)
+    path = many / "observations.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"targeted_attacks,2019-10-31,180",\n', '"targeted_attacks,2019-10-31,180",Seen.\n'),
+                    encoding="utf-8")
+    dataset, _ = assert_same_as_full(many)
+    # A table's figure is proven by its own cell, not by its place among the table's rows:
+    # of TEST/4's two rows of the indicator, only the changed one is validated again.
+    assert checked["rows"][1:] == [1, len(dataset.observations)]
+    attacks = dataset.observations[(dataset.observations["indicator_id"] == ATTACKS)
+                                   & (dataset.observations["period_end"] == "2019-10-31")]
+    assert attacks.set_index("source")["superseded_by"].to_dict() == {"TEST/3": "TEST/4", "TEST/4": None}
+
+
+def test_a_dataset_row_twice_is_reported_as_in_full(many, checked):
+    with (many / "observations.csv").open("a", encoding="utf-8") as out:
+        out.write(ATTACKS_2019)
+    indicators.load(many)
+    with (many / "observations.csv").open("a", encoding="utf-8") as out:
+        out.write(ATTACKS_2019)  # its duplicate is not a changed row: found among the rows of its period
+    dataset, failures = assert_same_as_full(many)
+    assert dataset is None and {f.rule for f in failures} == {"duplicate_observation"}
