@@ -275,3 +275,24 @@ def test_citations_of_every_indicator_at_once_equal_each_indicator_alone(cited):
     rows = pd.DataFrame([(indicator, symbol, location(symbol, n, space)) for indicator, symbol, n, space in cited],
                         columns=["indicator_id", "source", "location"])
     assert cite_by_indicator(rows, sources) == _cite_one_indicator_at_a_time(rows, sources)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", None]), st.one_of(st.none(), st.integers(2000, 2003)),
+                          st.integers(2000, 2003), st.booleans()), max_size=12))
+def test_baselines_found_by_one_sort_equal_the_rule_read_one_indicator_at_a_time(rows):
+    from indicators.baseline import baseline_position
+    from indicators.schemas import baseline_periods
+
+    # Missing indicators and unreadable ends (NaT) included: targets are checked against
+    # the baselines of observations that failed their own rules too.
+    frame = pd.DataFrame({
+        "indicator_id": pd.Series([r[0] for r in rows], dtype=object),
+        "period_start": pd.to_datetime([f"{r[2]}-01-01" for r in rows]),
+        "period_end": pd.to_datetime([None if r[1] is None else f"{r[1]}-12-31" for r in rows]),
+        "is_baseline": pd.Series([r[3] for r in rows], dtype=bool),
+    })
+    ordered = frame.sort_values(["indicator_id", "period_end", "period_start"], kind="stable")
+    chosen = [group.index[baseline_position(group["is_baseline"].tolist())]
+              for _, group in ordered.groupby("indicator_id", sort=False)]
+    pd.testing.assert_frame_equal(baseline_periods(frame), ordered.loc[chosen].set_index("indicator_id"))
