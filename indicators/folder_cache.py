@@ -13,8 +13,8 @@ or the targets. So a state is also found by its *code*: the digest of the code a
 size limit alone, with a digest of each other file beside it. A folder validated by the
 same code as a kept state is validated again only where it differs
 (:func:`indicators.validation.validate_folder`): the small files whole, and of the
-observations only the indicators that changed rows, a changed source or a changed
-catalogue entry touch. Its state is kept as a patch of the earlier one
+observations only the rows that changed rows, a changed source or a changed catalogue
+entry bear on. Its state is kept as a patch of the earlier one
 (:mod:`indicators.row_changes`), a few rows rather than the whole table, until
 ``MAX_PATCHES`` patches in a row are kept whole again. A change of code validates in
 full and proves every row again: the proofs :mod:`indicators.proof_cache` remembers are

@@ -5,7 +5,7 @@ A steward's edit, an import or a published review changes a few rows of a large
 one stretch that differs; widened to whole records, it says which rows of the old file
 were replaced and by which new rows. Everything before and after that stretch is the same
 bytes, so the same rows, in the same order. (:func:`indicators.validation.validate_folder`
-then validates again only the indicators those rows belong to.)
+then validates again only the rows those rows bear on.)
 
 A record ends at a newline outside quotes. CSV doubles a quote inside a quoted cell, so a
 newline is outside quotes exactly when an even number of quote characters precede it.
@@ -100,7 +100,7 @@ def changed_span(old: bytes, starts: np.ndarray, new: bytes) -> Span | None:
 @dataclass(frozen=True)
 class Patch:
     """How a kept validated state becomes the next: the span of records replaced, and the
-    rows (0-based, in the new table) of every indicator it touched, validated again."""
+    rows (0-based, in the new table) validated or marked again, the span's among them."""
 
     span: Span
     positions: np.ndarray
@@ -128,7 +128,7 @@ def row_ids(column: pd.Series, span: Span, middle: pd.Series) -> np.ndarray:
 
 def apply(table: pd.DataFrame, patch: Patch) -> pd.DataFrame:
     """The new validated table: the old rows around the span, the patch's rows in it and
-    in place of every other row of the indicators it touched."""
+    in place of every other row validated or marked again."""
     span = patch.span
     inside = range(span.first - 1, span.first - 1 + span.rows)
     out = pd.concat([table.iloc[:span.first - 1], patch.rows.loc[inside], table.iloc[span.stop - 1:]],
