@@ -16,9 +16,9 @@ same code as a kept state is validated again only where it differs
 observations only the rows that changed rows, a changed source or a changed catalogue
 entry bear on. Its state is kept as a patch of the earlier one
 (:mod:`indicators.row_changes`), a few rows rather than the whole table, until
-``MAX_PATCHES`` patches in a row are kept whole again. A change of code validates in
-full and proves every row again: the proofs :mod:`indicators.proof_cache` remembers are
-the code's own.
+``MAX_PATCHES`` patches in a row are kept whole again. A change to the code that
+validates (:mod:`indicators.code_version`) validates in full and proves every row again:
+the proofs :mod:`indicators.proof_cache` remembers are that code's own.
 
 Only passing validations are kept, and only for the bytes validated (a whole state only
 when the folder read the same before and after validating; a patch is made from the bytes

@@ -44,7 +44,8 @@ import pyarrow.compute as pc
 from indicators.code_version import running_code
 from indicators.sources import Source
 
-# Change with the layout of a digest's material; a change of code is covered by its digest.
+# Change with the layout of a digest's material; a change to the code that validates is
+# covered by its digest (:mod:`indicators.code_version`).
 PROOF_VERSION = "2026-11-29.3"
 DIGEST_BYTES = 16
 MAX_DIGESTS = 5_000_000  # 80 MB

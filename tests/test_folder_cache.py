@@ -78,7 +78,7 @@ def test_any_changed_input_is_validated_again(data_copy, validations, monkeypatc
     else:
         package = shutil.copytree(code_version.PACKAGE, tmp_path / "package")
         before = code_version.code_digest(package)
-        (package / "progress.py").write_text((package / "progress.py").read_text() + "\n# changed\n")
+        (package / "numbers.py").write_text((package / "numbers.py").read_text() + "\n# changed\n")
         assert code_version.code_digest(package) != before
         monkeypatch.setattr(folder_cache, "code_digest", lambda: before + b"changed")
     dataset, failures = indicators.validate_folder(data_copy)
