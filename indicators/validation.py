@@ -396,7 +396,7 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path, base: folder_c
     indicators = pd.Series(row_changes.row_ids(kept["indicator_id"], span, inside["indicator_id"]), dtype=object)
     cited = pd.Series(row_changes.row_ids(kept["source"], span, inside["source"]), dtype=object)
     # Only rows of a changed row's indicator can be its peers: their keys alone are built.
-    among = np.flatnonzero(indicators.isin(changed["indicator_id"]).to_numpy())
+    among = np.flatnonzero(_among(indicators, changed["indicator_id"]))
     peers = _keys_at(kept, inside, span, among)
     datasets = [symbol for symbol, source in base.dataset.sources.items() if source.kind == DATASET]
     again = np.zeros(size, dtype=bool)
@@ -410,8 +410,7 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path, base: folder_c
     if against is None:
         return None
     context, entries, bearing = against
-    if entries or bearing:
-        again |= indicators.isin(list(entries)).to_numpy() | cited.isin(list(bearing)).to_numpy()
+    again |= _among(indicators, entries) | _among(cited, bearing)
     positions = np.flatnonzero(again)
     if 2 * len(positions) > size:
         return None
@@ -471,6 +470,13 @@ def _peer_keys(rows: pd.DataFrame, validated: bool) -> pd.DataFrame:
         else:
             keys[name] = column.to_numpy(dtype=object)
     return pd.DataFrame(keys)
+
+
+def _among(column: pd.Series, values) -> np.ndarray:
+    """Which cells of ``column`` are among ``values``: none, without a pass, when there are none."""
+    if not len(values):
+        return np.zeros(len(column), dtype=bool)
+    return column.isin(list(values)).to_numpy(dtype=bool)
 
 
 def _keys_at(kept: pd.DataFrame, inside: pd.DataFrame, span: row_changes.Span, positions: np.ndarray) -> pd.DataFrame:
