@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from indicators import proof_cache, row_changes
-from indicators.code_version import code_digest
+from indicators.code_version import running_code
 from indicators.files import max_file_bytes
 from indicators.paths import OBSERVATIONS_FILE
 
@@ -120,7 +120,9 @@ def context_print(data_dir: Path) -> str:
 
 
 def _code_hash():
-    code = hashlib.sha256(code_digest())
+    # The code this process runs, read once: a module changed on disk since is not what
+    # validates here (and reading the code again would cost every load a parse of it).
+    code = hashlib.sha256(running_code().encode())
     code.update(f"\0limit={max_file_bytes()}".encode())
     return code
 

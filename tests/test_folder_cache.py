@@ -80,7 +80,7 @@ def test_any_changed_input_is_validated_again(data_copy, validations, monkeypatc
         before = code_version.code_digest(package)
         (package / "numbers.py").write_text((package / "numbers.py").read_text() + "\n# changed\n")
         assert code_version.code_digest(package) != before
-        monkeypatch.setattr(folder_cache, "code_digest", lambda: before + b"changed")
+        monkeypatch.setattr(folder_cache, "running_code", lambda: before.hex() + "changed")
     dataset, failures = indicators.validate_folder(data_copy)
     assert len(validations) == (2 if in_full else 1)
     if change in ("value", "source text", "size limit"):
