@@ -91,7 +91,8 @@ def test_a_passing_change_validates_only_the_indicators_it_touched(tracker, chec
     assert checked == {"full": 1, "rows": [5]}
     _write(tracker, edit(_rows(tracker)))
     assert_same_as_full(tracker)
-    # The kept validation's rows were looked at again only for the indicators touched.
+    # The kept validation's rows were looked at again only where the change bears on them
+    # (in this fixture each indicator cites one source: its rows).
     assert checked["full"] == 2 and checked["rows"] == [5, rows, len(_rows(tracker))]
 
 
