@@ -203,18 +203,27 @@ Fictional later report on field operations, for tests
 
 1. A later count puts the share of women among field staff at 25 per cent in 2019 and 29 per cent in 2024.
 """
-REVISING_ENTRY = """  - symbol: TEST/10
+
+
+def fixture_source_entry(symbol: str, title: str, year: int, data_cutoff: str) -> str:
+    """A fictional report's entry in sources.yaml, its text at ``TEST-n.txt``, to append."""
+    stem = symbol.replace("/", "-")
+    return f"""  - symbol: {symbol}
     kind: report
-    title: "Fictional later report on field operations, for tests"
+    title: "{title}"
     issuing_body: Test fixture of peacekeeping-indicators (not a real document)
-    year: 2025
+    year: {year}
     language: en
-    url: https://example.org/TEST-10
-    text_file: TEST-10.txt
+    url: https://example.org/{stem}
+    text_file: {stem}.txt
     obtained: Written for the tests of peacekeeping-indicators; no real body issued it.
     licence: Test fixture, no rights reserved.
-    data_cutoff: "2025-06-30"
+    data_cutoff: "{data_cutoff}"
 """
+
+
+REVISING_ENTRY = fixture_source_entry("TEST/10", "Fictional later report on field operations, for tests", 2025,
+                                      "2025-06-30")
 REVISING_QUOTE = "at 25 per cent in 2019 and 29 per cent in 2024"
 REVISING_ROWS = (f"women_field_staff,2019,2019-01-01,2019-12-31,25,,,,,percent,TEST/10,1,{REVISING_QUOTE},\n"
                  f"women_field_staff,2024,2024-01-01,2024-12-31,29,,,,,percent,TEST/10,1,{REVISING_QUOTE},\n")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import indicators
 from indicators import folder_cache, validation
-from tests.conftest import assert_same_as_full, writing_meanwhile
+from tests.conftest import assert_same_as_full, fixture_source_entry, writing_meanwhile
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tracker"
 
@@ -29,18 +29,7 @@ Fictional report on training, for tests
 2. Training centres opened in 4 regions.
 3. The goal is 400 trained staff by the end of 2025.
 """
-SECOND_ENTRY = """  - symbol: TEST/2
-    kind: report
-    title: "Fictional report on training, for tests"
-    issuing_body: Test fixture of peacekeeping-indicators (not a real document)
-    year: 2024
-    language: en
-    url: https://example.org/TEST-2
-    text_file: TEST-2.txt
-    obtained: Written for the tests of peacekeeping-indicators; no real body issued it.
-    licence: Test fixture, no rights reserved.
-    data_cutoff: "2024-07-31"
-"""
+SECOND_ENTRY = fixture_source_entry("TEST/2", "Fictional report on training, for tests", 2024, "2024-07-31")
 TRAINED_ENTRY = """  - id: trained_staff
     name: Trained staff (test)
     description: Staff trained, in the fictional report TEST/2.
@@ -94,16 +83,15 @@ def _both(*edits):
 NEW_SOURCE = _both(
     _write("sources/TEST-3.txt", "TEST/3\nFictional survey, for tests\n\n1. Of those asked, 62 per cent were "
                                  "satisfied in 2024.\n"),
-    _replace("sources/sources.yaml", "  - symbol: TEST/2", SECOND_ENTRY.replace("TEST/2", "TEST/3").replace(
-        "TEST-2", "TEST-3").replace("on training", "survey") + "  - symbol: TEST/2"),
+    _replace("sources/sources.yaml", "  - symbol: TEST/2",
+             fixture_source_entry("TEST/3", "Fictional survey, for tests", 2024, "2024-07-31") + "  - symbol: TEST/2"),
     lambda folder: _append(folder / "catalogue.yaml", TRAINED_ENTRY.replace("trained_staff", "satisfied").replace(
         "count", "percent").replace("TEST/2", "TEST/3")),
     lambda folder: _append(folder / "observations.csv", "satisfied,2024,2024-01-01,2024-12-31,62,,,,,percent,"
                                                        "TEST/3,1,62 per cent were satisfied in 2024,\n"),
 )
 
-# Each change, and how many observation rows it validates again (those of the indicators
-# it touches).
+# Each change, and how many observation rows it validates again (those it bears on).
 PASSING = {
     "a new report: its source, an indicator and its rows": (NEW_SOURCE, 1),
     "a source's text changed where no row cites it": (_replace("sources/TEST-2.txt", "4 regions", "5 regions"), 2),
