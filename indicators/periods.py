@@ -13,6 +13,12 @@ import numpy as np
 import pandas as pd
 
 
+def instants(dates: pd.Series) -> np.ndarray:
+    """Dates as sortable numbers (nanoseconds), a missing one last as ``sort_values`` puts it."""
+    numbers = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return np.where(numbers == np.iinfo(np.int64).min, np.iinfo(np.int64).max, numbers)
+
+
 def decimal_year(moment: pd.Timestamp) -> float:
     start = pd.Timestamp(year=moment.year, month=1, day=1)
     end = pd.Timestamp(year=moment.year + 1, month=1, day=1)

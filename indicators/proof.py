@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.numbers import FROM, PART, TO, WHOLE, NumberMention, measures, same
+from indicators.periods import instants
 
 EARLIER, LATER = "earlier", "later"
 # The role a figure may not play for a row in each place of its series.
@@ -51,7 +52,7 @@ def places(observations: pd.DataFrame) -> pd.Series:
     # Places are counted within one source: a quote relates the figures of its own statement.
     group = np.where(keyed, indicator * (source.max(initial=0) + 1) + source, -1)
     # One stable sort of numbers (group, then end, then start) rather than of the texts.
-    order = np.lexsort((_instants(dated["period_start"]), _instants(dated["period_end"]), group))
+    order = np.lexsort((instants(dated["period_start"]), instants(dated["period_end"]), group))
     grouped = group[order]
     starts = np.r_[True, grouped[1:] != grouped[:-1]]
     ends = np.r_[grouped[1:] != grouped[:-1], True]
@@ -61,10 +62,6 @@ def places(observations: pd.DataFrame) -> pd.Series:
     place[order[several & starts]] = EARLIER
     place[order[several & ends]] = LATER
     return pd.Series(place, index=dated.index, dtype=object).reindex(observations.index)
-
-
-def _instants(dates: pd.Series) -> np.ndarray:
-    return dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
 def _candidates(quote: str, value: float, place: str | None) -> tuple[list[NumberMention], list[NumberMention]]:

@@ -17,6 +17,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from indicators.baseline import baseline_position
+from indicators.periods import instants
 from indicators import proof, proof_cache
 from indicators.proof import prove_observations, prove_targets
 from indicators.sources import DATASET, KINDS, Source, find_ignoring_whitespace
@@ -481,7 +482,7 @@ def baseline_periods(observations: pd.DataFrame) -> pd.DataFrame:
     # One stable sort of numbers (indicator, then end, then start), then the rule applied
     # to each indicator's slice: a million rows cost a sort, not a million-row groupby.
     codes = pd.factorize(observations["indicator_id"], sort=True)[0]
-    order = np.lexsort((_instants(observations["period_start"]), _instants(observations["period_end"]), codes))
+    order = np.lexsort((instants(observations["period_start"]), instants(observations["period_end"]), codes))
     order = order[codes[order] >= 0]  # a row without an indicator has no baseline to be
     codes = codes[order]
     marked = observations["is_baseline"].to_numpy(dtype=bool)[order]
@@ -490,8 +491,3 @@ def baseline_periods(observations: pd.DataFrame) -> pd.DataFrame:
     chosen = [start + baseline_position(marked[start:end]) for start, end in zip(starts.tolist(), ends.tolist())]
     return observations.iloc[order[chosen]].set_index("indicator_id")
 
-
-def _instants(dates: pd.Series) -> np.ndarray:
-    """Dates as sortable numbers, a missing one last (as ``sort_values`` puts it)."""
-    instants = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    return np.where(instants == np.iinfo(np.int64).min, np.iinfo(np.int64).max, instants)

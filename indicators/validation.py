@@ -35,6 +35,7 @@ from indicators.schemas import (
 )
 from indicators.dataset_info import dataset_info
 from indicators.files import FileProblem, confined, max_file_bytes, read_csv, read_csv_text, read_yaml
+from indicators.periods import instants
 from indicators.revisions import mark_observations, mark_targets
 from indicators.sources import DATASET, Source, load_sources, source_records
 
@@ -358,8 +359,9 @@ def _revalidate(folder: folder_cache.FolderPrint, data_dir: Path, base: folder_c
     Every rule on observations looks at one row, at its indicator's catalogue entry and the
     source it cites, or at other rows: those of its indicator and source (its place in the
     series, its pair, its duplicates) and those of its indicator (one baseline). So of the
-    observations only these rows are validated again (:func:`_statement_rows`): those of
-    each indicator and source a changed row belongs to, before or after the change; those
+    observations only these rows are validated again (:func:`_peer_rows`): those of each
+    indicator and source a changed row belongs to, before or after the change (of a
+    dataset, only those of the same period: its figures are proven cell by cell); those
     of an indicator whose catalogue entry changed; those citing a source that says or
     dates anything differently (:attr:`~indicators.sources.Source.bearing`). Baselines are
     then counted on the whole new table, and which figure stands is marked again for every
@@ -466,7 +468,7 @@ def _peer_keys(rows: pd.DataFrame, validated: bool) -> pd.DataFrame:
         if name.startswith("period_"):
             if not validated:
                 column = pd.to_datetime(column, format="%Y-%m-%d", errors="coerce")
-            keys[name] = column.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            keys[name] = instants(column)
         else:
             keys[name] = column.to_numpy(dtype=object)
     return pd.DataFrame(keys)
