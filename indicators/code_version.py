@@ -1,11 +1,17 @@
-"""The digest of the code that validates: a remembered result is only as good as the
-code that reached it, so the folder cache and the remembered proofs both key on this.
+"""The digests of the code that validates and of the code that proves: a remembered
+result is only as good as the code that reached it.
 
-Only the code that validates counts: :mod:`indicators.validation` and every module of the
-package it imports, directly or through another, read from their import statements (at
-module level or inside a function). A release that changes the app, the charts, the
-slides, the exports or the store keeps what was validated and proven; one that changes a
-rule, the proof or the reading of a source validates and proves again.
+A digest covers a module and every module of the package it imports, directly or through
+another, read from their import statements (at module level or inside a function), with
+the package's ``__init__`` and the versions of Python and the libraries. Two are taken:
+
+- the code that validates (:mod:`indicators.validation`), which keys the folder cache: a
+  release that changes the app, the charts, the slides, the exports or the store keeps
+  what was validated; one that changes any rule validates again;
+- the code that proves (:mod:`indicators.quote_checks`), a part of it, which keys the
+  remembered proofs: a release that changes another rule validates again with the proofs
+  of every row remembered; one that changes the proof, the tokenizer or the reading of a
+  source proves every row again.
 """
 
 from __future__ import annotations
@@ -20,14 +26,18 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 NAME = __name__.split(".")[0]  # the package's import name, wherever its folder is
 LIBRARIES = ("pandas", "pandera", "numpy", "pyarrow", "PyYAML", "text2num")
-# The module that validates; the package's __init__ runs before it, so it counts too.
-ROOT = "validation"
+# The module that validates, and the module that proves a row against its source; the
+# package's __init__ runs before either, so it counts too.
+VALIDATING, PROVING = "validation", "quote_checks"
 
 
-def validating_modules(package: Path = PACKAGE, root: str = ROOT) -> list[Path]:
+def imported_modules(package: Path = PACKAGE, root: str = VALIDATING) -> list[Path]:
     """The files of the package's ``__init__``, of ``root`` and of every module of the
-    package they import, directly or through another, in path order."""
-    found, todo = set(), [package / "__init__.py", _module_file(package, root)]
+    package ``root`` imports, directly or through another, in path order."""
+    # The __init__ runs first, so its own code counts; the modules it imports (the whole
+    # validation, for ``indicators.load``) count only where ``root`` imports them too: a
+    # module that ``root`` never imports is never called by it.
+    found, todo = {package / "__init__.py"}, [_module_file(package, root)]
     while todo:
         path = todo.pop()
         if path is None or path in found:
@@ -66,12 +76,12 @@ def _module_file(package: Path, dotted: str) -> Path | None:
     return None
 
 
-def code_digest(package: Path = PACKAGE) -> bytes:
-    """Python's and the libraries' versions and every module that validates."""
+def code_digest(package: Path = PACKAGE, root: str = VALIDATING) -> bytes:
+    """Python's and the libraries' versions and ``root`` with every module it imports."""
     hasher = hashlib.sha256(sys.version.encode())
     for name in LIBRARIES:
         hasher.update(f"\0{name}={metadata.version(name)}".encode())
-    for path in validating_modules(package):
+    for path in imported_modules(package, root):
         hasher.update(f"\0{path.relative_to(package).as_posix()}\0".encode())
         hasher.update(path.read_bytes())
     return hasher.digest()
@@ -79,6 +89,12 @@ def code_digest(package: Path = PACKAGE) -> bytes:
 
 @functools.cache
 def running_code() -> str:
-    """The digest of the code this process imported (read once: a module edited on disk
-    afterwards is not the code that is running)."""
+    """The digest of the code that validates as this process imported it (read once: a
+    module edited on disk afterwards is not the code that is running)."""
     return code_digest().hex()
+
+
+@functools.cache
+def proving_code() -> str:
+    """The digest of the code that proves, as this process imported it."""
+    return code_digest(root=PROVING).hex()

@@ -10,9 +10,10 @@ the app or a second ``indicators validate`` proves only what is new or changed.
 Only passing proofs are remembered: a row that fails is proven again every time, and a row
 changed in any way that matters has another digest. Rows whose proof depends on another
 row (two observations citing one quote, checked as a pair) are always proven afresh.
-A digest also covers the code that proves (every module of the package and the versions
-of the libraries it uses), so a change to any rule, the tokenizer or the quote search
-forgets every remembered proof without anyone having to remember to say so;
+A digest also covers the code that proves (:func:`indicators.code_version.proving_code`:
+the proof, the tokenizer, the quote search, the reading of a source, and the versions of
+the libraries), so a change to any of them forgets every remembered proof without anyone
+having to remember to say so, while a release that changes only another rule keeps them;
 ``PROOF_VERSION`` changes with the layout of the digests themselves. The file starts with
 a record naming that code and holds its proofs only: proofs of other code are dropped, not
 carried from release to release.
@@ -41,10 +42,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from indicators.code_version import running_code
+from indicators.code_version import proving_code
 from indicators.sources import Source
 
-# Change with the layout of a digest's material; a change to the code that validates is
+# Change with the layout of a digest's material; a change to the code that proves is
 # covered by its digest (:mod:`indicators.code_version`).
 PROOF_VERSION = "2026-11-29.3"
 DIGEST_BYTES = 16
@@ -70,7 +71,7 @@ def cache_file() -> Path | None:
 def _header() -> bytes:
     """The first record of the file: which code made its proofs. Proofs of other code are
     never met again (their digests cover the code), so a file holds one version's only."""
-    return hashlib.blake2b(f"proofs of {PROOF_VERSION} {running_code()}".encode(), digest_size=DIGEST_BYTES).digest()
+    return hashlib.blake2b(f"proofs of {PROOF_VERSION} {proving_code()}".encode(), digest_size=DIGEST_BYTES).digest()
 
 
 def _read() -> bytes:
@@ -207,7 +208,7 @@ def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place:
     fields = [_field(df["source"]), _field(source_key), _field(df["location"]), _field(df["quote"]),
               *(_field(df[name] if name in df else empty) for name in ("value", "numerator", "denominator")),
               _field(places)]
-    heading = pa.scalar(f"{PROOF_VERSION}{running_code()}\x1f{table}", type=pa.large_string())
+    heading = pa.scalar(f"{PROOF_VERSION}{proving_code()}\x1f{table}", type=pa.large_string())
     material = pc.binary_join_element_wise(heading, *fields, pa.scalar("\x1f", type=pa.large_string()))
     raw = material.cast(pa.large_binary())
     if raw.null_count:  # never: every field is filled

@@ -30,9 +30,9 @@ from indicators.schemas import (
     baseline_periods,
     context_checks,
     deadline_after_baseline,
-    failure_details,
     ratio_value,
 )
+from indicators.quote_checks import failure_details
 from indicators.dataset_info import dataset_info
 from indicators.files import FileProblem, confined, max_file_bytes, read_csv, read_csv_text, read_yaml
 from indicators.periods import instants

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import indicators
-from indicators import folder_cache, validation
+from indicators import folder_cache, quote_checks, validation
 from tests.conftest import add_revising_report, assert_same_as_full
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tracker"
@@ -357,16 +357,16 @@ def test_a_store_publishing_a_reviewed_correction_validates_only_its_indicator(t
     ({(3, "value"): "91"}, "value_not_in_quote"),
 ])
 def test_a_failure_is_explained_from_its_indicator_as_from_the_whole_table(tracker, monkeypatch, edits, rule):
-    from indicators import proof, schemas
+    from indicators import proof
     from tests.conftest import edit_csv
 
     edit_csv(tracker / "observations.csv", edits)
     proven = []
     prove = proof.prove_observations
-    monkeypatch.setattr(schemas, "prove_observations", lambda df, place=None: proven.append(len(df)) or prove(df, place))
+    monkeypatch.setattr(quote_checks, "prove_observations", lambda df, place=None: proven.append(len(df)) or prove(df, place))
     _, failures = indicators.validate_folder(tracker, kept=False)
     explained = proven[-1]  # the last proof run explains the failures
-    whole = schemas.failure_details
+    whole = quote_checks.failure_details
     monkeypatch.setattr(validation, "failure_details", lambda df, table, sources, rows=None: whole(df, table, sources))
     _, from_whole_table = indicators.validate_folder(tracker, kept=False)
     assert failures == from_whole_table and rule in {f.rule for f in failures}

@@ -1,6 +1,7 @@
-"""What is validated and proven is kept for the code that validates, and only for it: a
-change to any module validation imports, directly or through another, validates again;
-a change to the app, the charts or the store does not."""
+"""What is validated is kept for the code that validates, and what is proven for the code
+that proves, and only for it: a change to any module validation imports, directly or
+through another, validates again, and a change to a module the proof imports proves
+again; a change to the app, the charts or the store does neither."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from indicators import code_version
+from indicators.code_version import PROVING, VALIDATING
 
 
 @pytest.fixture
@@ -27,22 +29,27 @@ def _append(path: Path, text: str) -> None:
     path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
 
 
-@pytest.mark.parametrize("module, counts", [
-    ("validation.py", True),
-    ("schemas.py", True),
-    ("proof.py", True),
-    ("numbers.py", True),  # imported by the proof, not by validation itself
-    ("sources.py", True),
-    ("__init__.py", True),  # runs before any module of the package
-    ("progress.py", False),
-    ("charts.py", False),
-    ("slides.py", False),
-    ("store.py", False),
+@pytest.mark.parametrize("module, validates, proves", [
+    ("validation.py", True, False),
+    ("schemas.py", True, False),  # another rule: validated again, the proofs kept
+    ("revisions.py", True, False),
+    ("folder_cache.py", True, False),
+    ("quote_checks.py", True, True),
+    ("proof.py", True, True),
+    ("numbers.py", True, True),  # imported by the proof, not by validation itself
+    ("sources.py", True, True),  # the reading of a source's text
+    ("proof_cache.py", True, True),
+    ("__init__.py", True, True),  # runs before any module of the package
+    ("progress.py", False, False),
+    ("charts.py", False, False),
+    ("slides.py", False, False),
+    ("store.py", False, False),
 ])
-def test_a_change_counts_only_in_a_module_that_validates(package, module, counts):
-    before = code_version.code_digest(package)
+def test_a_change_counts_only_in_a_module_that_validates_or_proves(package, module, validates, proves):
+    before = {root: code_version.code_digest(package, root) for root in (VALIDATING, PROVING)}
     _append(package / module, "\n# changed\n")
-    assert (code_version.code_digest(package) != before) is counts
+    assert (code_version.code_digest(package, VALIDATING) != before[VALIDATING]) is validates
+    assert (code_version.code_digest(package, PROVING) != before[PROVING]) is proves
 
 
 @pytest.mark.parametrize("statement", [
@@ -54,9 +61,9 @@ def test_a_change_counts_only_in_a_module_that_validates(package, module, counts
 def test_a_module_newly_imported_by_one_that_validates_counts(package, statement):
     (package / "helper.py").write_text("something = 1\n", encoding="utf-8")
     _append(package / "proof.py", statement)
-    before = code_version.code_digest(package)
+    before = [code_version.code_digest(package, root) for root in (VALIDATING, PROVING)]
     _append(package / "helper.py", "# changed\n")
-    assert code_version.code_digest(package) != before
+    assert all(code_version.code_digest(package, root) != was for root, was in zip((VALIDATING, PROVING), before))
 
 
 def test_a_module_of_a_subpackage_counts_with_the_subpackage(package):
@@ -64,7 +71,7 @@ def test_a_module_of_a_subpackage_counts_with_the_subpackage(package):
     (package / "rules" / "__init__.py").write_text("", encoding="utf-8")
     (package / "rules" / "extra.py").write_text("from .. import slides\n", encoding="utf-8")
     _append(package / "schemas.py", "\nfrom indicators.rules import extra\n")
-    found = {path.relative_to(package).as_posix() for path in code_version.validating_modules(package)}
+    found = {path.relative_to(package).as_posix() for path in code_version.imported_modules(package)}
     assert {"rules/__init__.py", "rules/extra.py", "slides.py"} <= found  # and what they import
 
 
@@ -89,4 +96,51 @@ print(json.dumps(sorted(m.__file__ for name, m in sys.modules.items()
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True,
                          cwd=code_version.PACKAGE.parent)
     imported = {Path(file).resolve() for file in json.loads(ran.stdout.splitlines()[-1])}
-    assert imported and imported <= set(code_version.validating_modules())
+    assert imported and imported <= set(code_version.imported_modules())
+
+
+PROOFS_MADE = """
+import json
+from pathlib import Path
+import indicators
+from indicators import proof
+made = []
+for name in ("prove_value", "prove_ratio"):
+    def spy(quote, *args, original=getattr(proof, name), **kwargs):
+        made.append(quote)
+        return original(quote, *args, **kwargs)
+    setattr(proof, name, spy)
+dataset = indicators.load(Path({folder!r}))
+print(json.dumps({{"proofs": len(made), "package": indicators.__file__}}))
+"""
+
+
+def _release(tmp_path: Path, name: str, changed: str | None) -> Path:
+    """A copy of the package as a release that changed ``changed`` (a module) or nothing."""
+    package = Path(shutil.copytree(code_version.PACKAGE, tmp_path / name / "indicators",
+                                   ignore=shutil.ignore_patterns("__pycache__")))
+    if changed:
+        _append(package / changed, "\n# changed in this release\n")
+    return package
+
+
+def _proofs_made(package: Path, folder: Path, cache: Path) -> int:
+    """The quotes a validation by ``package``, in a process of its own, proves."""
+    env = {**os.environ, "PYTHONPATH": str(package.parent), "INDICATORS_PROOF_CACHE": str(cache)}
+    ran = subprocess.run([sys.executable, "-c", PROOFS_MADE.format(folder=str(folder))], capture_output=True,
+                         text=True, env=env, check=True, cwd=package.parent)
+    made = json.loads(ran.stdout.splitlines()[-1])
+    assert Path(made["package"]).resolve().parent == package.resolve()
+    return made["proofs"]
+
+
+def test_a_release_that_changes_another_rule_keeps_the_proofs_and_one_that_changes_the_proof_does_not(
+        data_copy, tmp_path):
+    cache = tmp_path / "cache" / "proofs.bin"
+    first = _proofs_made(_release(tmp_path, "first", None), data_copy, cache)
+    # A new rule elsewhere: the folder is validated again (its kept state is of other
+    # code), every remembered proof is met; only rows proven as pairs are proven again.
+    rule = _proofs_made(_release(tmp_path, "rule", "schemas.py"), data_copy, cache)
+    tokenizer = _proofs_made(_release(tmp_path, "tokenizer", "numbers.py"), data_copy, cache)
+    assert 0 < rule < first / 2
+    assert tokenizer == first

@@ -99,7 +99,7 @@ def test_a_change_to_the_code_forgets_every_proof(folder, monkeypatch):
     # A rule of the tokenizer or the proof changed by an upgrade must not be skipped by
     # proofs the old code made.
     indicators.load(folder)
-    monkeypatch.setattr(proof_cache, "running_code", lambda: "other code")
+    monkeypatch.setattr(proof_cache, "proving_code", lambda: "other code")
     made = _proofs_made(monkeypatch)
     dataset = indicators.load(folder)
     assert len(made) >= len(dataset.observations) - 5
@@ -126,7 +126,7 @@ def test_the_file_keeps_only_the_proofs_of_the_running_code(folder, monkeypatch,
     # instead of carrying them, so the file (and its reading) does not grow with each release.
     indicators.load(folder)
     size = (tmp_path / "proofs.bin").stat().st_size
-    monkeypatch.setattr(proof_cache, "running_code", lambda: "other code")
+    monkeypatch.setattr(proof_cache, "proving_code", lambda: "other code")
     assert _remembered() == set()
     indicators.load(folder)
     assert (tmp_path / "proofs.bin").stat().st_size == size
@@ -207,7 +207,7 @@ def test_a_journal_of_other_code_is_never_read_and_goes_at_the_next_merge(monkey
     proof_cache.remember(_array(set()), _array(_digests(0, 10)))
     proof_cache.remember(_array(set()), _array(_digests(100, 2)))
     old_journal = proof_cache._journal_file(path)
-    monkeypatch.setattr(proof_cache, "running_code", lambda: "other code")
+    monkeypatch.setattr(proof_cache, "proving_code", lambda: "other code")
     assert proof_cache._journal_file(path) != old_journal and _remembered() == set()
     assert not proof_cache.known(_array(_digests(100, 2)), np.ones(2, dtype=bool)).any()
     proof_cache.remember(_array(set()), _array(_digests(500, 1)))  # the file is another code's: written afresh
