@@ -55,16 +55,19 @@ _MONTHS = ("January|February|March|April|May|June|July|August|September|October|
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
 
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_WORD = "|".join(sorted([*_UNIT_WORDS, *_SCALE_WORDS], key=len, reverse=True))
-_WORD_NUMBER = rf"(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*"
+# Number words in ASCII letters only, (?a:...), in any case: ignoring case in Unicode also
+# reads "ſix" (long s) as "six" and "fıve" (dotless i) as "five", words text2num cannot
+# read (a crash) or that state no number at all (a forged proof).
+_WORD = "(?a:" + "|".join(sorted([*_UNIT_WORDS, *_SCALE_WORDS], key=len, reverse=True)) + ")"
+_WORD_NUMBER = rf"{_WORD}(?:(?:[\s-]+|\s+and\s+){_WORD})*"
 _TOKEN = re.compile(
-    rf"\b(?P<numerator>{'|'.join(_SMALL)}|a)[\s-]+(?P<fraction>{'|'.join(_FRACTION_WORDS)})\b"
-    rf"|(?<![\w.,/\-])(?P<digits>{_DIGITS})(?:\s+(?P<scale>{'|'.join(_SCALES)})\b)?(?![\w/]|-\w|[.,]\d)"
+    rf"\b(?P<numerator>(?a:{'|'.join(_SMALL)}|a))[\s-]+(?P<fraction>(?a:{'|'.join(_FRACTION_WORDS)}))\b"
+    rf"|(?<![\w.,/\-])(?P<digits>{_DIGITS})(?:\s+(?P<scale>(?a:{'|'.join(_SCALES)}))\b)?(?![\w/]|-\w|[.,]\d)"
     # An ordinal such as "seventy-second" is not a number word.
     rf"|\b(?P<words>{_WORD_NUMBER})\b(?!-)"
-    rf"|\b(?P<meaning>{'|'.join(_MEANING_WORDS)})\b"
+    rf"|\b(?P<meaning>(?a:{'|'.join(_MEANING_WORDS)}))\b"
     # "Half of the missions": a share, not the ordinal of "the first half of 2019".
-    rf"|(?<!\bthe\s)(?<!\bfirst\s)(?<!\bsecond\s)\b(?P<half>half)(?=\s+of\b)",
+    rf"|(?<!\bthe\s)(?<!\bfirst\s)(?<!\bsecond\s)\b(?P<half>(?a:half))(?=\s+of\b)",
     re.IGNORECASE,
 )
 _AND_A_BEFORE = re.compile(rf"(?:\d|\b(?:{'|'.join(_SMALL)}))\s+and\s+$", re.IGNORECASE)

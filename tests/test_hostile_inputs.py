@@ -97,6 +97,16 @@ def test_validate_reports_one_line_per_problem(data_copy, capsys, case, breaks, 
     assert "nothing in" in err
 
 
+def test_a_number_word_in_look_alike_letters_fails_its_own_row_only(data_copy, capsys):
+    # "fıve" (a dotless i) matches "five" only when case is ignored in Unicode: it states
+    # no number, and must not stop the proof of every other row with an error.
+    _first_obs(data_copy, "quote", "It rose to fıve.")
+    assert cli.main(["validate", "--data", str(data_copy)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert {line.split(": [")[1].split("]")[0] for line in lines} == {"quote_not_at_location", "value_not_in_quote"}
+    assert all(line.startswith("observations.csv row 2, column ") for line in lines), lines
+
+
 FILE_PROBLEMS = [case for case in CASES if case[3] in ("empty_file", "unreadable_file", "wrong_delimiter", "not_utf8")]
 
 

@@ -65,6 +65,15 @@ def test_symbols_page_residue_and_malformed_digits_are_not_numbers(noise):
     assert measures(noise) == []
 
 
+@pytest.mark.parametrize("text", [
+    # Letters that match ASCII ones only when case is ignored in Unicode: long s, dotless
+    # and dotted i, the Kelvin sign. No number word is written with them.
+    "fıve missions", "nıne units", "ſix thirds of the budget", "parıty", "ſeven", "ſixty-ſix", "SİX",
+])
+def test_number_words_are_written_in_ascii_letters(text):
+    assert measures(text) == []
+
+
 @pytest.mark.parametrize("text, roles", [
     ("The number of targeted attacks increased from 189 to 227 as at 31 October 2017; fatality figures "
      "decreased from 38 to 37 over the same period.",
