@@ -133,30 +133,56 @@ class NumberMention:
     pair: int | None = None
 
 
-def _words_value(phrase: str) -> float:
-    """A number written in words; text2num reads it, or each part joined by "and"."""
-    cleaned = re.sub(r"\s+", " ", phrase.lower()).strip()
+def _readable(phrase: str) -> float | None:
+    """The number a phrase of number words states, or None when text2num cannot read it
+    as one number."""
     try:
-        return float(text2num(cleaned, "en"))
+        return float(text2num(re.sub(r"\s+", " ", phrase.lower()).strip(), "en"))
     except ValueError:
-        # "five and six" is two numbers run together; keep the first, the caller splits.
-        return float(text2num(cleaned.split(" and ")[0], "en"))
+        return None
 
 
-def _split_word_phrase(match: re.Match) -> list[tuple[int, int, str]]:
-    """A run of number words, split where text2num cannot read it as one number
-    ("five and six" is two numbers, "one hundred and five" is one)."""
+# The longest number in words is a dozen words ("nine hundred and ninety-nine thousand nine
+# hundred and ninety-nine"); no longer run is tried as one, so a long run is read in time
+# linear in its length.
+_LONGEST_NUMBER_WORDS = 16
+
+
+def _split_word_phrase(match: re.Match) -> list[tuple[int, int, str, float]]:
+    """A run of number words as the numbers it states, each with its span and value,
+    split where text2num cannot read it as one number ("five and six" is two numbers,
+    "one hundred and five" is one, "six one hundred" is six and a hundred)."""
     phrase, offset = match.group("words"), match.start("words")
-    try:
-        text2num(re.sub(r"\s+", " ", phrase.lower()), "en")
-        return [(offset, offset + len(phrase), phrase)]
-    except ValueError:
-        parts, at = [], 0
-        for piece in re.split(r"(\s+and\s+)", phrase):
-            if piece.strip().lower() != "and" and not re.fullmatch(r"\s+and\s+", piece):
-                parts.append((offset + at, offset + at + len(piece), piece))
-            at += len(piece)
-        return parts
+    value = _readable(phrase)
+    if value is not None:
+        return [(offset, offset + len(phrase), phrase, value)]
+    parts, at = [], 0
+    for piece in re.split(r"(\s+and\s+)", phrase):
+        if piece.strip().lower() != "and" and not re.fullmatch(r"\s+and\s+", piece):
+            parts += _longest_numbers(piece, offset + at)
+        at += len(piece)
+    return parts
+
+
+def _longest_numbers(piece: str, offset: int) -> list[tuple[int, int, str, float]]:
+    """The numbers of a run of number words, read from the left, each the longest run of
+    words text2num reads as one; a word it cannot read alone ("and") states nothing."""
+    value = _readable(piece)
+    if value is not None:
+        return [(offset, offset + len(piece), piece, value)]
+    words = [(m.start(), m.end()) for m in re.finditer(r"[A-Za-z]+", piece)]
+    found, first = [], 0
+    while first < len(words):
+        for last in range(min(len(words), first + _LONGEST_NUMBER_WORDS), first, -1):
+            start, end = words[first][0], words[last - 1][1]
+            value = _readable(piece[start:end])
+            if value is not None:
+                found.append((offset + start, offset + end, piece[start:end], value))
+                first = last
+                break
+        else:
+            first += 1
+    return found
 
 
 def _raw_mentions(text: str) -> list[NumberMention]:
@@ -181,8 +207,8 @@ def _raw_mentions(text: str) -> list[NumberMention]:
         elif match.group("half"):
             found.append(NumberMention(float(_HALF), match.start(), match.end(), match.group(0)))
         elif match.group("words"):
-            for start, end, phrase in _split_word_phrase(match):
-                found.append(NumberMention(_words_value(phrase), start, end, phrase))
+            for start, end, phrase, value in _split_word_phrase(match):
+                found.append(NumberMention(value, start, end, phrase))
         else:
             found.append(NumberMention(float(_MEANING_WORDS[match.group("meaning").lower()]), match.start(),
                                        match.end(), match.group(0)))

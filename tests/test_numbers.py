@@ -2,6 +2,8 @@
 part/whole), table-driven for every shape the reports use."""
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from indicators.numbers import DAY, FROM, MEASURE, PART, REFERENCE, TO, WHOLE, YEAR, find_numbers, measures, states_number
 
@@ -18,6 +20,9 @@ def shape(text):
     ("twenty-five countries", [25]),
     ("one hundred and five posts", [105]),
     ("five and six", [5, 6]),
+    ("six one hundred", [6, 100]),  # words text2num cannot read as one: the longest from the left
+    ("one two three", [1, 2, 3]),
+    ("one hundred and five and six", [100, 5, 6]),
     ("one allegation", [1]),
     ("1.5 million dollars", [1_500_000]),
     ("$2 billion", [2_000_000_000]),
@@ -135,3 +140,18 @@ def test_years_count_when_the_figure_is_a_year():
 def test_mentions_carry_their_position():
     text = "rose from 563 to 831."
     assert [text[m.start:m.end] for m in find_numbers(text)] == ["563", "831"]
+
+
+# Words, digits and signs the tokenizer and the rules of roles read, in any order.
+WORDS = ["one", "two", "six", "twenty", "sixty-six", "hundred", "thousand", "million", "and", "a", "half", "thirds",
+         "quarter", "parity", "of", "out", "from", "to", "up", "compared", "with", "rose", "the", "per cent", "%",
+         "resolution", "paras.", "October", "31", "2017", "(2017)", "12", "1,000", "2.5", "$", ",", ".", ";", "-",
+         "A/72/573", "fıve", "ſix", "K"]
+
+
+@given(st.lists(st.sampled_from(WORDS), max_size=30).map(" ".join))
+@example("six one hundred and twenty twenty five")
+def test_any_run_of_number_words_reads_without_error(text):
+    for mention in find_numbers(text):
+        assert text[mention.start:mention.end] == mention.text
+        assert mention.value >= 0
