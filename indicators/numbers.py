@@ -70,32 +70,62 @@ _TOKEN = re.compile(
     rf"|(?<!\bthe\s)(?<!\bfirst\s)(?<!\bsecond\s)\b(?P<half>(?a:half))(?=\s+of\b)",
     re.IGNORECASE,
 )
-_AND_A_BEFORE = re.compile(rf"(?:\d|\b(?:{'|'.join(_SMALL)}))\s+and\s+$", re.IGNORECASE)
-_DAY_AFTER = re.compile(rf"^\s+(?:{_MONTHS})\b", re.IGNORECASE)
-_DAY_BEFORE = re.compile(rf"\b(?:{_MONTHS})\s+$", re.IGNORECASE)
-# Words after which a number names something rather than counting it.
+# What stands before a number decides its kind and role ("resolution 2365", "from 189"). Each
+# such context is written forwards, as a rule reads (``*_BEFORE``: a pattern that must end
+# where the number starts), and matched backwards from the number (``*_BACK``: the same
+# pattern reversed, tried on the reversed text at the number), so reading it costs the
+# length of the context, not of all the text before: a paragraph of a thousand numbers was
+# read in time quadratic in its length. A property test holds each pair to one meaning.
+
+
+def _either(words, backwards: bool = False) -> str:
+    """Literal words as alternatives, each reversed when matched backwards."""
+    return "|".join(re.escape(word[::-1] if backwards else word) for word in words)
+
+
+_ARTICLE = r"(?:the\s+|a\s+|an\s+)?"
+_ARTICLE_BACK = r"(?:\s+eht|\s+a|\s+na)?"
+_MONTH_WORDS = _MONTHS.split("|")
+_SMALL_WORDS = list(_SMALL)
+_AND_A_BEFORE = re.compile(rf"(?:\d|\b(?:{_either(_SMALL_WORDS)}))\s+and\s+$", re.IGNORECASE)
+_AND_A_BACK = re.compile(rf"\n?\s+dna\s+(?:\d|(?:{_either(_SMALL_WORDS, True)})\b)", re.IGNORECASE)
+_DAY_AFTER = re.compile(rf"\s+(?:{_MONTHS})\b", re.IGNORECASE)
+_DAY_BEFORE = re.compile(rf"\b(?:{_either(_MONTH_WORDS)})\s+$", re.IGNORECASE)
+_DAY_BACK = re.compile(rf"\n?\s+(?:{_either(_MONTH_WORDS, True)})\b", re.IGNORECASE)
+# Words after which a number names something rather than counting it: one reference
+# ("resolution 2365", "category 1", "para. 12"), or a list of them ("resolutions 2086 (2013)
+# and 2151 (2014)", "paras. 12, 14 and 19").
+_REFERENCE_WORDS = ("resolution", "paragraph", "para.", "section", "chapter", "chap.", "annex", "article", "rule",
+                    "category", "phase", "level", "tier", "grade", "table", "figure", "box", "footnote", "page",
+                    "vol.", "goal", "No.", "document", "report", "A/", "S/")
+_REFERENCE_LIST_WORDS = ("resolutions", "paragraphs", "paras.", "sections", "chapters", "annexes", "articles", "rules",
+                         "categories", "phases", "levels", "tiers", "grades", "tables", "figures", "footnotes", "pages",
+                         "goals", "Nos.", "numbers", "documents")
 _REFERENCE_BEFORE = re.compile(
-    # One reference: "resolution 2365", "category 1", "para. 12".
-    r"\b(?:resolution|paragraph|para\.|section|chapter|chap\.|annex|article|rule|category|phase|level|tier|"
-    r"grade|table|figure|box|footnote|page|vol\.|goal|No\.|number(?=\s+\d)|document|report|A/|S/)\s*$"
+    rf"\b(?:{_either(_REFERENCE_WORDS)})\s*$"
     # A document's job-number line: "21-15432 (E) 041021 *2115432*" (the date it was printed).
     r"|\([A-Z]\)\s*$"
-    # A list of them: "resolutions 2086 (2013) and 2151 (2014)", "paras. 12, 14 and 19".
-    r"|\b(?:resolutions|paragraphs|paras\.|sections|chapters|annexes|articles|rules|categories|phases|levels|"
-    r"tiers|grades|tables|figures|footnotes|pages|goals|Nos\.|numbers|documents)\s*"
-    r"(?:\d+(?:\s*\(\d{4}\))?\s*(?:,|and)\s*)*$",
+    rf"|\b(?:{_either(_REFERENCE_LIST_WORDS)})\s*(?:\d+(?:\s*\(\d{{4}}\))?\s*(?:,|and)\s*)*$",
     re.IGNORECASE,
 )
-_REFERENCE_AFTER = re.compile(r"^\s*\(\d{4}\)")  # "2365 (2017)": a resolution and its year
+_REFERENCE_BACK = re.compile(rf"\n?\s*(?:{_either(_REFERENCE_WORDS, True)})\b|\n?\s*\)[A-Z]\(", re.IGNORECASE)
+# A list matched backwards one item at a time ("and 2151 (2014)", ", 14"), down to its word:
+# the items between a number and its list's word are those of the numbers before it, so
+# where each item leads is remembered for the next number, and a run of a thousand listed
+# numbers is read once, not once per number.
+_LIST_ITEM_BACK = re.compile(r"\s*(?:,|dna)\s*(?:\)\d{4}\(\s*)?\d+", re.IGNORECASE)
+_LIST_WORD_BACK = re.compile(rf"\s*(?:{_either(_REFERENCE_LIST_WORDS, True)})\b", re.IGNORECASE)
+_REFERENCE_AFTER = re.compile(r"\s*\(\d{4}\)")  # "2365 (2017)": a resolution and its year
 # A currency sign may stand between the word and the figure: "from $6.8 billion to $7.3 billion".
-_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
+_FROM_BEFORE = re.compile(rf"\bfrom\s+{_ARTICLE}(?:US)?\$?$", re.IGNORECASE)
+_FROM_BACK = re.compile(rf"\n?\$?(?:SU)?{_ARTICLE_BACK}\s+morf\b", re.IGNORECASE)
 _TO_BETWEEN = re.compile(r"^(?:\s*(?:per\s*cent|percent|%))?[^;.]{0,40}?\bto\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$",
                          re.IGNORECASE)
-_CHANGE_FROM_BEFORE = re.compile(
-    r"\b(?:up|down|increase[sd]?|decrease[sd]?|rise|rose|risen|fall|fell|fallen|drop(?:ped)?|grew|grown|"
-    r"growth|decline[sd]?|reduction|improvement)\s+from\s+(?:the\s+|a\s+|an\s+)?$",
-    re.IGNORECASE,
-)
+_CHANGE_WORDS = ("up", "down", "increase", "increases", "increased", "decrease", "decreases", "decreased", "rise",
+                 "rose", "risen", "fall", "fell", "fallen", "drop", "dropped", "grew", "grown", "growth", "decline",
+                 "declines", "declined", "reduction", "improvement")
+_CHANGE_FROM_BEFORE = re.compile(rf"\b(?:{_either(_CHANGE_WORDS)})\s+from\s+{_ARTICLE}$", re.IGNORECASE)
+_CHANGE_FROM_BACK = re.compile(rf"\n?{_ARTICLE_BACK}\s+morf\s+(?:{_either(_CHANGE_WORDS, True)})\b", re.IGNORECASE)
 _PART_BETWEEN = re.compile(
     r"^(?:\s+out)?\s+of\s+(?:the\s+|a\s+total\s+of\s+|an?\s+authori[sz]ed\s+|an?\s+approved\s+)?$"
     # "5 women out of 12 heads of mission": what is counted may stand between.
@@ -107,19 +137,67 @@ _PART_BETWEEN = re.compile(
     re.IGNORECASE,
 )
 # "12 allegations, compared with 8": the figure compared with is the earlier one.
-_COMPARED_BEFORE = re.compile(r"\bcompared\s+(?:with|to)\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
+_COMPARED_BEFORE = re.compile(rf"\bcompared\s+(?:with|to)\s+{_ARTICLE}(?:US)?\$?$", re.IGNORECASE)
+_COMPARED_BACK = re.compile(rf"\n?\$?(?:SU)?{_ARTICLE_BACK}\s+(?:htiw|ot)\s+derapmoc\b", re.IGNORECASE)
 # "rose to 40 per cent in 2022 from 35 per cent in 2021": the later figure first.
+_CHANGED_TO_WORDS = ("rose", "risen", "increased", "grew", "grown", "climbed", "jumped", "fell", "fallen", "decreased",
+                     "declined", "dropped")
 _CHANGE_TO_BEFORE = re.compile(
-    r"\b(?:rose|risen|increased|grew|grown|climbed|jumped|fell|fallen|decreased|declined|dropped|went\s+(?:up|down))"
-    r"\s+to\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
+    rf"\b(?:{_either(_CHANGED_TO_WORDS)}|went\s+(?:up|down))\s+to\s+{_ARTICLE}(?:US)?\$?$", re.IGNORECASE)
+_CHANGE_TO_BACK = re.compile(
+    rf"\n?\$?(?:SU)?{_ARTICLE_BACK}\s+ot\s+(?:{_either(_CHANGED_TO_WORDS, True)}|(?:pu|nwod)\s+tnew)\b", re.IGNORECASE)
 _FROM_AFTER_TO = re.compile(r"^[^;.]{0,80}?\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
 # The whole before its part: "Of the 175 allegations, 80 concerned ..." and "175 allegations
 # were reported, of which 80 concerned ...". A share that follows ("of whom 27 per cent")
 # is stated as such and pairs with nothing.
 _WHOLE_FIRST_BEFORE = re.compile(r"(?:^|[.;,:]\s*)of\s+(?:the|these|those)\s+$", re.IGNORECASE)
+_WHOLE_FIRST_BACK = re.compile(r"\n?\s+(?:eht|eseht|esoht)\s+fo(?:\Z|\s*[.;,:])", re.IGNORECASE)
 _WHOLE_FIRST_BETWEEN = re.compile(r"^[^,;.]{0,80},\s+$")
 _OF_WHICH_BETWEEN = re.compile(r"^[^;.]{0,160},\s+of\s+(?:which|whom)\s+$", re.IGNORECASE)
-_SHARE_AFTER = re.compile(r"^\s*(?:per\s*cent|percent|%)", re.IGNORECASE)
+_SHARE_AFTER = re.compile(r"\s*(?:per\s*cent|percent|%)", re.IGNORECASE)
+
+def _ends_at(backwards: re.Pattern, reversed_text: str, at: int) -> bool:
+    """Whether the context ``backwards`` matches (reversed) ends at ``at`` of the text
+    ``reversed_text`` is the reverse of, as its forward pattern searched in ``text[:at]``."""
+    return backwards.match(reversed_text, len(reversed_text) - at) is not None
+
+
+def _reference_before(reversed_text: str, at: int, listed: dict[int, bool]) -> bool:
+    """Whether a reference's word, or a list of them, ends at ``at`` (``_REFERENCE_BEFORE``).
+    ``listed`` remembers, for one text, whether each place read back reaches a list's word.
+
+    Read one item at a time, as the pattern would: an item takes all the whitespace and
+    digits it can, since what comes before it (another item or the list's word) never
+    starts with either."""
+    if _ends_at(_REFERENCE_BACK, reversed_text, at):
+        return True
+    where, passed = len(reversed_text) - at, []
+    while where not in listed:
+        if _LIST_WORD_BACK.match(reversed_text, where):
+            listed[where] = True
+            break
+        item = _LIST_ITEM_BACK.match(reversed_text, where)
+        if item is None:
+            listed[where] = False
+            break
+        passed.append(where)
+        where = item.end()
+    found = listed[where]
+    listed.update(dict.fromkeys(passed, found))
+    return found
+
+
+# Each context matched backwards, by the forward pattern that defines it.
+BACKWARDS = {
+    _AND_A_BEFORE: lambda reversed_text, at: _ends_at(_AND_A_BACK, reversed_text, at),
+    _DAY_BEFORE: lambda reversed_text, at: _ends_at(_DAY_BACK, reversed_text, at),
+    _REFERENCE_BEFORE: lambda reversed_text, at: _reference_before(reversed_text, at, {}),
+    _FROM_BEFORE: lambda reversed_text, at: _ends_at(_FROM_BACK, reversed_text, at),
+    _CHANGE_FROM_BEFORE: lambda reversed_text, at: _ends_at(_CHANGE_FROM_BACK, reversed_text, at),
+    _COMPARED_BEFORE: lambda reversed_text, at: _ends_at(_COMPARED_BACK, reversed_text, at),
+    _CHANGE_TO_BEFORE: lambda reversed_text, at: _ends_at(_CHANGE_TO_BACK, reversed_text, at),
+    _WHOLE_FIRST_BEFORE: lambda reversed_text, at: _ends_at(_WHOLE_FIRST_BACK, reversed_text, at),
+}
 
 
 @dataclass(frozen=True)
@@ -185,46 +263,50 @@ def _longest_numbers(piece: str, offset: int) -> list[tuple[int, int, str, float
     return found
 
 
-def _raw_mentions(text: str) -> list[NumberMention]:
-    found = []
+def _raw_mentions(text: str, backwards: str) -> list[NumberMention]:
+    found, listed = [], {}
+
+    def mention(value: float, start: int, end: int, written: str, role: str | None = None) -> NumberMention:
+        # Each mention is made once, with its kind: a dataclass replace() per mention cost
+        # a fifth of the tokenizer's time.
+        return NumberMention(value, start, end, written, _kind(text, backwards, listed, start, end, written, value), role)
+
     for match in _TOKEN.finditer(text):
         if match.group("fraction"):
             numerator, denominator = match.group("numerator"), match.group("fraction")
             whole = float(_FRACTION_WORDS[denominator.lower()])
             # "one third", "two thirds" and "a third of the missions" state both numbers; in
             # "two and a half years" the "a" is part of another number and states nothing.
-            if numerator.lower() != "a" or not _AND_A_BEFORE.search(text[:match.start()]):
-                found.append(NumberMention(float(_SMALL.get(numerator.lower(), 1)), match.start("numerator"),
-                                           match.end("numerator"), numerator, role=PART))
-            found.append(NumberMention(whole, match.start("fraction"), match.end("fraction"), denominator,
-                                       role=WHOLE))
+            if numerator.lower() != "a" or not _ends_at(_AND_A_BACK, backwards, match.start()):
+                found.append(mention(float(_SMALL.get(numerator.lower(), 1)), match.start("numerator"),
+                                     match.end("numerator"), numerator, role=PART))
+            found.append(mention(whole, match.start("fraction"), match.end("fraction"), denominator, role=WHOLE))
             continue
         if match.group("digits"):
             value = float(match.group("digits").replace(",", ""))
             if match.group("scale"):
                 value *= _SCALES[match.group("scale").lower()]
-            found.append(NumberMention(value, match.start(), match.end(), match.group(0)))
+            found.append(mention(value, match.start(), match.end(), match.group(0)))
         elif match.group("half"):
-            found.append(NumberMention(float(_HALF), match.start(), match.end(), match.group(0)))
+            found.append(mention(float(_HALF), match.start(), match.end(), match.group(0)))
         elif match.group("words"):
             for start, end, phrase, value in _split_word_phrase(match):
-                found.append(NumberMention(value, start, end, phrase))
+                found.append(mention(value, start, end, phrase))
         else:
-            found.append(NumberMention(float(_MEANING_WORDS[match.group("meaning").lower()]), match.start(),
-                                       match.end(), match.group(0)))
+            found.append(mention(float(_MEANING_WORDS[match.group("meaning").lower()]), match.start(), match.end(),
+                                 match.group(0)))
     return found
 
 
-def _kind(text: str, mention: NumberMention) -> str:
-    before, after = text[:mention.start], text[mention.end:]
-    plain_digits = mention.text.isdigit()
-    if _REFERENCE_BEFORE.search(before) or (plain_digits and _REFERENCE_AFTER.match(after)):
+def _kind(text: str, backwards: str, listed: dict[int, bool], start: int, end: int, written: str, value: float) -> str:
+    plain_digits = written.isdigit()
+    if _reference_before(backwards, start, listed) or (plain_digits and _REFERENCE_AFTER.match(text, end)):
         return REFERENCE
-    if before.endswith("*") and after.startswith("*"):  # a document's barcode: "*2115432*"
+    if text[start - 1:start] == "*" and text[end:end + 1] == "*":  # a barcode: "*2115432*"
         return REFERENCE
-    if plain_digits and len(mention.text) == 4 and 1900 <= mention.value <= 2100:
+    if plain_digits and len(written) == 4 and 1900 <= value <= 2100:
         return YEAR
-    if plain_digits and 1 <= mention.value <= 31 and (_DAY_AFTER.match(after) or _DAY_BEFORE.search(before)):
+    if plain_digits and 1 <= value <= 31 and (_DAY_AFTER.match(text, end) or _ends_at(_DAY_BACK, backwards, start)):
         return DAY
     return MEASURE
 
@@ -233,7 +315,7 @@ def _clause_break(text: str) -> bool:
     return ";" in text or re.search(r"\.\s", text) is not None
 
 
-def _with_roles(text: str, mentions: list[NumberMention]) -> list[NumberMention]:
+def _with_roles(text: str, backwards: str, mentions: list[NumberMention]) -> list[NumberMention]:
     """Mark pairs of measures: from/to and part/whole, each pair with its own id."""
     out = list(mentions)
     measures = [i for i, m in enumerate(out) if m.kind == MEASURE]
@@ -248,20 +330,20 @@ def _with_roles(text: str, mentions: list[NumberMention]) -> list[NumberMention]
         if first.role or second.role:
             continue
         between = text[first.end:second.start]
-        if _FROM_BEFORE.search(text[:first.start]) and _TO_BETWEEN.match(between):
+        if _ends_at(_FROM_BACK, backwards, first.start) and _TO_BETWEEN.match(between):
             pair += 1
             out[a], out[b] = replace(first, role=FROM, pair=pair), replace(second, role=TO, pair=pair)
         elif _PART_BETWEEN.match(between) and (" in " not in between or first.value < second.value <= 1000):
             pair += 1
             out[a], out[b] = replace(first, role=PART, pair=pair), replace(second, role=WHOLE, pair=pair)
-        elif not _SHARE_AFTER.match(text[second.end:]) and second.value <= first.value and (
-                (_WHOLE_FIRST_BEFORE.search(text[:first.start]) and _WHOLE_FIRST_BETWEEN.match(between))
+        elif not _SHARE_AFTER.match(text, second.end) and second.value <= first.value and (
+                (_ends_at(_WHOLE_FIRST_BACK, backwards, first.start) and _WHOLE_FIRST_BETWEEN.match(between))
                 or _OF_WHICH_BETWEEN.match(between)):
             pair += 1
             out[a], out[b] = replace(first, role=WHOLE, pair=pair), replace(second, role=PART, pair=pair)
     for a, b in zip(measures, measures[1:], strict=False):
         later, earlier = out[a], out[b]
-        if later.role is None and earlier.role is None and _CHANGE_TO_BEFORE.search(text[:later.start]) \
+        if later.role is None and earlier.role is None and _ends_at(_CHANGE_TO_BACK, backwards, later.start) \
                 and _FROM_AFTER_TO.match(text[later.end:earlier.start]):
             pair += 1
             out[a], out[b] = replace(later, role=TO, pair=pair), replace(earlier, role=FROM, pair=pair)
@@ -270,22 +352,23 @@ def _with_roles(text: str, mentions: list[NumberMention]) -> list[NumberMention]
     # the later one.
     for position, i in enumerate(measures):
         mention = out[i]
-        if mention.role or not (_CHANGE_FROM_BEFORE.search(text[:mention.start])
-                                or _COMPARED_BEFORE.search(text[:mention.start])):
+        if mention.role or not (_ends_at(_CHANGE_FROM_BACK, backwards, mention.start)
+                                or _ends_at(_COMPARED_BACK, backwards, mention.start)):
             continue
         pair += 1
         out[i] = replace(mention, role=FROM, pair=pair)
         free = []
         for j in reversed(measures[:position]):
             earlier = out[j]
-            if _clause_break(text[earlier.end:mention.start]) or mention.start - earlier.end > 160:
+            # The distance first: a clause far back is not copied out to be read.
+            if mention.start - earlier.end > 160 or _clause_break(text[earlier.end:mention.start]):
                 break
             if earlier.role is None:
                 free.append(j)
         # "64 per cent of the 4,412 staff surveyed, up from 51 per cent": a share changed from
         # a share, so the nearest figure of the same kind is the later one.
-        share = bool(_SHARE_AFTER.match(text[mention.end:]))
-        alike = [j for j in free if bool(_SHARE_AFTER.match(text[out[j].end:])) == share]
+        share = bool(_SHARE_AFTER.match(text, mention.end))
+        alike = [j for j in free if bool(_SHARE_AFTER.match(text, out[j].end)) == share]
         if alike or free:
             j = (alike or free)[0]
             out[j] = replace(out[j], role=TO, pair=pair)
@@ -298,8 +381,8 @@ def find_numbers(text: str) -> tuple[NumberMention, ...]:
 
     Kept per text: validation reads a quote once per row that cites it, and the source
     reader the same paragraph on every rerun."""
-    mentions = [replace(m, kind=_kind(text, m)) for m in _raw_mentions(text)]
-    return tuple(_with_roles(text, mentions))
+    backwards = text[::-1]
+    return tuple(_with_roles(text, backwards, _raw_mentions(text, backwards)))
 
 
 def measures(text: str, allow_years: bool = False) -> list[NumberMention]:

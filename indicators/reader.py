@@ -14,7 +14,7 @@ import pandas as pd
 
 from indicators.numbers import MEASURE, find_numbers
 from indicators.sources import REPORT, Source, find_ignoring_whitespace
-from indicators.schemas import observation_numbers
+from indicators.quote_checks import observation_numbers
 from indicators.validation import Dataset
 
 

@@ -62,6 +62,10 @@ CASES = [
     ("not UTF-8", lambda d: (d / "targets.csv").write_bytes(
         (d / "targets.csv").read_bytes().replace("’".encode(), b"\x92")), "targets.csv", "not_utf8"),
     ("a year 9999", lambda d: _first_obs(d, "period_end", "9999-12-31"), "observations.csv", "date_out_of_range"),
+    # Each number's context is read back from the number, not from the start of the quote:
+    # ten thousand numbers took minutes when every one read all the text before it.
+    ("a quote of ten thousand numbers", lambda d: _first_obs(d, "quote", "1, " * 10_000), "observations.csv",
+     "quote_not_at_location"),
     ("a control character", lambda d: _first_obs(d, "notes", "fine\x07bell"), "observations.csv",
      "control_character"),
     ("a formula in a cell", lambda d: _first_obs(d, "notes", "=HYPERLINK(\"https://evil.example\")"),

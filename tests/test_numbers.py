@@ -2,9 +2,10 @@
 part/whole), table-driven for every shape the reports use."""
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from indicators import numbers
 from indicators.numbers import DAY, FROM, MEASURE, PART, REFERENCE, TO, WHOLE, YEAR, find_numbers, measures, states_number
 
 
@@ -155,3 +156,35 @@ def test_any_run_of_number_words_reads_without_error(text):
     for mention in find_numbers(text):
         assert text[mention.start:mention.end] == mention.text
         assert mention.value >= 0
+
+
+# Words and signs around the contexts before a number, with whitespace of every kind.
+AROUND = ["resolutions", "paras.", "No.", "(2013)", "and", ",", ";", ".", "of", "the", "from", "to", "US", "$", "went",
+          "compared", "October", "seven", "2086", "12", "x", "*", "ſept", "parıty", " ", "\n", "\t", "\xa0"]
+FORWARDS = sorted(numbers.BACKWARDS, key=lambda pattern: pattern.pattern)
+
+
+@st.composite
+def _context(draw):
+    """A text holding a context (a string its forward pattern matches) among other words."""
+    forward = draw(st.sampled_from(FORWARDS))
+    around = st.lists(st.sampled_from(AROUND), max_size=5).map("".join)
+    return draw(around) + draw(st.from_regex(forward)) + draw(around), forward
+
+
+@settings(max_examples=1000)
+@given(_context())
+@example(("resolutions 2086 (2013) and ", numbers._REFERENCE_BEFORE))
+@example(("from an US$", numbers._FROM_BEFORE))
+@example(("xcompared with ", numbers._COMPARED_BEFORE))
+@example(("of the ", numbers._WHOLE_FIRST_BEFORE))
+@example(("x, of these ", numbers._WHOLE_FIRST_BEFORE))
+def test_a_context_matched_backwards_is_the_context_read_forwards(case):
+    # Every cut of the text is a place a number could start; a list's items read back are
+    # remembered from cut to cut, as from number to number of one text.
+    text, forward = case
+    listed = {}
+    backwards = (lambda reversed_text, at: numbers._reference_before(reversed_text, at, listed)) \
+        if forward is numbers._REFERENCE_BEFORE else numbers.BACKWARDS[forward]
+    for at in range(len(text) + 1):
+        assert (forward.search(text[:at]) is not None) is backwards(text[::-1], at), (text[:at], at)

@@ -3,7 +3,7 @@
 import pytest
 
 from indicators.numbers import states_number
-from indicators.schemas import observation_numbers
+from indicators.quote_checks import observation_numbers
 from indicators.series import coverage, observations_of, targets_of
 
 
