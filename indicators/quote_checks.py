@@ -10,6 +10,14 @@ reading of a source proves them again.
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
 from indicators import proof, proof_cache
@@ -30,6 +38,118 @@ def quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> di
     remembered = proof_cache.known(digests, usable) if proof_cache.cache_file() is not None else False
     known = pd.Series(remembered, index=df.index, dtype=bool)
     todo = df.loc[~known]
+    workers = min(proof_workers(), len(todo) // PARALLEL_ROWS)
+    checked = _checked_in_parts(todo, sources, table, place, workers) if workers > 1 \
+        else _checked(todo, sources, table, place)
+    # Only the rows proven here have a result (the remembered ones, most rows, have none).
+    rules = checked["rule"].reindex(df.index)
+    results = {
+        rule: checked[rule].reindex(df.index, fill_value=True)
+        for rule in ("location_not_in_source", "quote_not_at_location", "value_not_in_row")
+    }
+    results.update({rule: rules != rule for rule in ("value_not_in_quote", "value_in_wrong_role", "pair_mismatch")})
+    proven = pd.concat(list(results.values()), axis=1).all(axis=1)
+    fresh = usable & proven.to_numpy(dtype=bool) & ~known.to_numpy()
+    if fresh.any():
+        proof_cache.remember(digests[known.to_numpy()], digests[fresh])
+    return results
+
+
+# The columns the checks of a row read (of either table): only these are sent to a helper.
+PROOF_READS = ("indicator_id", "source", "location", "quote", "value", "numerator", "denominator", "period_start",
+               "period_end")
+# Rows to prove per process: below this a second process (half a second or more to start
+# and to be sent the rows and sources) costs more than it saves.
+PARALLEL_ROWS = 25_000
+
+
+def proof_workers() -> int:
+    """Processes that prove rows at once: ``$INDICATORS_PROOF_WORKERS``, else one per CPU
+    this process may run on."""
+    chosen = os.environ.get("INDICATORS_PROOF_WORKERS", "").strip()
+    if chosen:
+        if not chosen.isdigit() or int(chosen) < 1:
+            raise ValueError(f"INDICATORS_PROOF_WORKERS must be a whole number of processes, not {chosen!r}")
+        return int(chosen)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _checked_in_parts(todo: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
+                      workers: int) -> pd.DataFrame:
+    """:func:`_checked` in ``workers`` processes (this one and helpers), each given the rows
+    of some indicators: a row's proof reads its indicator's rows only (its place, given
+    here, and the pair it makes), so the parts are proven apart and put together by index."""
+    # By a hash of the indicator, not its order: indicators listed in turn from a report and
+    # from a table would otherwise give one process every quote to read.
+    part = (pd.util.hash_pandas_object(todo["indicator_id"], index=False).to_numpy() % workers).astype(int)
+    parts = [todo.loc[part == number, [c for c in PROOF_READS if c in todo]] for number in range(workers)]
+    with tempfile.TemporaryDirectory(prefix="indicators-proof-") as folder:
+        helpers = [_Helper(Path(folder) / str(number), (rows, _cited(rows, sources), table,
+                                                        None if place is None else place.reindex(rows.index)))
+                   for number, rows in enumerate(parts[1:], start=1)]
+        try:
+            here = _checked(parts[0], sources, table, place)
+            return pd.concat([here, *(helper.result() for helper in helpers)]).reindex(todo.index)
+        finally:
+            for helper in helpers:
+                helper.stop()  # when this part failed: their answers are not wanted
+
+
+class _Helper:
+    """A process of this package's own that checks one part of the rows, given and
+    answering through files (a pipe written from a thread of this busy process crawled,
+    a few kilobytes per switch of the interpreter's lock).
+
+    Started as a command, not by multiprocessing: its "spawn" runs the caller's main
+    script again in each process, so a researcher's script without an ``if __name__ ==
+    "__main__"`` guard would start itself over; and its "fork" copies the locks of the
+    app's threads in whatever state they are."""
+
+    def __init__(self, stem: Path, arguments: tuple) -> None:
+        self.asked, self.answer, self.errors = (stem.with_suffix(suffix) for suffix in (".in", ".out", ".err"))
+        self.asked.write_bytes(pickle.dumps(arguments, protocol=pickle.HIGHEST_PROTOCOL))
+        package_folder = str(Path(__file__).resolve().parents[1])
+        path = os.pathsep.join(filter(None, [package_folder, os.environ.get("PYTHONPATH")]))
+        with self.errors.open("wb") as errors:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "import sys; from indicators.quote_checks import serve; serve(*sys.argv[1:])",
+                 str(self.asked), str(self.answer)],
+                stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, env={**os.environ, "PYTHONPATH": path})
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def result(self) -> pd.DataFrame:
+        if self.process.wait() != 0 or not self.answer.is_file():
+            said = self.errors.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise RuntimeError(f"a process proving rows stopped ({self.process.returncode}): {said}")
+        done, value = pickle.loads(self.answer.read_bytes())
+        if not done:
+            raise value
+        return value
+
+
+def serve(asked: str, answer: str) -> None:
+    """A helper's work: read one part's arguments, write its checks (or the error raised)."""
+    arguments = pickle.loads(Path(asked).read_bytes())
+    try:
+        result = (True, _checked(*arguments))
+    except Exception as error:  # raised again in the process that asked
+        result = (False, error)
+    Path(answer).write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _cited(rows: pd.DataFrame, sources: dict[str, Source]) -> dict[str, Source]:
+    """The sources ``rows`` cite, the only ones a process proving them is sent."""
+    return {symbol: sources[symbol] for symbol in rows["source"].dropna().unique() if symbol in sources}
+
+
+def _checked(todo: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None) -> pd.DataFrame:
+    """Each row's checks against its source (same index): whether its location is there,
+    its quote at it and a dataset's cell holds its figure, and the rule its proof breaks
+    (None when it breaks none, or is not proven by a quote)."""
     location_ok, quote_ok, row_ok = [], [], []
     numerators = todo["numerator"] if "numerator" in todo else pd.Series(None, index=todo.index, dtype=float)
     rows = zip(todo["source"], todo["location"], todo["quote"], todo["value"], numerators, strict=True)
@@ -47,23 +167,12 @@ def quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> di
             location_ok.append(located), row_ok.append(True)
             quote_ok.append(not located or source.find_quote(location, quote) is not None)
     texts = todo.loc[todo["source"].map(lambda s: source_kind(sources, s) != DATASET).astype(bool)]
-    # Only the rows proven here have a verdict (the remembered ones, most rows, have none).
     verdicts = prove_verdicts(texts, table, place)
-    rules = pd.Series(None, index=df.index, dtype=object)
+    rules = pd.Series(None, index=todo.index, dtype=object)
     rules[verdicts.index] = [verdict.rule for verdict in verdicts]
-    results = {
-        "location_not_in_source": pd.Series(location_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),
-        "quote_not_at_location": pd.Series(quote_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),
-        "value_not_in_row": pd.Series(row_ok, index=todo.index, dtype=bool).reindex(df.index, fill_value=True),
-        "value_not_in_quote": rules != "value_not_in_quote",
-        "value_in_wrong_role": rules != "value_in_wrong_role",
-        "pair_mismatch": rules != "pair_mismatch",
-    }
-    proven = pd.concat(list(results.values()), axis=1).all(axis=1)
-    fresh = usable & proven.to_numpy(dtype=bool) & ~known.to_numpy()
-    if fresh.any():
-        proof_cache.remember(digests[known.to_numpy()], digests[fresh])
-    return results
+    return pd.DataFrame({"location_not_in_source": np.array(location_ok, dtype=bool),
+                         "quote_not_at_location": np.array(quote_ok, dtype=bool),
+                         "value_not_in_row": np.array(row_ok, dtype=bool), "rule": rules.to_numpy()}, index=todo.index)
 
 
 def source_kind(sources: dict[str, Source], symbol) -> str | None:

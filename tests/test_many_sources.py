@@ -257,3 +257,62 @@ def test_a_dataset_row_twice_is_reported_as_in_full(many, checked):
         out.write(ATTACKS_2019)  # its duplicate is not a changed row: found among the rows of its period
     dataset, failures = assert_same_as_full(many)
     assert dataset is None and {f.rule for f in failures} == {"duplicate_observation"}
+
+
+def _first(folder: Path, source: str) -> int:
+    frame = pd.read_csv(folder / "observations.csv", dtype=str, keep_default_na=False)
+    return int(frame.index[frame["source"] == source][0])
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_rows_proven_in_several_processes_pass_and_fail_as_in_one(many, monkeypatch, workers):
+    from indicators import quote_checks
+
+    # A dataset's cell that does not hold the figure, a section's quote that does not state
+    # it, a location not there, the ends of two statements taken as one pair (189 to 37),
+    # and a figure no quote states in the first row of every indicator: failures in every
+    # part, and a pair that is proven only if its rows are proven together.
+    frame = pd.read_csv(many / "observations.csv", dtype=str, keep_default_na=False)
+    pair = frame.index[(frame["indicator_id"] == ATTACKS) & (frame["source"] == "A/72/573")][:2].tolist()
+    firsts = frame.drop(index=pair).drop_duplicates("indicator_id").index
+    edit_csv(many / "observations.csv", {(_first(many, "TEST/4"), "value"): "161",
+                                         (_first(many, "TEST/3"), "value"): "160",
+                                         (_first(many, "TEST/2"), "location"): "99",
+                                         (pair[1], "value"): "37",
+                                         **{(row, "value"): "987654" for row in firsts[3:]}})
+    monkeypatch.setenv("INDICATORS_PROOF_CACHE", "off")  # every row proven, every time
+    monkeypatch.setattr(quote_checks, "PARALLEL_ROWS", 1)
+    monkeypatch.setenv("INDICATORS_PROOF_WORKERS", "1")
+    _, alone = indicators.validate_folder(many, kept=False)
+    parts = []
+    in_parts = quote_checks._checked_in_parts
+    monkeypatch.setattr(quote_checks, "_checked_in_parts",
+                        lambda todo, *args: parts.append(len(todo)) or in_parts(todo, *args))
+    monkeypatch.setenv("INDICATORS_PROOF_WORKERS", str(workers))
+    _, apart = indicators.validate_folder(many, kept=False)
+    assert parts, "the rows were not proven in several processes"
+    assert {"value_not_in_row", "value_not_in_quote", "pair_mismatch", "location_not_in_source"} <= \
+        {failure.rule for failure in alone}
+    assert len({failure.row for failure in alone}) > 10
+    assert apart == alone
+
+
+@pytest.mark.parametrize("chosen, workers", [("1", 1), (" 4 ", 4), ("0", None), ("two", None), ("-1", None)])
+def test_the_proof_workers_are_a_whole_number_of_processes(monkeypatch, chosen, workers):
+    from indicators import quote_checks
+
+    monkeypatch.setenv("INDICATORS_PROOF_WORKERS", chosen)
+    if workers is None:
+        with pytest.raises(ValueError, match="INDICATORS_PROOF_WORKERS"):
+            quote_checks.proof_workers()
+    else:
+        assert quote_checks.proof_workers() == workers
+
+
+def test_an_error_in_a_helper_process_is_raised_where_the_rows_were_asked(tmp_path):
+    from indicators import quote_checks
+
+    rows = pd.DataFrame({"indicator_id": ["x"], "source": ["TEST/1"]})  # no location, quote or value
+    helper = quote_checks._Helper(tmp_path / "1", (rows, {}, "observations", None))
+    with pytest.raises(KeyError, match="location"):
+        helper.result()
