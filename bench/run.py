@@ -90,6 +90,13 @@ def bench_load_and_progress(table: Table, folder: Path):
     assert len(dataset.observations) == len(bare[0])  # the same rows as the plain read
     table.add(f"load and validate {len(bare[0]):,} observations, every row proven", load_s,
               "a bare read of the files", bare_s, load_peak)
+    # The same first proof in this process alone, nothing remembered: what the helper
+    # processes (indicators.quote_checks) save, and the same tables from either.
+    alone, alone_s, alone_peak = timed(lambda: _proven_alone(folder))
+    for name in ("catalogue", "observations", "targets"):
+        pd.testing.assert_frame_equal(getattr(alone, name), getattr(dataset, name), check_exact=True)
+    table.add("load and validate, every row proven in one process (INDICATORS_PROOF_WORKERS=1)", alone_s,
+              "a bare read of the files", bare_s, alone_peak)
     # What a change bearing on most rows costs: the whole folder validated, each unchanged
     # row's proof remembered (indicators.proof_cache).
     again, again_s, again_peak = timed(lambda: indicators.load(folder, kept=False))
@@ -126,6 +133,22 @@ def bench_load_and_progress(table: Table, folder: Path):
                                                                     result.observed_rate)
     table.add(f"progress of {len(results):,} indicators", progress_s, "one groupby", group_s, progress_peak)
     return dataset, results, load_s
+
+
+def _proven_alone(folder: Path):
+    """A validation of every row in this process, with no proof or folder remembered."""
+    import indicators
+
+    saved = {name: os.environ.get(name) for name in ("INDICATORS_PROOF_WORKERS", "INDICATORS_PROOF_CACHE")}
+    os.environ.update(INDICATORS_PROOF_WORKERS="1", INDICATORS_PROOF_CACHE="off")
+    try:
+        return indicators.load(folder, kept=False)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def bench_changed_rows(table: Table, folder: Path, bare_s: float) -> None:
