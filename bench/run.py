@@ -97,6 +97,9 @@ def bench_load_and_progress(table: Table, folder: Path):
         pd.testing.assert_frame_equal(getattr(alone, name), getattr(dataset, name), check_exact=True)
     table.add("load and validate, every row proven in one process (INDICATORS_PROOF_WORKERS=1)", alone_s,
               "a bare read of the files", bare_s, alone_peak)
+    # Let go before the next measures: a second million rows held would slow each of them
+    # (the collector walks every object kept) and raise their peaks.
+    del alone
     # What a change bearing on most rows costs: the whole folder validated, each unchanged
     # row's proof remembered (indicators.proof_cache).
     again, again_s, again_peak = timed(lambda: indicators.load(folder, kept=False))

@@ -156,6 +156,7 @@ _WHOLE_FIRST_BETWEEN = re.compile(r"^[^,;.]{0,80},\s+$")
 _OF_WHICH_BETWEEN = re.compile(r"^[^;.]{0,160},\s+of\s+(?:which|whom)\s+$", re.IGNORECASE)
 _SHARE_AFTER = re.compile(r"\s*(?:per\s*cent|percent|%)", re.IGNORECASE)
 
+
 def _ends_at(backwards: re.Pattern, reversed_text: str, at: int) -> bool:
     """Whether the context ``backwards`` matches (reversed) ends at ``at`` of the text
     ``reversed_text`` is the reverse of, as its forward pattern searched in ``text[:at]``."""
@@ -183,7 +184,8 @@ def _reference_before(reversed_text: str, at: int, listed: dict[int, bool]) -> b
         passed.append(where)
         where = item.end()
     found = listed[where]
-    listed.update(dict.fromkeys(passed, found))
+    if passed:
+        listed.update(dict.fromkeys(passed, found))
     return found
 
 
