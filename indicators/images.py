@@ -80,6 +80,7 @@ class _Renderer:
     """One Kaleido browser in a thread of its own, fed one request at a time."""
 
     def __init__(self, browser: str) -> None:
+        self.browser = browser  # another (BROWSER_PATH changed) gets a renderer of its own
         self.requests: queue.Queue[_Request | None] = queue.Queue()
         self.ready = threading.Event()
         self.failure: BaseException | None = None
@@ -119,24 +120,53 @@ class _Renderer:
 
 _LOCK = threading.Lock()
 _renderer: _Renderer | None = None
-_keep = threading.Event()  # set while an image_server() block or the app wants the browser kept
+# Renderers told to stop whose browsers may still be closing. A new browser is started only
+# once they are gone: its pipes could get the file numbers of one still closing, whose
+# reader then takes the new browser's first messages (a "JSONError decoding message" and a
+# start that never finishes).
+_retiring: list[_Renderer] = []
+RETIRE_WAIT = 15.0
+# How many image_server() blocks (and the app) want the browser kept: one that ends inside
+# another must not stop the browser the outer one still uses, and start a browser per image.
+_keepers = 0
 
 
 def start_server() -> None:
     """Keep this process's renderer between images; raise :class:`ImageExportUnavailable`
     without a browser. The browser itself starts with the first image."""
+    global _keepers
     if chromium_path() is None:
         raise ImageExportUnavailable(_missing())
-    _keep.set()
+    with _LOCK:
+        _keepers += 1
 
 
 def stop_server() -> None:
-    global _renderer
+    """End one start_server(): the browser stops when no one wants it kept."""
+    global _renderer, _keepers
     with _LOCK:
-        _keep.clear()
+        _keepers = max(0, _keepers - 1)
+        if _keepers:
+            return
         if _renderer is not None:
-            _renderer.stop(wait=15)
+            _retire(_renderer)
             _renderer = None
+        _wait_for_retired(RETIRE_WAIT)
+
+
+def _retire(renderer: _Renderer) -> None:
+    renderer.stop()
+    _retiring.append(renderer)
+
+
+def _wait_for_retired(seconds: float) -> None:
+    """Let the browsers told to stop close, for at most ``seconds`` in all; one that hangs
+    (its thread is a daemon) is left behind rather than waited for forever."""
+    deadline = time.monotonic() + seconds
+    for renderer in list(_retiring):
+        renderer.thread.join(max(0.0, deadline - time.monotonic()))
+        if not renderer.thread.is_alive() or time.monotonic() >= deadline:
+            _retiring.remove(renderer)
 
 
 @contextmanager
@@ -184,15 +214,20 @@ def figure_bytes(fig: go.Figure, fmt: str = "png", width: int = SLIDE_WIDTH, hei
 def _exchange(browser: str, request: _Request, timeout: float) -> tuple[str, object]:
     """Send one request and wait for its reply, watching the renderer; the lock is held."""
     global _renderer
-    if _renderer is None or not _renderer.alive():
+    deadline = time.monotonic() + timeout
+    if _renderer is not None and (not _renderer.alive() or _renderer.browser != browser):
+        _retire(_renderer)
+        _renderer = None
+    if _renderer is None:
+        _wait_for_retired(min(RETIRE_WAIT, timeout / 2))
         _renderer = _Renderer(browser)
     renderer = _renderer
-    deadline = time.monotonic() + timeout
-    if not renderer.ready.wait(timeout):
-        renderer.stop()
+    if not renderer.ready.wait(max(0.0, deadline - time.monotonic())):
+        _retire(renderer)
         _renderer = None
         raise ImageExportFailed(f"the export browser did not start within {timeout:.0f} s")
     if renderer.failure is not None:
+        _retire(renderer)
         _renderer = None
         raise ImageExportFailed(f"the export browser could not start ({browser}): {renderer.failure}")
     renderer.requests.put(request)
@@ -202,19 +237,20 @@ def _exchange(browser: str, request: _Request, timeout: float) -> tuple[str, obj
             break
         except queue.Empty:
             if not renderer.alive():
+                _retire(renderer)
                 _renderer = None
                 raise ImageExportFailed("the export browser stopped while rendering; the next export starts a "
                                         "new one") from renderer.failure
             if time.monotonic() > deadline:
                 # A hung browser is abandoned (its thread is a daemon); the next call starts afresh.
-                renderer.stop()
+                _retire(renderer)
                 _renderer = None
                 raise ImageExportFailed(f"the export browser did not answer within {timeout:.0f} s; the next "
                                         "export starts a new one") from None
-    if reply[0] == "error" or not _keep.is_set():
+    if reply[0] == "error" or not _keepers:
         # After an error the browser's state is unknown ("Executor is closed" after it was
         # killed): the next image gets a fresh one. A one-off image leaves none running.
-        renderer.stop()
+        _retire(renderer)
         _renderer = None
     return reply
 

@@ -75,7 +75,7 @@ def test_a_browser_path_that_is_not_a_file_is_said_at_once(monkeypatch, charts):
 
 
 def test_a_browser_that_will_not_start_fails_in_bounded_time_then_exports_work(monkeypatch, chromium, charts):
-    images.stop_server()
+    # A browser kept from before is of another path: the one named now is started.
     monkeypatch.setenv("BROWSER_PATH", "/bin/false")
     started = time.monotonic()
     with pytest.raises((ImageExportFailed, ImageExportUnavailable)):
@@ -128,3 +128,15 @@ def test_a_killed_export_browser_fails_in_bounded_time_and_is_restarted(chromium
         assert time.monotonic() - started < 30
         again = figure_bytes(charts[IDS[1]], "png", 400, 300, timeout=60)
         assert again.startswith(b"\x89PNG") and (first is None or first == again)
+
+
+def test_an_image_server_ending_inside_another_keeps_the_browser(chromium, charts):
+    # The outer block (an app, a deck) still renders: its browser is neither stopped nor
+    # started again for each image after an inner block (one export) ends.
+    with images.image_server():
+        figure_bytes(charts[IDS[0]], "png", 400, 300)
+        kept = images._renderer
+        with images.image_server():
+            figure_bytes(charts[IDS[1]], "png", 400, 300)
+        figure_bytes(charts[IDS[0]], "png", 400, 300)
+        assert images._renderer is kept and kept.alive()
