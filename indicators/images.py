@@ -143,20 +143,22 @@ def start_server() -> None:
 
 def stop_server() -> None:
     """End one start_server(): the browser stops when no one wants it kept."""
-    global _renderer, _keepers
+    global _keepers
     with _LOCK:
         _keepers = max(0, _keepers - 1)
         if _keepers:
             return
         if _renderer is not None:
-            _retire(_renderer)
-            _renderer = None
+            _retire_current()
         _wait_for_retired(RETIRE_WAIT)
 
 
-def _retire(renderer: _Renderer) -> None:
-    renderer.stop()
-    _retiring.append(renderer)
+def _retire_current() -> None:
+    """Stop this process's renderer (the lock is held); the next image starts another."""
+    global _renderer
+    _renderer.stop()
+    _retiring.append(_renderer)
+    _renderer = None
 
 
 def _wait_for_retired(seconds: float) -> None:
@@ -216,19 +218,16 @@ def _exchange(browser: str, request: _Request, timeout: float) -> tuple[str, obj
     global _renderer
     deadline = time.monotonic() + timeout
     if _renderer is not None and (not _renderer.alive() or _renderer.browser != browser):
-        _retire(_renderer)
-        _renderer = None
+        _retire_current()
     if _renderer is None:
         _wait_for_retired(min(RETIRE_WAIT, timeout / 2))
         _renderer = _Renderer(browser)
     renderer = _renderer
     if not renderer.ready.wait(max(0.0, deadline - time.monotonic())):
-        _retire(renderer)
-        _renderer = None
+        _retire_current()
         raise ImageExportFailed(f"the export browser did not start within {timeout:.0f} s")
     if renderer.failure is not None:
-        _retire(renderer)
-        _renderer = None
+        _retire_current()
         raise ImageExportFailed(f"the export browser could not start ({browser}): {renderer.failure}")
     renderer.requests.put(request)
     while True:
@@ -237,21 +236,18 @@ def _exchange(browser: str, request: _Request, timeout: float) -> tuple[str, obj
             break
         except queue.Empty:
             if not renderer.alive():
-                _retire(renderer)
-                _renderer = None
+                _retire_current()
                 raise ImageExportFailed("the export browser stopped while rendering; the next export starts a "
                                         "new one") from renderer.failure
             if time.monotonic() > deadline:
                 # A hung browser is abandoned (its thread is a daemon); the next call starts afresh.
-                _retire(renderer)
-                _renderer = None
+                _retire_current()
                 raise ImageExportFailed(f"the export browser did not answer within {timeout:.0f} s; the next "
                                         "export starts a new one") from None
     if reply[0] == "error" or not _keepers:
         # After an error the browser's state is unknown ("Executor is closed" after it was
         # killed): the next image gets a fresh one. A one-off image leaves none running.
-        _retire(renderer)
-        _renderer = None
+        _retire_current()
     return reply
 
 

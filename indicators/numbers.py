@@ -119,7 +119,7 @@ _REFERENCE_AFTER = re.compile(r"\s*\(\d{4}\)")  # "2365 (2017)": a resolution an
 # A currency sign may stand between the word and the figure: "from $6.8 billion to $7.3 billion".
 _FROM_BEFORE = re.compile(rf"\bfrom\s+{_ARTICLE}(?:US)?\$?$", re.IGNORECASE)
 _FROM_BACK = re.compile(rf"\n?\$?(?:SU)?{_ARTICLE_BACK}\s+morf\b", re.IGNORECASE)
-_TO_BETWEEN = re.compile(r"^(?:\s*(?:per\s*cent|percent|%))?[^;.]{0,40}?\bto\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$",
+_TO_BETWEEN = re.compile(rf"^(?:\s*(?:per\s*cent|percent|%))?[^;.]{{0,40}}?\bto\s+{_ARTICLE}(?:US)?\$?$",
                          re.IGNORECASE)
 _CHANGE_WORDS = ("up", "down", "increase", "increases", "increased", "decrease", "decreases", "decreased", "rise",
                  "rose", "risen", "fall", "fell", "fallen", "drop", "dropped", "grew", "grown", "growth", "decline",
@@ -146,7 +146,7 @@ _CHANGE_TO_BEFORE = re.compile(
     rf"\b(?:{_either(_CHANGED_TO_WORDS)}|went\s+(?:up|down))\s+to\s+{_ARTICLE}(?:US)?\$?$", re.IGNORECASE)
 _CHANGE_TO_BACK = re.compile(
     rf"\n?\$?(?:SU)?{_ARTICLE_BACK}\s+ot\s+(?:{_either(_CHANGED_TO_WORDS, True)}|(?:pu|nwod)\s+tnew)\b", re.IGNORECASE)
-_FROM_AFTER_TO = re.compile(r"^[^;.]{0,80}?\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:US)?\$?$", re.IGNORECASE)
+_FROM_AFTER_TO = re.compile(rf"^[^;.]{{0,80}}?\bfrom\s+{_ARTICLE}(?:US)?\$?$", re.IGNORECASE)
 # The whole before its part: "Of the 175 allegations, 80 concerned ..." and "175 allegations
 # were reported, of which 80 concerned ...". A share that follows ("of whom 27 per cent")
 # is stated as such and pairs with nothing.

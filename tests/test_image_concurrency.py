@@ -140,3 +140,21 @@ def test_an_image_server_ending_inside_another_keeps_the_browser(chromium, chart
             figure_bytes(charts[IDS[1]], "png", 400, 300)
         figure_bytes(charts[IDS[0]], "png", 400, 300)
         assert images._renderer is kept and kept.alive()
+
+
+def test_a_browser_starts_only_once_the_one_before_has_closed(monkeypatch, chromium, charts):
+    # One-off images (no block keeps the browser): each next browser is started after the
+    # one before has closed, so no two browsers' pipes are open at one start.
+    monkeypatch.setattr(images, "_keepers", 0)
+    made, still_open = [], []
+    original = images._Renderer
+
+    def renderer(browser):
+        still_open.append([r.thread.is_alive() for r in [*made, *images._retiring]])
+        made.append(original(browser))
+        return made[-1]
+
+    monkeypatch.setattr(images, "_Renderer", renderer)
+    for number in range(3):
+        assert figure_bytes(charts[IDS[number]], "png", 400, 300).startswith(b"\x89PNG")
+    assert len(made) >= 2 and not any(alive for opened in still_open for alive in opened), still_open
