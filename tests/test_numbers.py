@@ -188,3 +188,37 @@ def test_a_context_matched_backwards_is_the_context_read_forwards(case):
         if forward is numbers._REFERENCE_BEFORE else numbers.BACKWARDS[forward]
     for at in range(len(text) + 1):
         assert (forward.search(text[:at]) is not None) is backwards(text[::-1], at), (text[:at], at)
+
+
+# Words that start a number in words, inside other words, in any case, and figures.
+PIECES = [*WORDS, "ones", "often", "tension", "Halfway", "SIXTY", "attention", "someone", "Third", "fifths", "Parity",
+          "millions", "a third", "A Quarter", "a-fifth", "1950", "00000", "units", "stood", "at", "In", "January", "é", "İ"]
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.tuples(st.sampled_from(["", " ", "-", "\n", "/"]),
+                          st.one_of(st.sampled_from(PIECES), st.text(max_size=3))), max_size=20)
+       .map(lambda parts: "".join(gap + piece for gap, piece in parts)))
+@example("the first half of 2019 and half of the missions")
+@example("2.5 MILLION and a third")
+@example("a third of 300")
+def test_a_text_read_by_its_figures_alone_finds_what_every_alternative_finds(text):
+    def found(pattern):
+        return [(m.span(), m.group("digits"), m.group("scale")) for m in pattern.finditer(text)]
+
+    assert found(numbers._scanner(text)) == found(numbers._TOKEN)
+
+
+@pytest.mark.parametrize("text, figures_only", [
+    ("In January 1950 the synthetic indicator 00000 stood at 137 units.", True),
+    ("rose from 189 to 227, up 20 per cent", True),
+    ("the tension eased in 2017", False),  # "ten" starts a word: read by every alternative
+    ("nine missions", False),
+    ("two thirds of 300", False),
+    ("a quarter of 300", False),
+    ("Half of the 12 missions", False),
+    ("gender parity by 2028", False),
+    ("1.5 million", False),
+])
+def test_which_texts_are_read_by_their_figures_alone(text, figures_only):
+    assert (numbers._scanner(text) is numbers._FIGURES_ONLY) is figures_only
