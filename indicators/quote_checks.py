@@ -22,7 +22,7 @@ import pandas as pd
 
 from indicators import proof, proof_cache
 from indicators.proof import prove_observations, prove_targets
-from indicators.sources import DATASET, Source
+from indicators.sources import DATASET, Source, find_ignoring_whitespace
 
 QUOTE_RULES = ("location_not_in_source", "quote_not_at_location", "value_not_in_row", "value_not_in_quote",
                "value_in_wrong_role", "pair_mismatch")
@@ -164,9 +164,11 @@ def _checked(todo: pd.DataFrame, sources: dict[str, Source], table: str, place: 
             problem = None if found is None else dataset_problem(source, location, found, value, numerator)
             location_ok.append(found is not None), quote_ok.append(True), row_ok.append(problem is None)
         else:
-            located = source.text_at(location) is not None
-            location_ok.append(located), row_ok.append(True)
-            quote_ok.append(not located or source.find_quote(location, quote) is not None)
+            # The text once, and the quote looked for in it (``Source.find_quote`` would
+            # look the location up again, a sixth of a row's check).
+            text = source.text_at(location)
+            location_ok.append(text is not None), row_ok.append(True)
+            quote_ok.append(text is None or find_ignoring_whitespace(text, quote) is not None)
     texts = todo.loc[todo["source"].map(lambda s: source_kind(sources, s) != DATASET).astype(bool)]
     verdicts = prove_verdicts(texts, table, place)
     rules = pd.Series(None, index=todo.index, dtype=object)

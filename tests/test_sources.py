@@ -1,6 +1,9 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from indicators.sources import find_ignoring_whitespace, split_paragraphs
+from indicators import sources
+from indicators.sources import find_ignoring_whitespace, row_key, split_paragraphs
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +68,27 @@ def test_quote_span_points_at_the_text():
 
 def test_quote_in_missing_paragraph_is_none(report):
     assert report.find_quote(500, "anything") is None
+
+
+@given(st.text(alphabet=["a", "b", " ", "\n", "\t", "\xa0", "\u2019", "\u201c"], max_size=40))
+def test_every_character_of_a_squeezed_text_points_at_itself(text):
+    # Quote marks unified, whitespace removed: each character left maps back to the place
+    # it stands in the text, in order, and no other character is left.
+    plain, starts, shifts, squeezed = sources._squeezed(text)
+    places = [sources._unsqueezed(index, starts, shifts) for index in range(len(squeezed))]
+    assert [plain[place] for place in places] == list(squeezed)
+    assert places == [index for index, char in enumerate(plain) if not char.isspace()]
+
+
+@pytest.mark.parametrize("location, pairs", [
+    ("mission=MINUSCA; year=2019; column=value", {"mission": "MINUSCA", "year": "2019", "column": "value"}),
+    (" a = b = c ", {"a": "b = c"}),  # the first "=" divides
+    ("a=1;", None),                   # an empty part
+    ("a=1; a=2", None),               # a key twice
+    ("a", None),
+    ("a=", None),
+    ("=1", None),
+    ("", None),
+])
+def test_a_dataset_location_names_its_keys(location, pairs):
+    assert row_key(location) == pairs
