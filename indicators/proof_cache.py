@@ -232,6 +232,9 @@ def _field(values) -> pa.Array:
         array = values
     elif pd.api.types.is_float_dtype(values.dtype):
         array = pa.array(values.to_numpy(), from_pandas=True)  # NaN is missing
+    elif isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        # The column's own Arrow text, not copied out to a million Python strings and back.
+        array = pa.chunked_array(pa.array(values)).combine_chunks()
     else:
         array = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     text = array if pa.types.is_string(array.type) else pc.cast(array, pa.string())

@@ -1,9 +1,11 @@
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from indicators import sources
-from indicators.sources import find_ignoring_whitespace, row_key, split_paragraphs
+from indicators.sources import find_ignoring_whitespace, normalise, row_key, split_paragraphs
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +94,10 @@ def test_every_character_of_a_squeezed_text_points_at_itself(text):
 ])
 def test_a_dataset_location_names_its_keys(location, pairs):
     assert row_key(location) == pairs
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "b", " ", "\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85",
+                                         "\xa0", "\u2028", "\u3000", "\u200b", "\ufeff"]), max_size=30))
+def test_whitespace_is_what_a_regular_expression_calls_whitespace(text):
+    # Runs of any whitespace \s knows become one space; zero-width and byte-order marks stay.
+    assert normalise(text) == re.sub(r"\s+", " ", text).strip()

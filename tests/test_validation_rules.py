@@ -203,3 +203,25 @@ def test_a_cell_is_read_by_its_columns_type_or_refused_by_name(kind, cell, read,
     got = table.frame["c"].iloc[0]
     if rule is None:  # a refused cell's value is never used: the table fails
         assert pd.isna(got) if read is None else got == read
+
+
+@pytest.mark.parametrize("table, spec, blank", [
+    ("catalogue", "CATALOGUE_COLUMNS", None), ("observations", "OBSERVATION_COLUMNS", "observations.csv"),
+    ("targets", "TARGET_COLUMNS", "targets.csv"), ("milestones", "MILESTONE_COLUMNS", "milestones.csv"),
+])
+def test_text_columns_are_pandas_text_and_a_missing_cell_is_missing(data_copy, table, spec, blank):
+    # Arrow-backed text, as pandas reads a CSV: the rules run over whole columns, not over
+    # a million Python strings; an empty cell is missing, never the text "nan" or "None".
+    from indicators import validation
+
+    if blank:
+        edit_csv(data_copy / blank, {(0, "notes"): "  "})
+    dataset = indicators.load(data_copy, kept=False)
+    frame = getattr(dataset, table)
+    for column, kind in getattr(validation, spec).items():
+        if kind != validation.TEXT or column not in frame:
+            continue
+        assert isinstance(frame[column].dtype, pd.StringDtype), (table, column, frame[column].dtype)
+        assert not frame[column].isin(["", "nan", "None", "<NA>"]).any(), (table, column)
+    if blank:
+        assert pd.isna(frame["notes"].iloc[0])
