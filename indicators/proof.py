@@ -127,8 +127,10 @@ def prove_observations(observations: pd.DataFrame, place: pd.Series | None = Non
     whole table when ``observations`` is a part of it (:func:`places`)."""
     place = places(observations) if place is None else place.reindex(observations.index)
     verdicts = {}
-    rows = zip(observations.index, observations["quote"], observations["numerator"], observations["denominator"],
-               observations["value"], place, strict=True)
+    # Columns as lists: an Arrow-backed column stepped through makes its strings one by one.
+    rows = zip(observations.index, *(column.tolist() for column in (
+        observations["quote"], observations["numerator"], observations["denominator"], observations["value"], place)),
+        strict=True)
     for index, quote, numerator, denominator, value, where in rows:
         quote = quote if isinstance(quote, str) else ""
         if pd.notna(numerator) and pd.notna(denominator):
@@ -151,7 +153,7 @@ def prove_observations(observations: pd.DataFrame, place: pd.Series | None = Non
 
 def prove_targets(targets: pd.DataFrame) -> pd.Series:
     return pd.Series([prove_value(quote if isinstance(quote, str) else "", value) if pd.notna(value) else PROVEN
-                      for quote, value in zip(targets["quote"], targets["value"], strict=True)],
+                      for quote, value in zip(targets["quote"].tolist(), targets["value"].tolist(), strict=True)],
                      index=targets.index, dtype=object)
 
 

@@ -153,7 +153,10 @@ def _checked(todo: pd.DataFrame, sources: dict[str, Source], table: str, place: 
     (None when it breaks none, or is not proven by a quote)."""
     location_ok, quote_ok, row_ok = [], [], []
     numerators = todo["numerator"] if "numerator" in todo else pd.Series(None, index=todo.index, dtype=float)
-    rows = zip(todo["source"], todo["location"], todo["quote"], todo["value"], numerators, strict=True)
+    # Columns as lists: stepping through an Arrow-backed column makes each cell's string
+    # one at a time, five times slower than making them all at once.
+    rows = zip(*(column.tolist() for column in (todo["source"], todo["location"], todo["quote"], todo["value"],
+                                                numerators)), strict=True)
     for symbol, location, quote, value, numerator in rows:
         source = sources.get(symbol)
         if source is None or not isinstance(location, str):
@@ -169,7 +172,7 @@ def _checked(todo: pd.DataFrame, sources: dict[str, Source], table: str, place: 
             text = source.text_at(location)
             location_ok.append(text is not None), row_ok.append(True)
             quote_ok.append(text is None or find_ignoring_whitespace(text, quote) is not None)
-    texts = todo.loc[todo["source"].map(lambda s: source_kind(sources, s) != DATASET).astype(bool)]
+    texts = todo.loc[[source_kind(sources, symbol) != DATASET for symbol in todo["source"].tolist()]]
     verdicts = prove_verdicts(texts, table, place)
     rules = pd.Series(None, index=todo.index, dtype=object)
     rules[verdicts.index] = [verdict.rule for verdict in verdicts]
