@@ -137,6 +137,8 @@ class _Table:
     failures: list[Failure] = field(default_factory=list)
     # (index, column) pairs already reported as unreadable, so pandera does not repeat them
     unreadable: set[tuple[int, str]] = field(default_factory=set)
+    # The text columns: validated as Arrow text, then handed on as Python strings.
+    text: list[str] = field(default_factory=list)
 
     def row(self, index) -> int | None:
         return None if index is None or pd.isna(index) else int(index) + self.first_row
@@ -162,9 +164,9 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
                 table.unreadable.update((index, column) for index in frame.index)
         raw = _cells(frame[column])
         if kind == TEXT:
-            # pandas' own text type, as it reads a CSV: Arrow strings, a missing cell NaN.
-            # Python strings (object) made every rule on a text column a loop over cells:
-            # about 2 s of a full validation's 11 s at a million rows.
+            # Validated as pandas' Arrow-backed text: over Python strings (object) every rule
+            # on a text column was a loop over its cells. Handed on as Python strings, None
+            # when missing (:func:`_as_python_text`).
             parsed = raw.astype("str")
         elif kind in (NUMBER, WHOLE):
             # A thousands separator must sit where one belongs: "1,890" reads, "1,89" and
@@ -229,6 +231,19 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
         elif kind == FLAG:
             frame[column] = frame[column].astype(bool)
     table.frame = frame
+    table.text = [column for column, kind in spec.items() if kind == TEXT]
+
+
+def _as_python_text(table: _Table) -> None:
+    """The text columns as Python strings, None when missing, once the rules have run:
+    what the app, the exports and the kept state read. A change to a few rows patches the
+    kept tables, which stepping through Arrow text, or converting a million cells to
+    compare them, would slow more than the rules gain (an empty table keeps its type)."""
+    if table.frame.empty:
+        return
+    for column in table.text:
+        cells = table.frame[column]
+        table.frame[column] = cells.astype(object).where(cells.notna(), None)
 
 
 def _cells(column: pd.Series) -> pd.Series:
@@ -239,7 +254,8 @@ def _cells(column: pd.Series) -> pd.Series:
 
 def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
              sources: dict[str, Source] | None = None) -> None:
-    """Validate lazily and turn pandera's failure cases into one failure per row and rule."""
+    """Validate lazily and turn pandera's failure cases into one failure per row and rule;
+    then hand the text columns on as Python strings."""
     try:
         schema.validate(table.frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
@@ -270,6 +286,7 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
             else:
                 message = f"{_show(case.failure_case)} fails {rule_name}"
             table.failures.append(Failure(table.file, table.row(index), column, rule_name, message))
+    _as_python_text(table)
 
 
 def _printable(text: str, limit: int = 60) -> str:
