@@ -62,8 +62,6 @@ MILESTONE_COLUMNS = {"id": TEXT, "reform_area": TEXT, "commitment": TEXT, "due":
                      "settled_location": TEXT, "settled_quote": TEXT, "notes": TEXT}
 OPTIONAL = {"published", "retrieved", "outcome", "settled_by", "settled_location", "settled_quote", "data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label", "scope"}
-_SPECS = {SourceModel: SOURCE_COLUMNS, CatalogueModel: CATALOGUE_COLUMNS, ObservationModel: OBSERVATION_COLUMNS,
-          TargetModel: TARGET_COLUMNS, MilestoneModel: MILESTONE_COLUMNS}
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 EARLIEST, LATEST = pd.Timestamp("1945-01-01"), pd.Timestamp("2100-12-31")
 # Plain (not raw) strings: Python turns the escapes into the characters themselves, which
