@@ -428,6 +428,17 @@ def main() -> None:
                         help="a PostgreSQL database to import into as well (its tables are created)")
     parser.add_argument("--skip-pages", action="store_true", help="leave out the app pages (AppTest)")
     args = parser.parse_args()
+    # Every folder, store and cache of the run in one scratch folder, removed at its end:
+    # a run at a million rows writes about 2 GB of them.
+    with tempfile.TemporaryDirectory(prefix="indicators-bench-") as scratch:
+        tempfile.tempdir = scratch
+        try:
+            run(args)
+        finally:
+            tempfile.tempdir = None
+
+
+def run(args: argparse.Namespace) -> None:
     # The synthetic tables may be larger than the default file limit.
     os.environ.setdefault("INDICATORS_MAX_FILE_MB", "2000")
     # Proofs and validated folders remembered beside a file of this run alone: the first
