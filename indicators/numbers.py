@@ -78,7 +78,8 @@ _TOKEN = re.compile(
 # of proving a quote. A property test holds the two readings to the same result.
 # (The look-ahead only turns the search away sooner: every word starts with a letter.)
 _WORDS_READ = re.compile(
-    rf"\b(?=[a-z])(?a:{'|'.join([*_UNIT_WORDS, *_SCALE_WORDS, *_FRACTION_WORDS, *_MEANING_WORDS, 'half'])})", re.IGNORECASE)
+    rf"\b(?=[a-z])(?a:{'|'.join([*_UNIT_WORDS, *_SCALE_WORDS, *_FRACTION_WORDS, *_MEANING_WORDS, 'half'])})",
+    re.IGNORECASE)
 _FIGURES_ONLY = re.compile(_FIGURE, re.IGNORECASE)
 # What stands before a number decides its kind and role ("resolution 2365", "from 189"). Each
 # such context is written forwards, as a rule reads (``*_BEFORE``: a pattern that must end
