@@ -77,9 +77,9 @@ def row_key(location: str) -> dict[str, str] | None:
     """``a=1; b=x; column=c`` as {"a": "1", "b": "x", "column": "c"}; None when malformed."""
     pairs = {}
     for part in str(location).split(";"):
-        key, equals, value = part.partition("=")
+        key, _, value = part.partition("=")  # without "=", the value is empty
         key, value = key.strip(), value.strip()
-        if not equals or not key or not value or key in pairs:
+        if not key or not value or key in pairs:
             return None
         pairs[key] = value
     return pairs or None
