@@ -14,13 +14,12 @@ import os
 import pickle
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from indicators import proof, proof_cache
+from indicators import proof, proof_cache, scratch
 from indicators.proof import prove_observations, prove_targets
 from indicators.sources import DATASET, Source, find_ignoring_whitespace
 
@@ -84,16 +83,19 @@ def _checked_in_parts(todo: pd.DataFrame, sources: dict[str, Source], table: str
     # from a table would otherwise give one process every quote to read.
     part = (pd.util.hash_pandas_object(todo["indicator_id"], index=False).to_numpy() % workers).astype(int)
     parts = [todo.loc[part == number, [c for c in PROOF_READS if c in todo]] for number in range(workers)]
-    with tempfile.TemporaryDirectory(prefix="indicators-proof-") as folder:
-        helpers = [_Helper(Path(folder) / str(number), (rows, _cited(rows, sources), table,
-                                                        None if place is None else place.reindex(rows.index)))
-                   for number, rows in enumerate(parts[1:], start=1)]
-        try:
-            here = _checked(parts[0], sources, table, place)
-            return pd.concat([here, *(helper.result() for helper in helpers)]).reindex(todo.index)
-        finally:
-            for helper in helpers:
-                helper.stop()  # when this part failed: their answers are not wanted
+    # A folder of its own, removed by the next validation if this process is killed.
+    folder = scratch.make("indicators-proof-")
+    helpers = []
+    try:
+        for number, rows in enumerate(parts[1:], start=1):  # each kept at once: stopped if a later one fails
+            helpers.append(_Helper(folder / str(number), (rows, _cited(rows, sources), table,
+                                                          None if place is None else place.reindex(rows.index))))
+        here = _checked(parts[0], sources, table, place)
+        return pd.concat([here, *(helper.result() for helper in helpers)]).reindex(todo.index)
+    finally:
+        for helper in helpers:
+            helper.stop()  # when this part failed: their answers are not wanted
+        scratch.remove(folder)
 
 
 class _Helper:

@@ -20,12 +20,9 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import shutil
 import sqlite3
-import tempfile
 import threading
 import time
-import warnings
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,7 +34,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy import event
 
-from indicators import paths
+from indicators import paths, scratch
 from indicators.files import read_csv, read_text, read_yaml
 from indicators.validation import (
     MILESTONE_COLUMNS,
@@ -170,15 +167,17 @@ MIGRATION_LOCK = 72573  # any fixed number: the advisory lock of schema migratio
 
 # Folders the published state was written to by this process, newest last. As many are
 # kept as the app caches validated versions; older ones are removed (a million observations
-# are about 160 MB of files), and the rest when the process ends.
+# are about 160 MB of files), and the rest when the process ends, or, when it is killed, by
+# the next process to write a state (:mod:`indicators.scratch`).
 KEPT_STATE_FOLDERS = 4
+STATE_FOLDER_PREFIX = "indicators-store-"
 _state_folders: deque[Path] = deque()
 _state_folders_lock = threading.Lock()
 
 
 def _state_folder() -> Path:
     """A new folder to write the published state to; the oldest beyond the kept ones goes."""
-    made = Path(tempfile.mkdtemp(prefix="indicators-store-"))
+    made = scratch.make(STATE_FOLDER_PREFIX)
     with _state_folders_lock:
         if not _state_folders:
             atexit.register(_remove_state_folders, 0)
@@ -189,12 +188,7 @@ def _state_folder() -> Path:
 
 def _remove_state_folders(keep: int) -> None:
     while len(_state_folders) > keep:
-        old = _state_folders.popleft()
-        try:
-            shutil.rmtree(old)
-        except OSError as error:
-            # Left in the temporary folder, which the system clears: it only takes space.
-            warnings.warn(f"could not remove {old} ({error})", stacklevel=2)
+        scratch.remove(_state_folders.popleft())
 
 
 class Store:

@@ -265,8 +265,14 @@ def _first(folder: Path, source: str) -> int:
 
 
 @pytest.mark.parametrize("workers", [2, 3])
-def test_rows_proven_in_several_processes_pass_and_fail_as_in_one(many, monkeypatch, workers):
+def test_rows_proven_in_several_processes_pass_and_fail_as_in_one(many, monkeypatch, workers, tmp_path):
+    import tempfile
+
     from indicators import quote_checks
+
+    handed = tmp_path / "temporary"  # where the rows are handed to the helpers
+    handed.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(handed))
 
     # A dataset's cell that does not hold the figure, a section's quote that does not state
     # it, a location not there, the ends of two statements taken as one pair (189 to 37),
@@ -295,6 +301,7 @@ def test_rows_proven_in_several_processes_pass_and_fail_as_in_one(many, monkeypa
         {failure.rule for failure in alone}
     assert len({failure.row for failure in alone}) > 10
     assert apart == alone
+    assert not list(handed.iterdir()), "the folder the rows were handed through is left behind"
 
 
 @pytest.mark.parametrize("chosen, workers", [("1", 1), (" 4 ", 4), ("0", None), ("two", None), ("-1", None)])
