@@ -55,6 +55,9 @@ MAX_DIGESTS = 5_000_000  # 80 MB
 JOURNAL_MAX = 65_536
 WIDTH = f"S{DIGEST_BYTES}"
 HASHED_AT_ONCE = 65_536  # rows whose material is copied out for hashing at a time
+# Rows remembered together by one digest as well (:class:`Recall`): a part of a million
+# unchanged rows is hashed in a few milliseconds, its rows one by one in sixty.
+PART_ROWS = 65_536
 
 
 def cache_file() -> Path | None:
@@ -112,20 +115,30 @@ def _sorted() -> np.ndarray:
 
 def known(digests: np.ndarray, usable: np.ndarray) -> np.ndarray:
     """Whether each digest (of :func:`row_digests`) is remembered; one that is not
-    ``usable`` never is. A binary search in the sorted file on the digests' first eight
-    bytes as numbers (comparing byte strings is several times slower), the rare tie
-    settled on the whole digest; and a look in the journal, which is short."""
-    out = np.zeros(len(digests), dtype=bool)
-    if not usable.any():
+    ``usable`` never is."""
+    return _Held().among(digests, usable)
+
+
+class _Held:
+    """The remembered digests, read once: the sorted file and the journal."""
+
+    def __init__(self) -> None:
+        self.stored = _sorted()
+        self.journal = np.frombuffer(_journal(), dtype=WIDTH)
+
+    def among(self, digests: np.ndarray, usable: np.ndarray) -> np.ndarray:
+        """A binary search in the sorted file on the digests' first eight bytes as numbers
+        (comparing byte strings is several times slower), the rare tie settled on the whole
+        digest; and a look in the journal, which is short."""
+        out = np.zeros(len(digests), dtype=bool)
+        if not usable.any():
+            return out
+        query = np.ascontiguousarray(digests[usable])
+        found = _among(query, self.stored)
+        if len(self.journal):
+            found |= np.isin(query, self.journal)
+        out[usable] = found
         return out
-    query = np.ascontiguousarray(digests[usable])
-    stored = _sorted()
-    found = _among(query, stored)
-    journal = np.frombuffer(_journal(), dtype=WIDTH)
-    if len(journal):
-        found |= np.isin(query, journal)
-    out[usable] = found
-    return out
 
 
 def _among(query: np.ndarray, stored: np.ndarray) -> np.ndarray:
@@ -193,11 +206,17 @@ def _current(path: Path) -> bool:
 def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
                 paired: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """One digest per row of everything its proof reads, and whether it may be remembered
-    (not for a row citing an unknown source, or one checked as a pair with another).
+    (not for a row citing an unknown source, or one checked as a pair with another)."""
+    material, usable = _material(df, sources, table, place, paired)
+    return _row_hashes(material, 0, len(material)), usable
 
-    The material of every row is built in one pass of Arrow string kernels, each field
-    written as its length and text (or "-" when missing), so no two rows' fields run
-    together; only the hashing itself is one call per row."""
+
+def _material(df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
+              paired: pd.Series) -> tuple[pa.LargeBinaryArray, np.ndarray]:
+    """Each row's proof material, and whether the row may be remembered.
+
+    Built in one pass of Arrow string kernels, each field written as its length and text
+    (or "-" when missing), so no two rows' fields run together."""
     # Only the sources the rows cite: a source's digest reads its whole text the first time.
     codes, symbols = pd.factorize(df["source"], use_na_sentinel=True)
     keys = [sources[symbol].digest if symbol in sources else None for symbol in symbols]
@@ -213,16 +232,88 @@ def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place:
     raw = material.cast(pa.large_binary())
     if raw.null_count:  # never: every field is filled
         raise ValueError("a row's proof material is missing")
-    ends = np.frombuffer(raw.buffers()[1], dtype=np.int64)[raw.offset:raw.offset + len(raw) + 1]
-    body, blake, out = raw.buffers()[2], hashlib.blake2b, []
-    for first in range(0, len(raw), HASHED_AT_ONCE):
+    return raw, usable
+
+
+def _ends(raw: pa.LargeBinaryArray) -> np.ndarray:
+    """Where each row's material starts in the array's bytes, and where the last ends."""
+    return np.frombuffer(raw.buffers()[1], dtype=np.int64)[raw.offset:raw.offset + len(raw) + 1]
+
+
+def _row_hashes(raw: pa.LargeBinaryArray, first: int, last: int) -> np.ndarray:
+    """The digests of rows ``first`` to ``last`` (excluded), one hashing call per row."""
+    ends, body, blake, out = _ends(raw), raw.buffers()[2], hashlib.blake2b, []
+    for start in range(first, last, HASHED_AT_ONCE):
         # Copied out a part at a time: a million rows' material is a quarter of a gigabyte.
-        part = ends[first:first + HASHED_AT_ONCE + 1]
+        part = ends[start:min(start + HASHED_AT_ONCE, last) + 1]
         data = body.slice(int(part[0]), int(part[-1] - part[0])).to_pybytes()
         bounds = (part - part[0]).tolist()
-        out.extend(blake(data[start:end], digest_size=DIGEST_BYTES).digest() for start, end in zip(bounds, bounds[1:]))
-    digests = b"".join(out)
-    return np.frombuffer(digests, dtype=WIDTH), usable
+        out.extend(blake(data[a:b], digest_size=DIGEST_BYTES).digest() for a, b in zip(bounds, bounds[1:]))
+    return np.frombuffer(b"".join(out), dtype=WIDTH)
+
+
+def _part_hash(raw: pa.LargeBinaryArray, usable: np.ndarray, first: int, last: int) -> bytes:
+    """One digest of rows ``first`` to ``last``: their material, where each row ends and
+    which of them may be remembered. Two parts of one digest hold the same rows, so the
+    same proofs pass; one hashing call over the whole part, in place."""
+    ends = _ends(raw)[first:last + 1]
+    digest = hashlib.blake2b(b"part\x1f", digest_size=DIGEST_BYTES)
+    digest.update(np.ascontiguousarray(usable[first:last]).tobytes())
+    digest.update((ends - ends[0]).tobytes())
+    digest.update(raw.buffers()[2].slice(int(ends[0]), int(ends[-1] - ends[0])))
+    return digest.digest()
+
+
+class Recall:
+    """The rows of a table whose proofs are remembered (``known``, by position), and, once
+    the table is proven, the adding of its new proofs (:meth:`remember`).
+
+    Rows are remembered in parts of ``PART_ROWS`` as well as one by one. A part whose
+    digest is remembered has every row it may remember proven, and no row of it is hashed
+    alone: validating a million unchanged rows hashes a few parts, each in one call, rather
+    than a million rows. A part changed anywhere (a row edited, rows added before it) has
+    another digest, and its rows are then looked up one by one."""
+
+    def __init__(self, df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
+                 paired: pd.Series) -> None:
+        self.known = np.zeros(len(df), dtype=bool)
+        self._on = cache_file() is not None and len(df) > 0
+        if not self._on:
+            return  # nothing remembered, nothing to remember: no material built
+        material, self._usable = _material(df, sources, table, place, paired)
+        bounds = [*range(0, len(df), PART_ROWS), len(df)]
+        self._spans = list(zip(bounds, bounds[1:]))
+        self._parts = np.array([_part_hash(material, self._usable, a, b) for a, b in self._spans], dtype=WIDTH)
+        held = _Held()
+        self._whole = held.among(self._parts, np.ones(len(self._parts), dtype=bool))
+        self._rows: dict[int, np.ndarray] = {}  # the rows' own digests, for parts not remembered whole
+        for (first, last), whole in zip(self._spans, self._whole, strict=True):
+            usable = self._usable[first:last]
+            if whole:
+                self.known[first:last] = usable
+            else:
+                self._rows[first] = _row_hashes(material, first, last)
+                self.known[first:last] = held.among(self._rows[first], usable)
+
+    def remember(self, proven: np.ndarray) -> None:
+        """Add the proofs that passed here (``proven``: each row's, by position): the rows
+        that may be remembered and were not, and each part whose rows that may be
+        remembered all passed."""
+        if not self._on:
+            return
+        used, fresh = [self._parts[self._whole]], []
+        for (first, last), whole, part in zip(self._spans, self._whole, self._parts, strict=True):
+            if whole:
+                continue
+            rows, usable, known = self._rows[first], self._usable[first:last], self.known[first:last]
+            passed = np.asarray(proven[first:last], dtype=bool)
+            used.append(rows[known])
+            fresh.append(rows[usable & passed & ~known])
+            if (passed | ~usable).all():
+                fresh.append(np.array([part], dtype=WIDTH))
+        fresh = np.concatenate(fresh) if fresh else np.array([], dtype=WIDTH)
+        if len(fresh):
+            remember(np.concatenate(used), fresh)
 
 
 def _field(values) -> pa.Array:

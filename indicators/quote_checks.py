@@ -33,9 +33,8 @@ def quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> di
     named holds the value."""
     place = proof.places(df) if table == "observations" else None
     paired = proof.paired(df) if table == "observations" else pd.Series(False, index=df.index)
-    digests, usable = proof_cache.row_digests(df, sources, table, place, paired)
-    remembered = proof_cache.known(digests, usable) if proof_cache.cache_file() is not None else False
-    known = pd.Series(remembered, index=df.index, dtype=bool)
+    recall = proof_cache.Recall(df, sources, table, place, paired)
+    known = pd.Series(recall.known, index=df.index, dtype=bool)
     todo = df.loc[~known]
     workers = min(proof_workers(), len(todo) // PARALLEL_ROWS)
     checked = _checked_in_parts(todo, sources, table, place, workers) if workers > 1 \
@@ -47,10 +46,7 @@ def quote_checks(df: pd.DataFrame, sources: dict[str, Source], table: str) -> di
         for rule in ("location_not_in_source", "quote_not_at_location", "value_not_in_row")
     }
     results.update({rule: rules != rule for rule in ("value_not_in_quote", "value_in_wrong_role", "pair_mismatch")})
-    proven = pd.concat(list(results.values()), axis=1).all(axis=1)
-    fresh = usable & proven.to_numpy(dtype=bool) & ~known.to_numpy()
-    if fresh.any():
-        proof_cache.remember(digests[known.to_numpy()], digests[fresh])
+    recall.remember(pd.concat(list(results.values()), axis=1).all(axis=1).to_numpy(dtype=bool))
     return results
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -243,3 +244,77 @@ def test_rows_citing_an_unknown_source_or_proven_as_a_pair_are_never_remembered(
                                               pd.Series([False, False, True]))
     assert usable.tolist() == [True, False, False]
     assert not proof_cache.known(digests, usable)[1:].any()
+
+
+PART = 7  # rows of a part in the tests below: the shipped observations span several
+
+
+@pytest.fixture
+def hashed_alone(monkeypatch) -> list[tuple[int, int]]:
+    """The spans of observations whose rows are hashed one by one, from here on, in parts of
+    ``PART`` rows."""
+    monkeypatch.setattr(proof_cache, "PART_ROWS", PART)
+    spans = []
+    original = proof_cache._row_hashes
+
+    def spy(raw, first, last):
+        spans.append((first, last))
+        return original(raw, first, last)
+
+    monkeypatch.setattr(proof_cache, "_row_hashes", spy)
+    return spans
+
+
+def test_an_unchanged_table_is_taken_from_memory_part_by_part_with_no_row_hashed_alone(folder, hashed_alone,
+                                                                                          monkeypatch):
+    rows = len(pd.read_csv(folder / "observations.csv"))
+    assert rows > 3 * PART
+    indicators.load(folder)
+    assert hashed_alone, "the first validation hashed no row alone"
+    hashed_alone.clear()
+    made = _proofs_made(monkeypatch)
+    dataset = indicators.load(folder)
+    assert hashed_alone == []
+    statement = ["indicator_id", "source", "location", "quote"]
+    singles = dataset.observations[dataset.observations["numerator"].isna()]
+    assert sorted(made) == sorted(singles[singles.duplicated(statement, keep=False)]["quote"])
+
+
+def test_an_edited_row_is_looked_up_alone_in_its_part_and_the_other_parts_whole(folder, hashed_alone, monkeypatch):
+    indicators.load(folder)
+    row = _row_of(folder, "women_military_peacekeepers")
+    frame = pd.read_csv(folder / "observations.csv", dtype=str, keep_default_na=False)
+    spaced = frame.loc[row, "quote"].replace("per cent", "per  cent")
+    assert spaced != frame.loc[row, "quote"]
+    edit_csv(folder / "observations.csv", {(row, "quote"): spaced})  # still proven, but other material
+    hashed_alone.clear()
+    made = _proofs_made(monkeypatch)
+    indicators.load(folder)
+    first = row // PART * PART
+    assert hashed_alone == [(first, min(first + PART, len(frame)))]  # the targets' parts, unchanged, whole
+    assert spaced in made
+
+
+def test_a_part_with_a_failing_row_is_not_remembered_whole(folder, hashed_alone):
+    row = _row_of(folder, "women_military_peacekeepers")
+    edit_csv(folder / "observations.csv", {(row, "value"): "1890"})
+    for _ in range(2):
+        hashed_alone.clear()
+        _, failures = indicators.validate_folder(folder)
+        assert "value_not_in_quote" in {f.rule for f in failures if f.row == row + 2}
+        first = row // PART * PART
+        assert (first, first + PART) in hashed_alone  # looked up row by row again
+
+
+@pytest.mark.parametrize("one, other", [
+    ([b"ab", b"c"], [b"a", b"bc"]),  # the same bytes, split between rows otherwise
+    ([b"ab", b"c"], [b"ab", b"c", b""]),  # one row more, of nothing
+])
+def test_parts_of_other_rows_have_other_digests(one, other):
+    def digest(rows, usable):
+        return proof_cache._part_hash(pa.array(rows, type=pa.large_binary()), np.array(usable), 0, len(rows))
+
+    assert digest(one, [True] * len(one)) != digest(other, [True] * len(other))
+    assert digest(one, [True] * len(one)) == digest(list(one), [True] * len(one))
+    # The same rows, one of them not to be remembered (a pair, an unknown source): another part.
+    assert digest(one, [True] * len(one)) != digest(one, [True] + [False] * (len(one) - 1))
