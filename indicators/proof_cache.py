@@ -207,42 +207,46 @@ def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place:
                 paired: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """One digest per row of everything its proof reads, and whether it may be remembered
     (not for a row citing an unknown source, or one checked as a pair with another)."""
-    material, usable = _material(df, sources, table, place, paired)
-    return _row_hashes(material, 0, len(material)), usable
+    material = _material(df, sources, table, place)
+    return _row_hashes(material, 0, len(material)), _usable(df, sources, paired)
 
 
-def _material(df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
-              paired: pd.Series) -> tuple[pa.LargeBinaryArray, np.ndarray]:
-    """Each row's proof material, and whether the row may be remembered.
+def _usable(df: pd.DataFrame, sources: dict[str, Source], paired: pd.Series) -> np.ndarray:
+    """Which rows may be remembered: those citing a known source, not proven as a pair."""
+    return df["source"].isin(list(sources)).to_numpy(dtype=bool) & ~paired.to_numpy(dtype=bool)
 
-    Built in one pass of Arrow string kernels, each field written as its length and text
-    (or "-" when missing), so no two rows' fields run together."""
+
+def _material(df: pd.DataFrame, sources: dict[str, Source], table: str,
+              place: pd.Series | None) -> pa.LargeBinaryArray:
+    """Each row's proof material, built in one pass of Arrow string kernels, each field
+    written as its length and text (or "-" when missing), so no two rows' fields run
+    together."""
     # Only the sources the rows cite: a source's digest reads its whole text the first time.
     codes, symbols = pd.factorize(df["source"], use_na_sentinel=True)
     keys = [sources[symbol].digest if symbol in sources else None for symbol in symbols]
     source_key = pa.array([*keys, None], type=pa.string()).take(pa.array(np.where(codes < 0, len(keys), codes)))
-    usable = pc.is_valid(source_key).to_numpy(zero_copy_only=False) & ~paired.to_numpy(dtype=bool)
     empty = pd.Series(np.nan, index=df.index)
     places = place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)
     fields = [_field(df["source"]), _field(source_key), _field(df["location"]), _field(df["quote"]),
               *(_field(df[name] if name in df else empty) for name in ("value", "numerator", "denominator")),
               _field(places)]
-    heading = pa.scalar(f"{PROOF_VERSION}{proving_code()}\x1f{table}", type=pa.large_string())
+    heading = pa.scalar(_heading(table), type=pa.large_string())
     material = pc.binary_join_element_wise(heading, *fields, pa.scalar("\x1f", type=pa.large_string()))
     raw = material.cast(pa.large_binary())
     if raw.null_count:  # never: every field is filled
         raise ValueError("a row's proof material is missing")
-    return raw, usable
+    return raw
 
 
-def _ends(raw: pa.LargeBinaryArray) -> np.ndarray:
-    """Where each row's material starts in the array's bytes, and where the last ends."""
-    return np.frombuffer(raw.buffers()[1], dtype=np.int64)[raw.offset:raw.offset + len(raw) + 1]
+def _heading(table: str) -> str:
+    """What every digest starts with: the layout, the code that proves and the table."""
+    return f"{PROOF_VERSION}{proving_code()}\x1f{table}"
 
 
 def _row_hashes(raw: pa.LargeBinaryArray, first: int, last: int) -> np.ndarray:
     """The digests of rows ``first`` to ``last`` (excluded), one hashing call per row."""
-    ends, body, blake, out = _ends(raw), raw.buffers()[2], hashlib.blake2b, []
+    ends = np.frombuffer(raw.buffers()[1], dtype=np.int64)[raw.offset:raw.offset + len(raw) + 1]
+    body, blake, out = raw.buffers()[2], hashlib.blake2b, []
     for start in range(first, last, HASHED_AT_ONCE):
         # Copied out a part at a time: a million rows' material is a quarter of a gigabyte.
         part = ends[start:min(start + HASHED_AT_ONCE, last) + 1]
@@ -252,16 +256,60 @@ def _row_hashes(raw: pa.LargeBinaryArray, first: int, last: int) -> np.ndarray:
     return np.frombuffer(b"".join(out), dtype=WIDTH)
 
 
-def _part_hash(raw: pa.LargeBinaryArray, usable: np.ndarray, first: int, last: int) -> bytes:
-    """One digest of rows ``first`` to ``last``: their material, where each row ends and
-    which of them may be remembered. Two parts of one digest hold the same rows, so the
-    same proofs pass; one hashing call over the whole part, in place."""
-    ends = _ends(raw)[first:last + 1]
-    digest = hashlib.blake2b(b"part\x1f", digest_size=DIGEST_BYTES)
-    digest.update(np.ascontiguousarray(usable[first:last]).tobytes())
-    digest.update((ends - ends[0]).tobytes())
-    digest.update(raw.buffers()[2].slice(int(ends[0]), int(ends[-1] - ends[0])))
-    return digest.digest()
+class _Parts:
+    """The columns a part's digest reads, each as it is held: text (and each row's place) as
+    Arrow arrays, numbers as their float64 bytes. A part's digest is taken from their buffers,
+    with no material built per row (building it is most of what a row's digest costs)."""
+
+    NUMBERS = ("value", "numerator", "denominator")
+
+    def __init__(self, df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
+                 usable: np.ndarray) -> None:
+        self.heading, self.usable = _heading(table).encode(), usable
+        places = place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)
+        self.texts = [_arrow_text(column) for column in (df["source"], df["location"], df["quote"], places)]
+        self.numbers = [df[name].to_numpy(dtype=np.float64, na_value=np.nan) if name in df
+                        else np.full(len(df), np.nan) for name in self.NUMBERS]
+        self.codes, symbols = pd.factorize(df["source"], use_na_sentinel=True)
+        # What each source cited says (its digest), "-" for one not known: a part's digest
+        # names the sources of its rows only, so a changed source changes their parts alone.
+        self.says = [f"{symbol}\x1e{sources[symbol].digest if symbol in sources else '-'}\x1d".encode()
+                     for symbol in symbols]
+
+    def digest(self, first: int, last: int) -> bytes:
+        """The digest of rows ``first`` to ``last``. Every piece has a length set by the
+        row count (written first) or by offsets written before it, so no two parts' pieces
+        read alike; the sources cited come last."""
+        digest = hashlib.blake2b(b"part\x1f" + self.heading + b"\x1f", digest_size=DIGEST_BYTES)
+        digest.update(np.int64(last - first).tobytes())
+        digest.update(np.ascontiguousarray(self.usable[first:last]).tobytes())
+        for text in self.texts:
+            _update_with_text(digest, text.slice(first, last - first))
+        for numbers in self.numbers:
+            digest.update(np.ascontiguousarray(numbers[first:last]).tobytes())
+        for code in np.unique(self.codes[first:last]):
+            if code >= 0:
+                digest.update(self.says[code])
+        return digest.digest()
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow array of large strings (missing cells null)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        array = pa.chunked_array(pa.array(values)).combine_chunks()
+    else:
+        array = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    return array if pa.types.is_large_string(array.type) else array.cast(pa.large_string())
+
+
+def _update_with_text(digest, text: pa.LargeStringArray) -> None:
+    """Add a slice of text: which cells are missing, where each cell ends, the bytes."""
+    digest.update(text.is_valid().to_numpy(zero_copy_only=False).tobytes())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
+    digest.update((offsets - offsets[0]).tobytes())
+    body = text.buffers()[2]
+    if body is not None and offsets[-1] > offsets[0]:
+        digest.update(body.slice(int(offsets[0]), int(offsets[-1] - offsets[0])))
 
 
 class Recall:
@@ -270,20 +318,22 @@ class Recall:
 
     Rows are remembered in parts of ``PART_ROWS`` as well as one by one. A part whose
     digest is remembered has every row it may remember proven, and no row of it is hashed
-    alone: validating a million unchanged rows hashes a few parts, each in one call, rather
-    than a million rows. A part changed anywhere (a row edited, rows added before it) has
-    another digest, and its rows are then looked up one by one."""
+    alone: validating a million unchanged rows hashes a few parts from their columns, each
+    in one call, rather than a million rows' material. A part changed anywhere (a row
+    edited, rows added before it) has another digest, and its rows are then looked up one
+    by one."""
 
     def __init__(self, df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
                  paired: pd.Series) -> None:
         self.known = np.zeros(len(df), dtype=bool)
         self._on = cache_file() is not None and len(df) > 0
         if not self._on:
-            return  # nothing remembered, nothing to remember: no material built
-        material, self._usable = _material(df, sources, table, place, paired)
+            return  # nothing remembered, nothing to remember: no digest taken
+        self._usable = _usable(df, sources, paired)
         bounds = [*range(0, len(df), PART_ROWS), len(df)]
         self._spans = list(zip(bounds, bounds[1:]))
-        self._parts = np.array([_part_hash(material, self._usable, a, b) for a, b in self._spans], dtype=WIDTH)
+        parts = _Parts(df, sources, table, place, self._usable)
+        self._parts = np.array([parts.digest(a, b) for a, b in self._spans], dtype=WIDTH)
         held = _Held()
         self._whole = held.among(self._parts, np.ones(len(self._parts), dtype=bool))
         self._rows: dict[int, np.ndarray] = {}  # the rows' own digests, for parts not remembered whole
@@ -292,7 +342,8 @@ class Recall:
             if whole:
                 self.known[first:last] = usable
             else:
-                self._rows[first] = _row_hashes(material, first, last)
+                material = _material(df.iloc[first:last], sources, table, place)
+                self._rows[first] = _row_hashes(material, 0, last - first)
                 self.known[first:last] = held.among(self._rows[first], usable)
 
     def remember(self, proven: np.ndarray) -> None:

@@ -306,15 +306,39 @@ def test_a_part_with_a_failing_row_is_not_remembered_whole(folder, hashed_alone)
         assert (first, first + PART) in hashed_alone  # looked up row by row again
 
 
+def _part(rows: list[dict], usable: list[bool] | None = None, says: str = "d", place: list | None = None) -> bytes:
+    """The digest of one part of ``rows`` (over ``_ROW``), citing sources whose text is ``says``."""
+    from types import SimpleNamespace
+
+    frame = pd.DataFrame([{**_ROW, **row} for row in rows])
+    sources = {"TEST/1": SimpleNamespace(digest=says), "TEST/2": SimpleNamespace(digest="d")}
+    usable = np.array(usable if usable is not None else [True] * len(frame))
+    places = None if place is None else pd.Series(place, index=frame.index, dtype=object)
+    return proof_cache._Parts(frame, sources, "observations", places, usable).digest(0, len(frame))
+
+
 @pytest.mark.parametrize("one, other", [
-    ([b"ab", b"c"], [b"a", b"bc"]),  # the same bytes, split between rows otherwise
-    ([b"ab", b"c"], [b"ab", b"c", b""]),  # one row more, of nothing
+    ([{"location": "ab"}, {"location": "c"}], [{"location": "a"}, {"location": "bc"}]),  # the same text, split otherwise
+    ([{"quote": "ab"}, {"location": "c"}], [{"quote": "a"}, {"location": "c"}]),
+    ([{"quote": None}], [{"quote": ""}]),  # missing is not empty
+    ([{"location": None}], [{"location": "None"}]),
+    ([{"value": 227.0}], [{"value": 227.00000000000003}]),
+    ([{"numerator": float("nan")}], [{"numerator": 0.0}]),
+    ([{"source": "TEST/1"}], [{"source": "TEST/2"}]),  # another source, though its text is the same
+    ([{}, {}], [{}, {}, {}]),  # one row more
 ])
 def test_parts_of_other_rows_have_other_digests(one, other):
-    def digest(rows, usable):
-        return proof_cache._part_hash(pa.array(rows, type=pa.large_binary()), np.array(usable), 0, len(rows))
+    assert _part(one) != _part(other)
+    assert _part(one) == _part([dict(row) for row in one])
 
-    assert digest(one, [True] * len(one)) != digest(other, [True] * len(other))
-    assert digest(one, [True] * len(one)) == digest(list(one), [True] * len(one))
-    # The same rows, one of them not to be remembered (a pair, an unknown source): another part.
-    assert digest(one, [True] * len(one)) != digest(one, [True] + [False] * (len(one) - 1))
+
+def test_a_part_digest_covers_which_rows_may_be_remembered_and_what_their_sources_say():
+    rows = [{}, {"source": "TEST/2"}]
+    assert _part(rows) != _part(rows, usable=[True, False])  # one of them a pair, or of an unknown source
+    assert _part(rows) != _part(rows, says="rewritten")  # TEST/1's text changed
+    assert _part([{"source": "TEST/2"}]) == _part([{"source": "TEST/2"}], says="rewritten")  # not cited here
+
+
+def test_a_part_digest_covers_each_row_s_place_in_its_series():
+    digests = {_part([{}], place=[where]) for where in ("earlier", "later", None)}
+    assert len(digests) == 3 and _part([{}]) in digests
