@@ -10,6 +10,7 @@ deadlines (an interim and a final one) are all current.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from indicators.sources import Source
@@ -18,29 +19,47 @@ from indicators.sources import Source
 def mark(frame: pd.DataFrame, keys: list[str], sources: dict[str, Source]) -> pd.DataFrame:
     """``frame`` with ``current`` (bool), ``superseded_by`` (symbol or None) and
     ``revised`` (a current row whose value differs from one it supersedes)."""
-    out = frame.copy()
-    out["current"] = True
-    out["superseded_by"] = pd.Series([None] * len(out), index=out.index, dtype=object)
-    out["revised"] = False
+    # A shallow copy: copy-on-write keeps ``frame`` as it was when columns are added here.
+    out = frame.copy(deep=False)
     if out.empty:
-        return out
-    issued = out["source"].map({symbol: source.issued for symbol, source in sources.items()}).fillna(pd.Timestamp.min)
-    # A missing deadline is a key like any other: two targets without one are the same target.
-    group = out.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    # Within a key, the last published stands (ties keep file order); one sort for all keys.
-    order = pd.DataFrame({"group": group, "issued": issued.to_numpy(), "position": range(len(out))})
-    order = order.sort_values(["group", "issued", "position"], kind="stable")
-    latest_position = order.drop_duplicates("group", keep="last").set_index("group")["position"]
-    latest = latest_position.reindex(group).to_numpy()
-    is_latest = latest == range(len(out))
-    out["current"] = is_latest
-    sources_col = out["source"].to_numpy()
-    out["superseded_by"] = pd.Series([None if keep else sources_col[at] for keep, at in zip(is_latest, latest)],
-                                     index=out.index, dtype=object)
-    values = out["value"].to_numpy(dtype=float, na_value=float("nan"))
-    differs = pd.Series(~is_latest & (abs(values - values[latest]) > 1e-9)).groupby(group).any()
-    out["revised"] = is_latest & differs.reindex(group).to_numpy()
-    return out
+        return out.assign(current=pd.Series(dtype=bool), superseded_by=pd.Series(dtype=object),
+                          revised=pd.Series(dtype=bool))
+    # When each row's source was issued, as numbers: taken once per source, not per row.
+    codes, symbols = pd.factorize(out["source"], use_na_sentinel=True)
+    unknown = pd.Timestamp.min.value  # an unknown source's rows are the earliest
+    issued = np.array([sources[symbol].issued.value if symbol in sources else unknown for symbol in symbols]
+                      + [unknown], dtype=np.int64)[codes]  # a missing source (-1) takes the last
+    group, groups = _groups(out, keys)
+    # Within a key, the last published stands (ties keep file order): one stable sort by
+    # issue within key, the last row of each key's run.
+    order = np.lexsort((issued, group))
+    ordered = group[order]
+    last = np.r_[ordered[1:] != ordered[:-1], True]
+    latest_of = np.empty(groups, dtype=np.int64)
+    latest_of[ordered[last]] = order[last]
+    latest = latest_of[group]
+    is_latest = latest == np.arange(len(out))
+    values = out["value"].to_numpy(dtype=float, na_value=np.nan)
+    # NaN never differs: a missing figure revises nothing, as it states nothing.
+    differs = ~is_latest & (np.abs(values - values[latest]) > 1e-9)
+    revised_group = np.bincount(group, weights=differs, minlength=groups) > 0
+    symbol_of = np.append(np.asarray(symbols, dtype=object), None)[codes]
+    return out.assign(current=is_latest,
+                      superseded_by=pd.Series(np.where(is_latest, None, symbol_of[latest]), index=out.index,
+                                              dtype=object),
+                      revised=is_latest & revised_group[group])
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, int]:
+    """Each row's key as one number, and how many keys there are. A missing cell is a key
+    like any other (two targets without a deadline are the same target)."""
+    group, groups = np.zeros(len(frame), dtype=np.int64), 1
+    for key in keys:
+        codes, uniques = pd.factorize(frame[key], use_na_sentinel=False)
+        # Numbered afresh after each column, so the combined number stays below rows x values.
+        group, found = pd.factorize(group * len(uniques) + codes)
+        groups = len(found)
+    return group.astype(np.int64), groups
 
 
 def mark_observations(observations: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
