@@ -226,16 +226,20 @@ def _material(df: pd.DataFrame, sources: dict[str, Source], table: str,
     keys = [sources[symbol].digest if symbol in sources else None for symbol in symbols]
     source_key = pa.array([*keys, None], type=pa.string()).take(pa.array(np.where(codes < 0, len(keys), codes)))
     empty = pd.Series(np.nan, index=df.index)
-    places = place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)
     fields = [_field(df["source"]), _field(source_key), _field(df["location"]), _field(df["quote"]),
               *(_field(df[name] if name in df else empty) for name in ("value", "numerator", "denominator")),
-              _field(places)]
+              _field(_places(df, place))]
     heading = pa.scalar(_heading(table), type=pa.large_string())
     material = pc.binary_join_element_wise(heading, *fields, pa.scalar("\x1f", type=pa.large_string()))
     raw = material.cast(pa.large_binary())
     if raw.null_count:  # never: every field is filled
         raise ValueError("a row's proof material is missing")
     return raw
+
+
+def _places(df: pd.DataFrame, place: pd.Series | None) -> pd.Series:
+    """Each row's place in its series (:func:`indicators.proof.places`), None for a target."""
+    return place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)
 
 
 def _heading(table: str) -> str:
@@ -266,8 +270,8 @@ class _Parts:
     def __init__(self, df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
                  usable: np.ndarray) -> None:
         self.heading, self.usable = _heading(table).encode(), usable
-        places = place.reindex(df.index) if place is not None else pd.Series(None, index=df.index, dtype=object)
-        self.texts = [_arrow_text(column) for column in (df["source"], df["location"], df["quote"], places)]
+        self.texts = [_arrow_text(column) for column in (df["source"], df["location"], df["quote"],
+                                                         _places(df, place))]
         self.numbers = [df[name].to_numpy(dtype=np.float64, na_value=np.nan) if name in df
                         else np.full(len(df), np.nan) for name in self.NUMBERS]
         self.codes, symbols = pd.factorize(df["source"], use_na_sentinel=True)
