@@ -204,16 +204,14 @@ def _current(path: Path) -> bool:
         return False
 
 
-def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
-                paired: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """One digest per row of everything its proof reads, and whether it may be remembered
-    (not for a row citing an unknown source, or one checked as a pair with another)."""
-    material = _material(df, sources, table, place)
-    return _row_hashes(material, 0, len(material)), _usable(df, sources, paired)
+def row_digests(df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None) -> np.ndarray:
+    """One digest per row of everything its proof reads."""
+    return _row_hashes(_material(df, sources, table, place))
 
 
-def _usable(df: pd.DataFrame, sources: dict[str, Source], paired: pd.Series) -> np.ndarray:
-    """Which rows may be remembered: those citing a known source, not proven as a pair."""
+def usable(df: pd.DataFrame, sources: dict[str, Source], paired: pd.Series) -> np.ndarray:
+    """Which rows may be remembered: those citing a known source, not proven as a pair with
+    another (whose verdict depends on that other row)."""
     return df["source"].isin(list(sources)).to_numpy(dtype=bool) & ~paired.to_numpy(dtype=bool)
 
 
@@ -248,13 +246,13 @@ def _heading(table: str) -> str:
     return f"{PROOF_VERSION}{proving_code()}\x1f{table}"
 
 
-def _row_hashes(raw: pa.LargeBinaryArray, first: int, last: int) -> np.ndarray:
-    """The digests of rows ``first`` to ``last`` (excluded), one hashing call per row."""
+def _row_hashes(raw: pa.LargeBinaryArray) -> np.ndarray:
+    """The digest of each row's material, one hashing call per row."""
     ends = np.frombuffer(raw.buffers()[1], dtype=np.int64)[raw.offset:raw.offset + len(raw) + 1]
     body, blake, out = raw.buffers()[2], hashlib.blake2b, []
-    for start in range(first, last, HASHED_AT_ONCE):
+    for start in range(0, len(raw), HASHED_AT_ONCE):
         # Copied out a part at a time: a million rows' material is a quarter of a gigabyte.
-        part = ends[start:min(start + HASHED_AT_ONCE, last) + 1]
+        part = ends[start:start + HASHED_AT_ONCE + 1]
         data = body.slice(int(part[0]), int(part[-1] - part[0])).to_pybytes()
         bounds = (part - part[0]).tolist()
         out.extend(blake(data[a:b], digest_size=DIGEST_BYTES).digest() for a, b in zip(bounds, bounds[1:]))
@@ -301,6 +299,7 @@ class _Parts:
 def _arrow_text(values: pd.Series) -> pa.Array:
     """A text column as one Arrow array of large strings (missing cells null)."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        # The column's own Arrow text, not copied out to a million Python strings and back.
         array = pa.chunked_array(pa.array(values)).combine_chunks()
     else:
         array = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
@@ -334,7 +333,7 @@ class Recall:
         self._on = cache_file() is not None and len(df) > 0
         if not self._on:
             return  # nothing remembered, nothing to remember: no digest taken
-        self._usable = _usable(df, sources, paired)
+        self._usable = usable(df, sources, paired)
         bounds = [*range(0, len(df), PART_ROWS), len(df)]
         self._spans = list(zip(bounds, bounds[1:]))
         parts = _Parts(df, sources, table, place, self._usable)
@@ -343,13 +342,12 @@ class Recall:
         self._whole = held.among(self._parts, np.ones(len(self._parts), dtype=bool))
         self._rows: dict[int, np.ndarray] = {}  # the rows' own digests, for parts not remembered whole
         for (first, last), whole in zip(self._spans, self._whole, strict=True):
-            usable = self._usable[first:last]
+            allowed = self._usable[first:last]
             if whole:
-                self.known[first:last] = usable
+                self.known[first:last] = allowed
             else:
-                material = _material(df.iloc[first:last], sources, table, place)
-                self._rows[first] = _row_hashes(material, 0, last - first)
-                self.known[first:last] = held.among(self._rows[first], usable)
+                self._rows[first] = row_digests(df.iloc[first:last], sources, table, place)
+                self.known[first:last] = held.among(self._rows[first], allowed)
 
     def remember(self, proven: np.ndarray) -> None:
         """Add the proofs that passed here (``proven``: each row's, by position): the rows
@@ -361,11 +359,11 @@ class Recall:
         for (first, last), whole, part in zip(self._spans, self._whole, self._parts, strict=True):
             if whole:
                 continue
-            rows, usable, known = self._rows[first], self._usable[first:last], self.known[first:last]
+            rows, allowed, known = self._rows[first], self._usable[first:last], self.known[first:last]
             passed = np.asarray(proven[first:last], dtype=bool)
             used.append(rows[known])
-            fresh.append(rows[usable & passed & ~known])
-            if (passed | ~usable).all():
+            fresh.append(rows[allowed & passed & ~known])
+            if (passed | ~allowed).all():
                 fresh.append(np.array([part], dtype=WIDTH))
         fresh = np.concatenate(fresh) if fresh else np.array([], dtype=WIDTH)
         if len(fresh):
@@ -379,11 +377,10 @@ def _field(values) -> pa.Array:
         array = values
     elif pd.api.types.is_float_dtype(values.dtype):
         array = pa.array(values.to_numpy(), from_pandas=True)  # NaN is missing
-    elif isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        # The column's own Arrow text, not copied out to a million Python strings and back.
-        array = pa.chunked_array(pa.array(values)).combine_chunks()
     else:
-        array = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    text = array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
-    sized = pc.binary_join_element_wise(pc.cast(pc.utf8_length(text), pa.string()), text, pa.scalar(":"))
-    return pc.cast(pc.fill_null(sized, "-"), pa.large_string())  # past 2 GB of text in all
+        array = _arrow_text(values)
+    # Large strings throughout: past 2 GB of text in all.
+    text = array if pa.types.is_large_string(array.type) else pc.cast(array, pa.large_string())
+    sized = pc.binary_join_element_wise(pc.cast(pc.utf8_length(text), pa.large_string()), text,
+                                        pa.scalar(":", type=pa.large_string()))
+    return pc.fill_null(sized, pa.scalar("-", type=pa.large_string()))

@@ -232,16 +232,18 @@ def test_rows_that_differ_in_anything_the_proof_reads_have_other_digests(one, ot
 
     sources = {"TEST/1": SimpleNamespace(digest="same text"), "TEST/2": SimpleNamespace(digest="same text")}
     frame = pd.DataFrame([{**_ROW, **one}, {**_ROW, **one}, {**_ROW, **other}])
-    digests, usable = proof_cache.row_digests(frame, sources, "observations", None, pd.Series(False, index=frame.index))
-    assert usable.all() and digests[0] == digests[1] != digests[2]
+    digests = proof_cache.row_digests(frame, sources, "observations", None)
+    assert proof_cache.usable(frame, sources, pd.Series(False, index=frame.index)).all()
+    assert digests[0] == digests[1] != digests[2]
 
 
 def test_rows_citing_an_unknown_source_or_proven_as_a_pair_are_never_remembered():
     from types import SimpleNamespace
 
     frame = pd.DataFrame([_ROW, {**_ROW, "source": "TEST/9"}, _ROW])
-    digests, usable = proof_cache.row_digests(frame, {"TEST/1": SimpleNamespace(digest="d")}, "observations", None,
-                                              pd.Series([False, False, True]))
+    sources = {"TEST/1": SimpleNamespace(digest="d")}
+    digests = proof_cache.row_digests(frame, sources, "observations", None)
+    usable = proof_cache.usable(frame, sources, pd.Series([False, False, True]))
     assert usable.tolist() == [True, False, False]
     assert not proof_cache.known(digests, usable)[1:].any()
 
@@ -251,17 +253,17 @@ PART = 7  # rows of a part in the tests below: the shipped observations span sev
 
 @pytest.fixture
 def hashed_alone(monkeypatch) -> list[tuple[int, int]]:
-    """The spans of observations whose rows are hashed one by one, from here on, in parts of
-    ``PART`` rows."""
+    """The spans of rows (by position: the tables are read with positions as their index)
+    hashed one by one, from here on, in parts of ``PART`` rows."""
     monkeypatch.setattr(proof_cache, "PART_ROWS", PART)
     spans = []
-    original = proof_cache._row_hashes
+    original = proof_cache.row_digests
 
-    def spy(raw, first, last):
-        spans.append((first, last))
-        return original(raw, first, last)
+    def spy(df, *args):
+        spans.append((int(df.index[0]), int(df.index[-1]) + 1))
+        return original(df, *args)
 
-    monkeypatch.setattr(proof_cache, "_row_hashes", spy)
+    monkeypatch.setattr(proof_cache, "row_digests", spy)
     return spans
 
 
