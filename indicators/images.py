@@ -30,12 +30,15 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from indicators import scratch
+
 # Slide size: 16:9, sharp on a projector and in a 13.33 x 7.5 inch slide at 120 dpi.
 SLIDE_WIDTH = 1600
 SLIDE_HEIGHT = 900
 # Beyond these a browser returns an empty or truncated image rather than an error.
 MIN_SIDE, MAX_SIDE = 100, 5000
 FORMATS = ("png", "svg", "pdf")
+BROWSER_FOLDER_PREFIX = "indicators-browser-"
 TIMEOUT = 60.0
 NO_CHROMIUM = ("Static chart export needs a Chromium browser and none was found. On Debian or Ubuntu: "
                "`sudo apt-get install chromium`; or set BROWSER_PATH to a Chrome or Chromium executable.")
@@ -92,8 +95,15 @@ class _Renderer:
         import kaleido
 
         loop = asyncio.get_running_loop()
+        # The browser's profile (about 2 MB) and the page it draws in go in a scratch folder
+        # of this process's own: a process killed before its browser closes runs no
+        # clean-up, and the next renderer removes what it left (indicators.scratch).
+        folder = None
         try:
-            async with kaleido.Kaleido(n=1, mathjax=False, path=browser) as engine:
+            folder = scratch.make(BROWSER_FOLDER_PREFIX)
+            page = folder / "index.html"
+            page.write_text(kaleido.PageGenerator(mathjax=False).generate_index(), encoding="utf-8")
+            async with kaleido.Kaleido(n=1, page_generator=page, path=browser, tmp_dir=folder) as engine:
                 self.ready.set()
                 while True:
                     request = await loop.run_in_executor(None, self.requests.get)
@@ -107,6 +117,9 @@ class _Renderer:
         except BaseException as error:  # the browser would not start, or died: callers are told
             self.failure = error
             self.ready.set()
+        finally:
+            if folder is not None:
+                scratch.remove(folder)
 
     def alive(self) -> bool:
         return self.thread.is_alive() and self.failure is None

@@ -1,8 +1,9 @@
 """Scratch folders that a killed process leaves behind, removed by the next process.
 
 The published state of a store is written to a folder the dataset reads its files from (a
-million observations are about 160 MB), and rows being proven are handed to a helper
-through a folder. A process removes its folders when it ends normally, but one that is
+million observations are about 160 MB), rows being proven are handed to a helper
+through a folder, and the browser that draws chart images keeps its profile (about 2 MB)
+in one. A process removes its folders when it ends normally, but one that is
 killed (an app stopped with SIGKILL, a container taken down, a crash) runs no clean-up, and
 its folders stayed in the temporary folder until the system cleared it.
 

@@ -103,3 +103,27 @@ def test_a_killed_app_state_folder_is_removed_by_the_next_app(store_url, tempora
     assert second.returncode == -signal.SIGKILL, second.stderr[-500:]
     assert not left.exists()
     assert Path(second.stdout.strip()).parent.is_dir()
+
+
+# Draws one chart through the browser, then is killed (keep=1) or ends as a program does,
+# its renderer stopped (keep=0).
+RENDERS = ("import os, signal, sys; import plotly.graph_objects as go; from indicators import images; "
+           "images.start_server(); images.figure_bytes(go.Figure(go.Bar(x=[1], y=[2])), 'svg'); "
+           "os.kill(os.getpid(), signal.SIGKILL) if sys.argv[1] == '1' else images.stop_server()")
+
+
+def test_a_killed_renderer_browser_folder_is_removed_by_the_next_renderer(chromium, temporary):
+    from indicators.images import BROWSER_FOLDER_PREFIX
+
+    def render(killed: bool) -> list[Path]:
+        done = subprocess.run([sys.executable, "-c", RENDERS, str(int(killed))], capture_output=True, text=True,
+                              timeout=300, env={**os.environ, "TMPDIR": str(temporary)})
+        assert done.returncode == (-signal.SIGKILL if killed else 0), done.stderr[-500:]
+        return sorted(temporary.glob(f"{BROWSER_FOLDER_PREFIX}*"))
+
+    [left] = render(killed=True)
+    # The browser's profile and its page, which the browser's own clean-up would have removed.
+    assert (left / "index.html").is_file() and [p for p in left.iterdir() if p.is_dir()]
+    [again] = render(killed=True)
+    assert again != left and not left.exists()
+    assert render(killed=False) == []  # the one left swept, its own removed when it stopped
