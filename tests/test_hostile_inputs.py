@@ -263,3 +263,31 @@ def test_the_header_is_the_first_line_as_python_splits_lines(text):
     from indicators.files import _FIRST_LINE
 
     assert _FIRST_LINE.match(text).group() == (text.splitlines() or [""])[0]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('a,"\n\r\x0b\x85\u2028')), max_size=16))
+def test_lines_made_one_at_a_time_are_the_lines_the_csv_module_reads(text):
+    # The csv module's lines are a file's opened with newline="": the fast reader's header
+    # and the row-by-row reading take them one at a time, not from a copy of the whole file.
+    import csv
+    import io
+
+    from indicators.files import _lines
+
+    def rows(lines):
+        try:
+            return list(csv.reader(lines))
+        except csv.Error as error:
+            return str(error)
+
+    assert list(_lines(text)) == list(io.StringIO(text, newline=""))
+    assert rows(_lines(text)) == rows(io.StringIO(text, newline=""))
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_a_table_reads_the_same_whatever_its_line_ends(end):
+    # "\r" alone is how spreadsheets saved as "CSV (Macintosh)" end lines.
+    text = end.join(["a,b", '1,"two\rlines"', "3,4", ""])
+    table = files.read_csv_text(text, "observations.csv")
+    assert table.to_dict("records") == [{"a": "1", "b": "two\rlines"}, {"a": "3", "b": "4"}]
