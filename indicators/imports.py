@@ -14,6 +14,7 @@ the workbook is parsed with defusedxml installed (openpyxl uses it).
 
 from __future__ import annotations
 
+import datetime
 import io
 import tempfile
 import zipfile
@@ -96,10 +97,24 @@ def _read_xlsx(name: str, content: bytes) -> pd.DataFrame:
         raise FileProblem(name, "zip_bomb", f"the workbook holds {len(entries)} parts, {total} bytes uncompressed "
                                             f"(ratio {total / packed:.0f}:1): refused before reading")
     try:
-        frame = pd.read_excel(io.BytesIO(content), dtype=str, engine="openpyxl").fillna("")
+        frame = pd.read_excel(io.BytesIO(content), dtype=object, engine="openpyxl")
     except Exception as error:  # openpyxl raises many kinds for broken workbooks
         raise FileProblem(name, "not_a_table", f"the workbook could not be read: {error}") from None
-    return frame.astype(str)
+    return frame.map(_cell_text).astype(str)
+
+
+def _cell_text(value) -> str:
+    """A workbook cell as the text a CSV would hold. A spreadsheet turns a date typed or
+    opened as 2019-06-30 into a date cell, which reads as a timestamp: it is the date
+    (YYYY-MM-DD) again, so a table edited in a spreadsheet reads as it was written. A
+    moment within a day stays a timestamp, and is refused as not a date."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
 
 
 def plan_import(store: Store, table: str, frame: pd.DataFrame, extra: list[Edit] | None = None) -> Plan:

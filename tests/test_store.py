@@ -207,6 +207,25 @@ def _zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
+def _workbook(frame: pd.DataFrame) -> bytes:
+    """``frame`` as a spreadsheet saves it once edited: dates as date cells, numbers as
+    numbers, flags as booleans, empty cells empty."""
+    import datetime
+
+    import openpyxl
+
+    kinds = {"period_start": datetime.datetime.fromisoformat, "period_end": datetime.datetime.fromisoformat,
+             "value": float, "numerator": float, "denominator": float, "is_baseline": lambda t: t.lower() == "true"}
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        sheet.append([None if text == "" else kinds.get(column, str)(text) for column, text in zip(frame.columns, row)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 HTML_ROW = _observations().head(1).assign(notes="<script>alert(1)</script>")
 FORMULA_ROW = _observations().head(1).assign(notes="=HYPERLINK(\"https://evil.example\")")
 NEW_ROW = _observations().head(1).assign(indicator_id="attacks_on_the_moon")
@@ -226,6 +245,8 @@ BAD_UPLOADS = [
     ("a binary file named .csv", bytes(range(256)) * 4, "[not_a_table]"),
     ("an oversized file", b"a,b\n" + b"1,2\n" * 2_000_000, "[file_too_large]"),
     ("a zip-bomb .xlsx", _zip_bomb(), "[zip_bomb]"),
+    ("a moment of a day, not a date, in a workbook",
+     _workbook(_observations().head(1).assign(period_start="2015-11-01 13:05:00")), "[not_a_date]"),
     ("HTML and script in text", _upload(HTML_ROW), "[markup]"),
     ("a formula prefix in text", _upload(FORMULA_ROW), "[formula_prefix]"),
 ]
@@ -254,6 +275,14 @@ def test_a_good_upload_reports_row_by_row(store):
     plan = import_table(store, "observations", pd.concat([changed, added, same]), ALICE, "upload", commit=True)
     assert [(o.row, o.status) for o in plan.outcomes] == [(2, CHANGED), (3, ADDED), (4, UNCHANGED)]
     assert plan.ok and plan.change_id is not None
+
+
+def test_a_table_edited_in_a_spreadsheet_reads_as_it_was_written(store):
+    # Dates typed or opened in a spreadsheet become date cells; they read as the dates they were.
+    rows = _observations().head(3)
+    assert rows[["period_start", "period_end"]].ne("").all().all()  # the case this test is about
+    plan = import_table(store, "observations", read_upload("edited.xlsx", _workbook(rows)), ALICE, "upload")
+    assert plan.ok and [o.status for o in plan.outcomes] == [UNCHANGED] * 3, plan.lines()
 
 
 WRITER = """
