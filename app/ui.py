@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import os
 import re
 import time
 from collections.abc import Callable
@@ -16,7 +15,7 @@ import streamlit as st
 
 import indicators
 from indicators import paths
-from indicators.accounts import role_for
+from indicators.accounts import Accounts, SignInRefused
 from indicators.store import READER, Store, User, default_url
 from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
@@ -79,52 +78,58 @@ def fingerprint(folder: Path) -> tuple:
                         for path in folder.rglob("*") if path.is_file() for stat in [path.stat()]))
 
 
-def store_mode() -> bool:
-    """The app reads the store (SQLite by default, PostgreSQL through DATABASE_URL), seeded
-    from data/; pointing INDICATORS_DATA_DIR at a folder reads that folder's files instead."""
-    return not os.environ.get("INDICATORS_DATA_DIR")
+def the_store() -> Store:
+    """The store every page reads: DATABASE_URL, else the data folder's own SQLite file."""
+    return store(default_url(paths.data_dir()))
 
 
 @st.cache_resource
 def store(url: str) -> Store:
-    """One engine per process for every session; the schema migrated and the store seeded
-    from the data folder on first start."""
+    """One engine per process for every session, its schema migrated on first start."""
     made = Store(url)
     made.migrate()
-    made.seed(paths.data_dir())
     return made
 
 
 @st.cache_data(max_entries=4, ttl=3600)
-def _synced(url: str, stamp: tuple) -> int:
-    # Runs again only when the data files change (their fingerprint is the key).
-    return store(url).sync_from_files(paths.data_dir())
+def _taken_in(url: str, stamp: tuple) -> list[indicators.Failure]:
+    """An empty store seeded from the data folder, or what its files hold that the store
+    does not proposed as a change waiting for review (never published); the folder's
+    failures when it does not validate, and nothing taken in. Runs again only when the
+    files change (their fingerprint is the key)."""
+    made = store(url)
+    try:
+        if not made.seed(paths.data_dir()):
+            made.sync_from_files(paths.data_dir())
+    except indicators.DataValidationError as error:
+        return error.failures
+    return []
+
+
+def folder_failures() -> list[indicators.Failure]:
+    """Why the data folder's files were not taken in (empty when they were, or matched)."""
+    return _taken_in(default_url(paths.data_dir()), fingerprint(paths.data_dir()))
 
 
 # cache_resource, not cache_data: cache_data hands every run a fresh unpickled copy, which
 # for a million observations costs seconds a click. The tables are shared read-only.
 @st.cache_resource(show_spinner="Loading and validating the data…", max_entries=4, ttl=3600)
-def _validated(kind: str, where: str, stamp: tuple) -> tuple[indicators.Dataset | None, list[indicators.Failure]]:
-    if kind == "files":
-        return indicators.validate_folder(Path(where))
-    return store(where).validated()
+def _validated(url: str, version: tuple) -> tuple[indicators.Dataset | None, list[indicators.Failure]]:
+    return store(url).validated()
 
 
 @st.cache_resource(max_entries=4, ttl=3600)
-def _progress(kind: str, where: str, stamp: tuple) -> dict[str, Progress]:
-    dataset, _ = _validated(kind, where, stamp)
+def _progress(url: str, version: tuple) -> dict[str, Progress]:
+    dataset, _ = _validated(url, version)
     return {p.indicator_id: p for p in assess_all(dataset)}
 
 
-def _current() -> tuple[str, str, tuple]:
-    """What to read and the key its cache is valid for: the files' fingerprint, or the
-    store's version (asked each run, so a change published anywhere shows on the next run)."""
-    if not store_mode():
-        folder = paths.data_dir()
-        return "files", str(folder), fingerprint(folder)
-    url = default_url()
-    _synced(url, fingerprint(paths.data_dir()))
-    return "store", url, store(url).version()
+def _current() -> tuple[str, tuple]:
+    """The store and the version of its published state, asked each run, so a change
+    published anywhere shows on the next run."""
+    url = default_url(paths.data_dir())
+    _taken_in(url, fingerprint(paths.data_dir()))
+    return url, store(url).version()
 
 
 # Editors and reviewers sign in again after this long, whatever the identity cookie says.
@@ -140,33 +145,46 @@ def secrets() -> dict:
 
 
 def auth_mode() -> str | None:
-    """"oidc" when an identity provider is configured, "local" for accounts in secrets,
-    None when neither is (the app is then read-only)."""
-    configured = secrets()
-    if "auth" in configured:
+    """"oidc" when an identity provider is configured, "local" when the store has accounts
+    with passwords, None when neither (the app is then read-only)."""
+    if "auth" in secrets():
         return "oidc"
-    if configured.get("accounts"):
+    if Accounts(the_store()).exist(with_password=True):
         return "local"
     return None
 
 
 def current_user() -> User:
-    """Who is using this session, and their role; signed out is a reader."""
+    """Who is using this session, with the role their account holds now (asked each run,
+    so a role changed or an account removed counts from the next request); signed out,
+    or signed in without an account, is a reader."""
     mode = auth_mode()
     now = time.time()
+    accounts = Accounts(the_store())
     if mode == "oidc" and st.user.is_logged_in:
         issued = st.user.get("iat")
         if issued and now - float(issued) > MAX_SESSION_SECONDS:
             st.logout()
         email = st.user.get("email")
-        return User(str(email or st.user.get("name") or "signed in"), role_for(secrets().get("roles", {}), email))
-    account = st.session_state.get("account")
-    if mode == "local" and account:
-        name, role, since = account
-        if now - since <= MAX_SESSION_SECONDS:
-            return User(name, role)
+        return accounts.user(email) or User(str(email or st.user.get("name") or "signed in"), READER)
+    signed_in = st.session_state.get("account")
+    if mode == "local" and signed_in:
+        name, since = signed_in
+        user = accounts.user(name)
+        if user is not None and now - since <= MAX_SESSION_SECONDS:
+            return user
         del st.session_state["account"]
     return User("anonymous", READER)
+
+
+def sign_in(name: str, password: str) -> str | None:
+    """Sign this session in with a local account: None, or why not (as the person is told)."""
+    try:
+        user = Accounts(the_store()).sign_in(name, password, st.context.ip_address or "unknown address")
+    except SignInRefused as refused:
+        return str(refused)
+    st.session_state["account"] = (user.name, time.time())
+    return None
 
 
 def refresh() -> None:
@@ -179,7 +197,9 @@ def refresh() -> None:
 def load() -> indicators.Dataset:
     """The validated data; with invalid data, the error page instead of the page asked for
     (the script stops here)."""
-    dataset, failures = _validated(*_current())
+    url, version = _current()
+    # Nothing published yet: the folder that was to seed the store did not validate.
+    dataset, failures = (None, folder_failures()) if version == (0, 0) else _validated(url, version)
     if failures:
         invalid_data_page(failures)
         st.stop()
@@ -192,14 +212,14 @@ def progress() -> dict[str, Progress]:
 
 
 @st.cache_resource(max_entries=4, ttl=3600)
-def _coverage(kind: str, where: str, stamp: tuple) -> pd.DataFrame:
-    dataset, _ = _validated(kind, where, stamp)
+def _coverage(url: str, version: tuple) -> pd.DataFrame:
+    dataset, _ = _validated(url, version)
     return coverage(dataset)
 
 
 @st.cache_resource(max_entries=4, ttl=3600)
-def _sparklines(kind: str, where: str, stamp: tuple) -> dict[str, list[float]]:
-    dataset, _ = _validated(kind, where, stamp)
+def _sparklines(url: str, version: tuple) -> dict[str, list[float]]:
+    dataset, _ = _validated(url, version)
     return series_values(dataset, dataset.catalogue["id"])
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/replicas.py --postgres postgresql+psycopg://user@host/db
     .venv/bin/python bench/replicas.py --postgres ... --replicas 2 --browsers 16
-    .venv/bin/python bench/replicas.py --observations 100000    # a synthetic folder, no store
+    .venv/bin/python bench/replicas.py --observations 100000    # a synthetic folder, its own SQLite store
 
 Starts ``--replicas`` Streamlit processes (each on one PostgreSQL store seeded from data/,
 or on a synthetic data folder), nginx in front of them with the sticky-cookie configuration

@@ -21,7 +21,7 @@ from indicators.images import FORMATS as IMAGE_FORMATS
 from indicators import paths
 from indicators.exports import export_paths
 from indicators.files import FileProblem
-from indicators.ingest import SourceExists, add_source
+from indicators.ingest import SourceExists
 from indicators.sources import KINDS
 from indicators.images import (
     MAX_SIDE,
@@ -36,7 +36,8 @@ from indicators.images import (
 from indicators.progress import assess_all, progress_table
 from indicators.series import coverage
 from indicators.slides import deck_size, select, write_deck
-from indicators.validation import DataValidationError, load, validate_folder
+from indicators.store import ChangeRefused
+from indicators.validation import DataValidationError, validate_folder
 
 # How many failure lines to print before summing up: a broken 200 MB file would otherwise
 # print hundreds of thousands of them.
@@ -110,7 +111,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    table = coverage(load(args.data))
+    table = coverage(_published(args))
     for area, rows in table.groupby("reform_area_name", sort=False):
         print(f"\n{area}")
         for row in rows.itertuples():
@@ -142,7 +143,7 @@ def _progress_cells(row: dict) -> dict[str, str]:
 
 
 def _progress(args: argparse.Namespace) -> int:
-    table = progress_table(load(args.data))
+    table = progress_table(_published(args))
     if args.csv:
         _output_file(args.csv, args.force, (".csv",))
         table.to_csv(args.csv, index=False)
@@ -165,7 +166,7 @@ def _progress(args: argparse.Namespace) -> int:
 
 
 def _chart(args: argparse.Namespace) -> int:
-    dataset = load(args.data)
+    dataset = _published(args)
     results = {p.indicator_id: p for p in assess_all(dataset)}
     if args.indicator != "goals" and args.indicator not in results:
         print(f"unknown indicator {args.indicator!r}; `indicators list` shows them", file=sys.stderr)
@@ -180,7 +181,7 @@ def _chart(args: argparse.Namespace) -> int:
 
 
 def _slides(args: argparse.Namespace) -> int:
-    dataset = load(args.data)
+    dataset = _published(args)
     try:
         chosen = select(dataset, args.area, args.indicator)
     except ValueError as error:
@@ -197,7 +198,7 @@ def _slides(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    dataset = load(args.data)
+    dataset = _published(args)
     if args.out.exists() and not args.out.is_dir() and args.out.suffix.lower() != f".{args.format}":
         raise UserError(f"{args.out} is a file; give a folder, or a file name ending in .{args.format}")
     _check_outputs(export_paths(args.format, args.out), args.force)
@@ -208,48 +209,126 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _add_source(args: argparse.Namespace) -> int:
-    data = args.data or paths.data_dir()
+    from indicators.imports import source_conflicts
+    from indicators.ingest import add_to_folder, prepare_source, refuse_conflicts
+    from indicators.store import PUT, Edit, folder_state, new_failures
+
     try:
-        added = add_source(data, args.file, args.symbol, args.title, args.publisher, args.url,
-                           published=args.published, year=args.year, kind=args.kind, language=args.language,
-                           licence=args.licence, cutoff=args.cutoff, force=args.force)
-    except SourceExists as error:
-        raise UserError(str(error)) from None
+        record, added = prepare_source(args.file, args.symbol, args.title, args.publisher, args.url,
+                                       published=args.published, year=args.year, kind=args.kind,
+                                       language=args.language, licence=args.licence, cutoff=args.cutoff)
     except FileProblem as error:
         raise UserError(f"{error.file}: {error.message}") from None
     unit = {"report": "paragraphs", "document": "pages and sections", "dataset": "rows"}[added.kind]
-    print(f"Stored {added.symbol} as a {added.kind}: {added.parts} {unit} in {added.path}")
-    print("Next: add its figures with their locations and quotes, then run `indicators validate`.")
+    edit = Edit("source", added.symbol, PUT, record)
+    if args.into is not None:
+        # A working copy: checked by the same rules first, then written; the store it
+        # seeds proposes it for review like any edit of the files.
+        if not args.into.is_dir():
+            raise UserError(f"there is no data folder at {args.into}")
+        try:
+            refuse_conflicts(args.into, record, args.force)
+            failures = new_failures(folder_state(args.into), [edit])
+            if failures:
+                raise DataValidationError(failures)
+            path = add_to_folder(args.into, record, force=args.force)
+        except SourceExists as error:
+            raise UserError(str(error)) from None
+        print(f"Stored {added.symbol} as a {added.kind}: {added.parts} {unit} in {path}")
+        print("Next: add its figures with their locations and quotes, then run `indicators validate`.")
+        return 0
+    store = _store(args)
+    user = _identity(args, store)
+    known = added.symbol in store.state().get("source", {})
+    if known and not args.force:
+        raise UserError(f"{added.symbol} is in the store already; add --force to propose its text corrected")
+    conflicts = source_conflicts(store, record)
+    if conflicts:
+        raise UserError(conflicts[0])
+    failures = store.check([edit])
+    if failures:
+        raise DataValidationError(failures)
+    change = store.submit([edit], user, args.reason or f"{'correct' if known else 'add'} {added.symbol}",
+                          origin="add-source", check=False)  # just checked; approval checks again
+    print(f"Submitted change {change} for review: {added.symbol} as a {added.kind}, {added.parts} {unit}.")
+    print(f"A reviewer reads it (`indicators review --show {change}`) and publishes it; then its figures can be "
+          "added.")
     return 0
 
 
+CLI_ADDRESS = "command line"
+
+
 def _store(args: argparse.Namespace):
+    """The store the command reads and writes, its schema brought up to date, seeded when
+    empty, and the data folder's files compared with it: what differs waits for review."""
     from indicators.store import Store
 
-    store = Store(args.database)
+    store = Store(args.database, data_dir=args.data)
     store.migrate()
     if store.seed(args.data):
         print(f"Seeded the empty store from {args.data or paths.data_dir()}", file=sys.stderr)
+    folder = Path(args.data or paths.data_dir()).name
+    try:
+        store.sync_from_files(args.data)
+    except DataValidationError as error:
+        print(f"Note: the files of {folder}/ differ from the store but do not validate ({len(error.failures)} "
+              "problem(s), `indicators validate` lists them), so nothing was proposed from them.", file=sys.stderr)
+    waiting = store.pending_from_files()
+    if waiting is not None:
+        print(f"Note: the files of {folder}/ differ from the store; change {waiting} waits for review "
+              f"(`indicators review --show {waiting}`). What follows is the published data.", file=sys.stderr)
     return store
 
 
-def _user(args: argparse.Namespace):
-    from indicators.store import User
+def _published(args: argparse.Namespace):
+    """The store's published state, validated: what every reader shows."""
+    return _store(args).dataset()
 
-    # The command line runs as the local account that owns the store; the app checks sign-in.
-    return User(args.user or os.environ.get("USER", "local"), args.role)
+
+def _secret(variable: str, prompt: str) -> str:
+    """A password from the environment, else the terminal (not echoed), else a line of stdin."""
+    import getpass
+
+    given = os.environ.get(variable)
+    if given:
+        return given
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    line = sys.stdin.readline().rstrip("\n")
+    if not line:
+        raise UserError(f"no password: set {variable}, or run the command in a terminal")
+    return line
+
+
+def _identity(args: argparse.Namespace, store):
+    """Who is acting, signed in against the store's accounts: a token an administrator
+    issued (INDICATORS_TOKEN), or a name (--user, INDICATORS_USER, else the login name) and
+    its password. The role is the account's."""
+    import getpass
+
+    from indicators.accounts import Accounts
+
+    accounts = Accounts(store)
+    token = os.environ.get("INDICATORS_TOKEN")
+    if token:
+        return accounts.from_token(token, CLI_ADDRESS)
+    name = args.user or os.environ.get("INDICATORS_USER") or getpass.getuser()
+    return accounts.sign_in(name, _secret("INDICATORS_PASSWORD", f"Password for {name}: "), CLI_ADDRESS)
 
 
 def _import(args: argparse.Namespace) -> int:
-    from indicators.files import max_file_bytes
-    from indicators.imports import import_table, read_upload
+    from indicators.imports import import_table, read_upload_file
 
     try:
-        # A file on this machine may be as large as the data files themselves.
-        frame = read_upload(args.file.name, args.file.read_bytes(), limit=max_file_bytes())
+        frame = read_upload_file(args.file, args.table)
     except FileProblem as error:
         raise UserError(f"{error.file}: [{error.rule}] {error.message}") from None
-    plan = import_table(_store(args), args.table, frame, _user(args), args.reason or "", commit=args.commit)
+    if args.commit and not (args.reason or "").strip():
+        raise UserError("say why with --reason: the reviewer reads it, and the history keeps it")
+    store = _store(args)
+    user = _identity(args, store) if args.commit else None
+    plan = import_table(store, args.table, frame, user, args.reason or "", commit=args.commit)
     for line in plan.lines():
         print(line)
     counts = ", ".join(f"{n} {status}" for status, n in plan.counts().items())
@@ -265,9 +344,26 @@ def _import(args: argparse.Namespace) -> int:
 
 def _review(args: argparse.Namespace) -> int:
     store = _store(args)
+    if args.show is not None:
+        change = store.change(args.show)
+        if change is None:
+            raise UserError(f"there is no change {args.show}")
+        print(f"change {change.id} by {change.author} ({change.origin}, {change.created_at:%Y-%m-%d %H:%M}), "
+              f"{change.status}: {change.reason}")
+        for row in store.changed_records(args.show).itertuples():
+            if row.action == "retract":
+                print(f"  retract {row.record}")
+            elif row.field == "":
+                print(f"  {row.action} {row.record}: {row.proposed}")
+            elif row.action == "correct":
+                print(f"  correct {row.record}, {row.field}: {_short(row.now)!r} -> {_short(row.proposed)!r}")
+            else:
+                print(f"  add {row.record}, {row.field}: {_short(row.proposed)!r}")
+        return 0
     if args.approve or args.reject:
-        store.review(args.approve or args.reject, _user(args), approve=bool(args.approve), note=args.note or "")
-        print(f"Change {args.approve or args.reject} {'published' if args.approve else 'rejected'}.")
+        change = args.approve or args.reject
+        store.review(change, _identity(args, store), approve=bool(args.approve), note=args.note or "")
+        print(f"Change {change} {'published' if args.approve else 'rejected'}.")
         return 0
     waiting = store.pending()
     if waiting.empty:
@@ -276,6 +372,97 @@ def _review(args: argparse.Namespace) -> int:
         print(f"change {change.id} by {change.author} ({change.origin}, {change.created_at:%Y-%m-%d %H:%M}): "
               f"{change.reason}")
     return 0
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _history(args: argparse.Namespace) -> int:
+    store = _store(args)
+    history = store.history(args.entity, args.key)
+    if history.empty:
+        raise UserError(f"the store has never held {args.entity} {args.key}")
+    for row in history.itertuples():
+        print(f"revision {row.revision} (change {row.change}, {row.status}) by {row.author}, "
+              f"{row.created_at:%Y-%m-%d %H:%M}: {row.action}: {row.reason}")
+    return 0
+
+
+def _retract(args: argparse.Namespace) -> int:
+    store = _store(args)
+    change = store.retract(args.entity, args.key, _identity(args, store), args.reason)
+    print(f"Submitted change {change} for review: retract {args.entity} {args.key}.")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    store = _store(args)
+    change = store.restore(args.revision, _identity(args, store), args.reason)
+    print(f"Submitted change {change} for review: revision {args.revision} restored.")
+    return 0
+
+
+def _account(args: argparse.Namespace) -> int:
+    """Accounts of the store. The first account made in a store without any is its
+    administrator; after that, only an administrator (signed in) manages accounts."""
+    from indicators.accounts import Accounts
+
+    store = _store(args)
+    accounts = Accounts(store)
+    first = not accounts.exist()
+    if first and args.action != "add":
+        raise UserError("the store has no account yet: `indicators account add NAME --role reviewer` makes the "
+                        "first, its administrator")
+    if not first:
+        acting = _identity(args, store)
+        if not accounts.get(acting.name).admin:
+            raise PermissionError(f"{acting.name} is not an administrator of accounts")
+    if args.action == "list":
+        for row in accounts.table().itertuples():
+            print(f"{row.name:<30} {row.role:<9} {'admin' if row.admin else '':<5} "
+                  f"{'password' if row.password else 'identity provider only'}")
+        return 0
+    if args.name is None:
+        raise UserError(f"`indicators account {args.action}` needs the account's name")
+    if args.action == "add":
+        if args.role is None:
+            raise UserError("give the account's role: --role reader, editor or reviewer")
+        password = None if args.no_password else _new_password(args.name)
+        made = accounts.add(args.name, args.role, password, admin=first or args.admin)
+        print(f"Added {made.name} ({made.role}{', administrator' if made.admin else ''}).")
+    elif args.action == "role":
+        if args.role is None:
+            raise UserError("give the new role: --role reader, editor or reviewer")
+        accounts.set_role(args.name, args.role)
+        accounts.set_admin(args.name, args.admin)
+        print(f"{args.name} is now {args.role}{', administrator' if args.admin else ''}; it counts from the "
+              "account's next request.")
+    elif args.action == "password":
+        accounts.set_password(args.name, _new_password(args.name))
+        print(f"Set a new password for {args.name}.")
+    elif args.action == "remove":
+        accounts.remove(args.name)
+        print(f"Removed {args.name}; its tokens no longer sign in.")
+    elif args.action == "token":
+        print(accounts.issue_token(args.name, args.days))
+        print(f"A token for {args.name}, valid {args.days} days, shown once: give it as INDICATORS_TOKEN.",
+              file=sys.stderr)
+    elif args.action == "revoke":
+        print(f"Revoked {accounts.revoke_tokens(args.name)} token(s) of {args.name}.")
+    return 0
+
+
+def _new_password(name: str) -> str:
+    """The new account's password: INDICATORS_NEW_PASSWORD, else typed twice, else a line of stdin."""
+    import getpass
+
+    if os.environ.get("INDICATORS_NEW_PASSWORD") or not sys.stdin.isatty():
+        return _secret("INDICATORS_NEW_PASSWORD", "")
+    first = getpass.getpass(f"New password for {name}: ")
+    if getpass.getpass("Again: ") != first:
+        raise UserError("the two passwords differ")
+    return first
 
 
 def _dump(args: argparse.Namespace) -> int:
@@ -297,7 +484,7 @@ def _backup(args: argparse.Namespace) -> int:
 def _extract(args: argparse.Namespace) -> int:
     from indicators.extract import extract_text, match, read_any, summary, table
 
-    dataset = load(args.data)
+    dataset = _published(args)
     if args.source in dataset.sources:
         source = dataset.sources[args.source]
         raw = (Path(dataset.folder) / paths.SOURCES_DIR / source.text_file).read_text(encoding="utf-8")
@@ -333,16 +520,9 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hash_password(args: argparse.Namespace) -> int:
-    import getpass
-
-    from indicators.accounts import hash_password
-
-    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("Password: ")
-    if len(password) < 12:
-        raise UserError("use a password of at least 12 characters")
-    print(hash_password(password))
-    return 0
+# Commands whose mistakes of fact (an unknown change, a change decided already, a weak
+# password) are the store's: said in one line, exit code 2.
+STORE_COMMANDS = ("review", "import", "backup", "dump", "history", "retract", "restore", "account", "add-source")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -355,22 +535,45 @@ def build_parser() -> argparse.ArgumentParser:
         ("chart", _chart, "write an indicator's chart (or 'goals') as a PNG, SVG or PDF image"),
         ("slides", _slides, "write a briefing deck (.pptx)"),
         ("export", _export, "write the dataset as CSV, Excel, JSON or a Frictionless Data Package"),
-        ("add-source", _add_source, "store a new source (.pdf, .txt, .html or .csv) and describe it in sources.yaml"),
+        ("add-source", _add_source, "propose a new source (.pdf, .txt, .html or .csv) for review, or --into a data "
+                                    "folder"),
         ("import", _import, "check a CSV or Excel table of figures against the store; --commit submits it for review"),
         ("review", _review, "list the changes waiting for review, or --approve / --reject one"),
         ("dump", _dump, "write the store's published state as a data folder"),
         ("backup", _backup, "copy a SQLite store safely while it is in use"),
         ("extract", _extract, "propose candidate figures from a stored source or a .txt, .pdf or .html file"),
-        ("hash-password", _hash_password, "print an argon2 hash of a password (read from the terminal or stdin)"),
+        ("history", _history, "every revision of one record, with who, when and why"),
+        ("retract", _retract, "propose withdrawing a published record (it stays in its history)"),
+        ("restore", _restore, "propose a record as one of its revisions read"),
+        ("account", _account, "manage the store's accounts: add, list, role, password, remove, token, revoke"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--data", type=Path, default=None, help="data folder (default: the shipped data)")
         command.set_defaults(handler=handler)
-        if name in ("import", "review", "dump", "backup"):
-            command.add_argument("--database", help="SQLAlchemy URL (default: DATABASE_URL, else store/indicators.sqlite)")
-        if name in ("import", "review"):
-            command.add_argument("--user", help="who is acting (default: the login name)")
-            command.add_argument("--role", choices=("editor", "reviewer"), default="editor")
+        if name != "validate":
+            command.add_argument("--database", help="the store's SQLAlchemy URL (default: DATABASE_URL, else the "
+                                                    "data folder's own SQLite file in store/)")
+        if name in ("add-source", "import", "review", "retract", "restore", "account"):
+            command.add_argument("--user", help="your account (default: INDICATORS_USER, else the login name); the "
+                                                "password comes from INDICATORS_PASSWORD or the terminal, or give "
+                                                "INDICATORS_TOKEN instead")
+        if name in ("history", "retract"):
+            command.add_argument("entity", choices=("observation", "target", "milestone", "indicator",
+                                                    "reform_area", "source", "dataset"))
+            command.add_argument("key", help="the record's key, as `indicators review --show` prints it")
+        if name in ("retract", "restore"):
+            command.add_argument("--reason", required=True, help="why: shown to the reviewer and kept in the history")
+        if name == "restore":
+            command.add_argument("revision", type=int, help="the revision to bring back (`indicators history`)")
+        if name == "account":
+            command.add_argument("action", choices=("add", "list", "role", "password", "remove", "token", "revoke"))
+            command.add_argument("name", nargs="?", help="the account: a name, or the e-mail address of someone "
+                                                         "who signs in through the identity provider")
+            command.add_argument("--role", choices=("reader", "editor", "reviewer"))
+            command.add_argument("--admin", action="store_true", help="may manage accounts")
+            command.add_argument("--no-password", action="store_true",
+                                 help="signs in only through the identity provider (by e-mail)")
+            command.add_argument("--days", type=int, default=90, help="how long a token lasts (default 90)")
         if name == "validate":
             command.add_argument("--no-cache", action="store_true",
                                  help="validate and prove every row again, trusting no remembered proof or folder")
@@ -380,6 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--commit", action="store_true", help="submit it for review (default: a dry run)")
             command.add_argument("--reason", help="why: shown to the reviewer and kept in the history")
         if name == "review":
+            command.add_argument("--show", type=int, metavar="CHANGE", help="what a change writes, field by field")
             command.add_argument("--approve", type=int, metavar="CHANGE")
             command.add_argument("--reject", type=int, metavar="CHANGE")
             command.add_argument("--note", help="a word for the author")
@@ -427,6 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--language", default="en")
             command.add_argument("--licence", help="the source's terms")
             command.add_argument("--cutoff", help="the latest date its figures stand at, YYYY-MM-DD")
+            command.add_argument("--reason", help="why, for the reviewer (default: 'add SYMBOL')")
+            command.add_argument("--into", type=Path, help="write it into this data folder instead (a working "
+                                                           "copy), checked by the same rules")
     return parser
 
 
@@ -444,14 +651,19 @@ def main(argv: list[str] | None = None) -> int:
     except PermissionError as error:
         print(f"indicators {args.command}: not allowed: {error}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError) as error:
-        if args.command not in ("review", "import", "backup", "dump"):
-            raise
-        print(f"indicators {args.command}: {str(error).strip(chr(39))}", file=sys.stderr)
-        return 2
     except DataValidationError as error:
         _print_failures(error.failures, args.data)
         return 1
+    except ChangeRefused as error:
+        print(f"indicators {args.command}: {error.what}: the published data would not validate:", file=sys.stderr)
+        for failure in error.failures[:SHOWN_FAILURES]:
+            print(failure)
+        return 1
+    except (KeyError, ValueError) as error:
+        if args.command not in STORE_COMMANDS:
+            raise
+        print(f"indicators {args.command}: {str(error).strip(chr(39))}", file=sys.stderr)
+        return 2
     except ImageExportUnavailable as error:
         print(error, file=sys.stderr)
         return 3

@@ -64,7 +64,11 @@ def read_bytes(path: Path, label: str, limit: int | None = None) -> bytes:
 
 
 def read_text(path: Path, label: str, limit: int | None = None) -> str:
-    raw = read_bytes(path, label, limit)
+    return decode_text(read_bytes(path, label, limit), label)
+
+
+def decode_text(raw: bytes, label: str) -> str:
+    """A file's bytes as UTF-8 text (a leading byte-order mark dropped), or why not."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -110,7 +114,7 @@ def _read_csv_fast(text: str) -> pd.DataFrame | None:
     """Every cell as text, through Arrow's multithreaded reader, which refuses ragged rows
     itself; None when it refuses the file or the header repeats a name, so that the
     row-by-row reading reports the problem as pandas would read it."""
-    header = next(csv.reader(_lines(text)), [])
+    header = next(csv.reader(csv_lines(text)), [])
     if not header or len(set(header)) != len(header):
         return None
     raw = text.encode("utf-8")
@@ -140,7 +144,7 @@ def _read_csv_fast(text: str) -> pd.DataFrame | None:
 _LINE_END = re.compile("\r\n?|\n")
 
 
-def _lines(text: str) -> Iterator[str]:
+def csv_lines(text: str) -> Iterator[str]:
     """The lines of ``text`` with their ends, as ``io.StringIO(text, newline="")`` gives
     them, made one at a time: the header is one line, and a StringIO of a 160 MB file
     copies all of it, four bytes a character, first (0.2 to 1.6 s)."""
@@ -178,7 +182,7 @@ def read_csv_text(text: str, label: str) -> pd.DataFrame:
         return table
     # The fast reader refused the file: read it row by row to say which row is wrong.
     width = None
-    for number, row in enumerate(csv.reader(_lines(text)), start=1):
+    for number, row in enumerate(csv.reader(csv_lines(text)), start=1):
         if width is None:
             width = len(row)
         elif row and len(row) != width:

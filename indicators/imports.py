@@ -14,8 +14,10 @@ the workbook is parsed with defusedxml installed (openpyxl uses it).
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
+import os
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -23,11 +25,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from indicators.files import FileProblem, read_csv
-from indicators.store import PUT, TABLES, Edit, Store, User, record_key, write_folder
+from indicators.files import FileProblem, csv_lines, decode_text, read_csv_text
+from indicators.store import PUT, TABLES, Edit, Store, User, apply, record_key, write_folder
 from indicators.validation import validate_folder
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # the app's limit (Streamlit's maxUploadSize says the same)
+IMPORT_LIMIT_ENV = "INDICATORS_MAX_IMPORT_MB"
+DEFAULT_IMPORT_MB = 32  # the command line's: 100,000 rows of figures with their quotes
+# What a table of figures can hold (the data files have at most 14 columns), checked
+# before the rest of the file is read, so that a hostile file costs nothing to refuse.
+MAX_COLUMNS = 40
+MAX_ROWS = 100_000
+MAX_CELL = 10_000  # characters; the rules hold each text column to less (schemas.MAX_TEXT)
 MAX_ENTRIES = 200
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_RATIO = 100
@@ -66,26 +75,67 @@ class Plan:
         return out
 
 
-def read_upload(name: str, content: bytes, limit: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
+def import_limit() -> int:
+    """How large a file the command line imports: ``INDICATORS_MAX_IMPORT_MB``, else 32 MB."""
+    chosen = os.environ.get(IMPORT_LIMIT_ENV)
+    return int(float(chosen) * 1024 * 1024) if chosen else DEFAULT_IMPORT_MB * 1024 * 1024
+
+
+def read_upload_file(path: Path, table: str | None = None) -> pd.DataFrame:
+    """:func:`read_upload` of a file on this machine, its size checked before it is read."""
+    if not path.is_file():
+        raise FileProblem(path.name, "file_missing", f"there is no file {path}")
+    limit = import_limit()
+    size = path.stat().st_size
+    if size > limit:
+        raise FileProblem(path.name, "file_too_large", _too_large(size, limit))
+    return read_upload(path.name, path.read_bytes(), limit, table)
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB is over the limit of {limit / 1024 / 1024:.0f} MB"
+
+
+def read_upload(name: str, content: bytes, limit: int = MAX_UPLOAD_BYTES, table: str | None = None) -> pd.DataFrame:
     """The upload as text cells; its real bytes decide how it is read, never its name.
-    ``limit``: the app's upload limit by default; the command line reads files as large
-    as the data files may be (``INDICATORS_MAX_FILE_MB``)."""
+    ``limit``: the app's upload limit by default. The size, the header's width, the number
+    of lines and each cell's length are checked before the rest is parsed. From a workbook,
+    the sheet named after ``table`` is read when there is one, else the first."""
     if len(content) > limit:
-        raise FileProblem(name, "file_too_large", f"{len(content) / 1024 / 1024:.1f} MB is over the limit "
-                                                  f"of {limit / 1024 / 1024:.0f} MB")
+        raise FileProblem(name, "file_too_large", _too_large(len(content), limit))
     if not content.strip():
         raise FileProblem(name, "empty_file", "the file is empty")
     if content.startswith(b"PK\x03\x04"):
-        return _read_xlsx(name, content)
+        return _read_xlsx(name, content, table)
     if b"\x00" in content[:8192]:
         raise FileProblem(name, "not_a_table", "the file is binary, not a CSV table or an Excel workbook")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "upload.csv"  # the uploaded name is never used as a path
-        path.write_bytes(content)
-        return read_csv(path, name)
+    text = decode_text(content, name)
+    header = next(csv.reader(csv_lines(text)), [])
+    _check_width(name, len(header))
+    # A line per row at least (a quoted cell may hold more): a count over the bytes, in C.
+    lines = max(content.count(b"\n"), content.count(b"\r"))
+    if lines > MAX_ROWS + 1:
+        raise FileProblem(name, "too_many_rows", f"the file has {lines:,} lines; a table imports at most "
+                                                 f"{MAX_ROWS:,} rows at once (split it)")
+    frame = read_csv_text(text, name)
+    for column in frame.columns:
+        lengths = frame[column].str.len()
+        if len(lengths) and lengths.max() > MAX_CELL:
+            row = int(lengths.to_numpy().argmax())
+            raise FileProblem(name, "cell_too_long", f"row {row + 2}, column {column}: {int(lengths.max()):,} "
+                                                     f"characters; a cell holds at most {MAX_CELL:,}")
+    return frame
 
 
-def _read_xlsx(name: str, content: bytes) -> pd.DataFrame:
+def _check_width(name: str, columns: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise FileProblem(name, "too_many_columns", f"the header has {columns:,} columns; a table of figures has "
+                                                    f"at most {MAX_COLUMNS}")
+
+
+def _read_xlsx(name: str, content: bytes, table: str | None) -> pd.DataFrame:
+    import openpyxl
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         entries = archive.infolist()
@@ -97,23 +147,91 @@ def _read_xlsx(name: str, content: bytes) -> pd.DataFrame:
         raise FileProblem(name, "zip_bomb", f"the workbook holds {len(entries)} parts, {total} bytes uncompressed "
                                             f"(ratio {total / packed:.0f}:1): refused before reading")
     try:
-        frame = pd.read_excel(io.BytesIO(content), dtype=object, engine="openpyxl")
+        # openpyxl measures every sheet when it opens a workbook (the whole sheet, where a
+        # spreadsheet did not write its size): the chosen sheet's first row is read first.
+        _check_width(name, _first_row_width(archive, table))
+        # Read-only: rows are parsed one at a time, so the checks below stop a long sheet
+        # before the rest of it is read. defusedxml, installed, guards the XML.
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = book[table] if table in book.sheetnames else book.worksheets[0]
+        rows = sheet.iter_rows()
+        header = [_cell_text(cell.value) for cell in next(rows, ())]
+        while header and header[-1] == "":
+            header.pop()  # a spreadsheet pads the header with empty cells
+        _check_width(name, len(header))
+        if not header:
+            raise FileProblem(name, "empty_file", "the sheet has no header row")
+        units = header.index("unit") if "unit" in header else None
+        body = []
+        for number, cells in enumerate(rows, start=2):
+            if number - 1 > MAX_ROWS:
+                raise FileProblem(name, "too_many_rows", f"the sheet has more than {MAX_ROWS:,} rows; a table "
+                                                         "imports at most that many at once (split it)")
+            if any(cell.value not in (None, "") for cell in cells[len(header):]):
+                raise FileProblem(name, "unreadable_file", f"row {number} has values beyond the header's "
+                                                           f"{len(header)} columns")
+            cells = list(cells[:len(header)]) + [None] * (len(header) - len(cells))
+            percent = units is not None and cells[units] is not None and str(cells[units].value) == "percent"
+            texts = [_cell_text(None if cell is None else cell.value,
+                                percent and cell is not None and "%" in str(getattr(cell, "number_format", "")))
+                     for cell in cells]
+            if not any(texts):
+                continue  # an empty row (a spreadsheet keeps formatted blank rows)
+            for column, text in zip(header, texts, strict=True):
+                if len(text) > MAX_CELL:
+                    raise FileProblem(name, "cell_too_long", f"row {number}, column {column}: {len(text):,} "
+                                                             f"characters; a cell holds at most {MAX_CELL:,}")
+            body.append(texts)
+    except FileProblem:
+        raise
     except Exception as error:  # openpyxl raises many kinds for broken workbooks
         raise FileProblem(name, "not_a_table", f"the workbook could not be read: {error}") from None
-    return frame.map(_cell_text).astype(str)
+    if len(set(header)) != len(header):
+        raise FileProblem(name, "unreadable_file", "the header repeats a column name")
+    return pd.DataFrame(body, columns=header, dtype=object).astype(str)
 
 
-def _cell_text(value) -> str:
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATION = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _first_row_width(archive: zipfile.ZipFile, table: str | None) -> int:
+    """How many cells the first row of the sheet to be read holds (the sheet named after
+    ``table``, else the first), read from the workbook's XML up to that row's end."""
+    from defusedxml.ElementTree import fromstring, iterparse
+
+    sheets = fromstring(archive.read("xl/workbook.xml")).iter(f"{_MAIN}sheet")
+    chosen = next(iter(sorted(sheets, key=lambda sheet: sheet.get("name") != table)), None)
+    if chosen is None:
+        return 0
+    targets = {rel.get("Id"): rel.get("Target") for rel in fromstring(archive.read("xl/_rels/workbook.xml.rels"))}
+    target = targets.get(chosen.get(_RELATION), "")
+    path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    width = 0
+    with archive.open(path) as sheet:
+        for event, element in iterparse(sheet, events=("end",)):
+            if element.tag == f"{_MAIN}c":
+                width += 1
+            elif element.tag == f"{_MAIN}row":
+                break
+    return width
+
+
+def _cell_text(value, percent: bool = False) -> str:
     """A workbook cell as the text a CSV would hold. A spreadsheet turns a date typed or
     opened as 2019-06-30 into a date cell, which reads as a timestamp: it is the date
     (YYYY-MM-DD) again, so a table edited in a spreadsheet reads as it was written. A
-    moment within a day stays a timestamp, and is refused as not a date."""
+    moment within a day stays a timestamp, and is refused as not a date. A number shown
+    as a percentage (65% is stored as 0.65) reads as the percentage, where ``percent``."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, datetime.datetime):
         return value.date().isoformat() if value.time() == datetime.time() else str(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if percent and isinstance(value, int | float) and not isinstance(value, bool):
+        shown = float(f"{value * 100:.12g}")  # 0.65 * 100 is 65.00000000000001 in binary
+        return str(int(shown)) if shown.is_integer() else str(shown)
     return str(value)
 
 
@@ -124,7 +242,7 @@ def plan_import(store: Store, table: str, frame: pd.DataFrame, extra: list[Edit]
     if entity is None:
         return Plan(table, [], [f"unknown table '{table}'; use one of {', '.join(TABLE_NAMES)}"])
     file, columns, _ = TABLES[entity]
-    state = with_edits(store.state(), extra or [])
+    state = apply(store.state(), extra or [])
     current = state.get(entity, {})
     frame = frame.astype(str)
     outcomes, merged, origin = [], dict(current), {}
@@ -161,12 +279,14 @@ def plan_import(store: Store, table: str, frame: pd.DataFrame, extra: list[Edit]
     return Plan(table, outcomes, problems)
 
 
-def with_edits(state: dict[str, dict[str, dict]], edits: list[Edit]) -> dict[str, dict[str, dict]]:
-    """The state as it would read with ``edits`` put (the state itself is left as it is)."""
-    merged = {entity: dict(records) for entity, records in state.items()}
-    for edit in edits:
-        merged.setdefault(edit.entity, {})[edit.key] = edit.record
-    return merged
+def source_conflicts(store: Store, record: dict) -> list[str]:
+    """Why a source may not be proposed with the file its symbol names: the file is another
+    source's, published or waiting for review (A/73/480 and A-73-480 both name A-73-480.txt)."""
+    sources = [*store.state().get("source", {}).values(), *store.pending_records("source")]
+    owner = next((s["symbol"] for s in sources if s.get("text_file") == record["text_file"]
+                  and s.get("symbol") != record["symbol"]), None)
+    return [] if owner is None else [f"sources/{record['text_file']} is the text of {owner}; a source never "
+                                     "replaces another's (give another symbol)"]
 
 
 def plan_records(store: Store, edits: list[Edit]) -> list[str]:
@@ -174,11 +294,8 @@ def plan_records(store: Store, edits: list[Edit]) -> list[str]:
     indicator. Empty when they may be submitted."""
     state = store.state()
     known = [f"{e.entity} {e.key} is already in the store" for e in edits if e.key in state.get(e.entity, {})]
-    with tempfile.TemporaryDirectory() as folder:
-        data = Path(folder) / "data"
-        write_folder(with_edits(state, edits), data)
-        _, failures = validate_folder(data)
-    return known + [str(f) for f in failures]
+    conflicts = [line for e in edits if e.entity == "source" for line in source_conflicts(store, e.record)]
+    return known + conflicts + [str(f) for f in store.check(edits)]
 
 
 def submit_records(store: Store, edits: list[Edit], user: User, reason: str, origin: str) -> tuple[list[str], int | None]:
@@ -187,7 +304,8 @@ def submit_records(store: Store, edits: list[Edit], user: User, reason: str, ori
     problems = plan_records(store, edits)
     if problems:
         return problems, None
-    return [], store.submit(edits, user, reason, origin=origin)
+    # Just checked: the store's own check would validate the same data again.
+    return [], store.submit(edits, user, reason, origin=origin, check=False)
 
 
 def _columns(uploaded, expected: list[str]) -> list[str]:
@@ -211,5 +329,6 @@ def import_table(store: Store, table: str, frame: pd.DataFrame, user: User, reas
             Edit(entity, o.key, PUT, {k: str(v).strip() for k, v in records[o.row - 2].items()})
             for o in plan.outcomes if o.status in (ADDED, CHANGED)]
         if edits:
-            plan.change_id = store.submit(edits, user, reason, origin="import")
+            # The plan validated the data with these rows; approval validates it again.
+            plan.change_id = store.submit(edits, user, reason, origin="import", check=False)
     return plan

@@ -1,11 +1,12 @@
-"""Adding a source in one command: store its cleaned text (or table) beside its metadata.
+"""Adding a source: its text (or table) read and cleaned, and its metadata, as one record.
 
 ``indicators add-source FILE --symbol ... --title ...`` reads a PDF (pypdf), an HTML page
-(Beautiful Soup), a plain text file or a CSV table, cleans what extraction leaves behind
-and writes two things into ``data/sources/``: the stored text or table, and an entry in
-``sources.yaml`` that says how it was obtained. Extraction is therefore reproducible and
-its result reviewable (it is a plain file in the repository), and the quotes of every
-figure are checked against exactly that text.
+(Beautiful Soup), a plain text file or a CSV table and cleans what extraction leaves
+behind. The record (its sources.yaml entry and, under ``_file``, the stored text) goes to
+the store as a change for review, or, with ``--into``, into a data folder's
+``sources/`` (a working copy). Extraction is therefore reproducible and its result
+reviewable, and the quotes of every figure are checked against exactly that text. The
+stored file's name is derived from the symbol; a source never replaces another's file.
 
 Cleaning, for PDF text: lines repeated at the top or bottom of most pages (running
 headers and footers such as ``A/72/573`` or ``9/20 21-01548``), page numbers, lines that
@@ -108,24 +109,21 @@ def slug(symbol: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", symbol).strip("-") or "source"
 
 
-def add_source(data_dir: Path, file: Path, symbol: str, title: str, publisher: str, url: str,
-               published: str | None = None, year: int | None = None, kind: str | None = None,
-               language: str = "en", licence: str | None = None, cutoff: str | None = None,
-               retrieved: str | None = None, force: bool = False) -> Added:
-    """Store ``file`` as source ``symbol`` in ``data_dir`` and describe it in sources.yaml."""
-    folder = data_dir / SOURCES_DIR
-    index = folder / SOURCES_FILE
+def prepare_source(file: Path, symbol: str, title: str, publisher: str, url: str, published: str | None = None,
+                   year: int | None = None, kind: str | None = None, language: str = "en",
+                   licence: str | None = None, cutoff: str | None = None, retrieved: str | None = None,
+                   shown_name: str | None = None, by: str = "`indicators add-source`") -> tuple[dict, Added]:
+    """``file`` read and cleaned as source ``symbol``: the record the store keeps (its entry
+    in sources.yaml and, under ``_file``, its stored text or table), and what was found.
+    Nothing is written anywhere. ``shown_name`` is the file's name as the steward gave it
+    (an upload is read from a scratch file), ``by`` what stored it."""
     suffix = file.suffix.lower()
     if suffix not in SUFFIXES:
         raise FileProblem(file.name, "unknown_format", f"give a {', '.join(SUFFIXES)} file")
-    existing = yaml.safe_load(index.read_text(encoding="utf-8")) if index.exists() else None
-    symbols = {entry.get("symbol") for entry in (existing or {}).get("sources") or []}
-    if symbol in symbols:
-        raise SourceExists(f"{symbol} is already in {SOURCES_DIR}/{SOURCES_FILE}")
-
+    name = shown_name or file.name
     table = None
     if suffix == ".csv":
-        table = read_csv(file, file.name)
+        table = read_csv(file, name)
         text, pages, tool = None, [], "the table as published (CSV)"
     elif suffix == ".pdf":
         pages = clean_pages(pdf_pages(file))
@@ -133,61 +131,114 @@ def add_source(data_dir: Path, file: Path, symbol: str, title: str, publisher: s
     elif suffix in (".html", ".htm"):
         text, pages, tool = html_text(file), [], "Beautiful Soup (html.parser)"
     else:
-        text, pages, tool = read_text(file, file.name), [], "the plain text as given"
+        text, pages, tool = read_text(file, name), [], "the plain text as given"
     kind = kind or guess_kind(file, text if text is not None else "\n".join(pages), symbol)
     if kind not in KINDS:
-        raise FileProblem(file.name, "unknown_kind", f"kind must be one of {', '.join(KINDS)}")
+        raise FileProblem(name, "unknown_kind", f"kind must be one of {', '.join(KINDS)}")
     if pages:
         # A report's paragraphs run across pages; a document keeps its pages apart.
         text = ("\n" if kind == REPORT else "\f").join(pages)
-
-    target = folder / f"{slug(symbol)}{'.csv' if kind == DATASET else '.txt'}"
-    if target.exists() and not force:
-        raise SourceExists(f"{target.name} already exists in {SOURCES_DIR}/; add --force to replace it")
-    folder.mkdir(parents=True, exist_ok=True)
     if kind == DATASET:
-        table.to_csv(target, index=False)
-        parts = len(table)
+        if table is None:
+            raise FileProblem(name, "unknown_kind", "a dataset is stored from a CSV table")
+        stored, parts = table.to_csv(index=False), len(table)
     else:
-        target.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        stored = text if text.endswith("\n") else text + "\n"
         parts = len(split_paragraphs(text, symbol)) if kind == REPORT else len(split_document(text))
-
     today = date.today().isoformat()
     entry = {
         "symbol": symbol, "kind": kind, "title": title, "issuing_body": publisher,
         "year": int(year or (published or today)[:4]), "language": language, "url": url,
-        "text_file": target.name,
-        "obtained": (f"Extracted from {file.name} with {tool} by `indicators add-source` on {today}; running "
-                     "headers and footers, page numbers, link lines and hyphenation removed." if suffix == ".pdf" else
-                     f"Stored from {file.name} ({tool}) by `indicators add-source` on {today}."),
+        # Derived from the symbol alone: a symbol's file is never another's (the rules
+        # refuse two sources with one file, say A/73/480 and A-73-480).
+        "text_file": f"{slug(symbol)}{'.csv' if kind == DATASET else '.txt'}",
+        "obtained": (f"Extracted from {name} with {tool} by {by} on {today}; running headers and footers, page "
+                     "numbers, link lines and hyphenation removed." if suffix == ".pdf" else
+                     f"Stored from {name} ({tool}) by {by} on {today}."),
         "licence": licence or "See the publisher's terms at the address above.",
         "published": published, "retrieved": retrieved or today, "data_cutoff": cutoff,
     }
-    entry = {key: value for key, value in entry.items() if value is not None}
-    block = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=100)
-    with index.open("a", encoding="utf-8") as out:
-        if not index.read_text(encoding="utf-8").strip():
-            out.write("sources:\n")
-        out.write("".join(f"  {line}\n" for line in block.splitlines()))
-    return Added(symbol, kind, target, parts)
+    record = {key: value for key, value in entry.items() if value is not None}
+    record["_file"] = stored
+    return record, Added(symbol, kind, Path(record["text_file"]), parts)
 
 
 def source_record(content: bytes, filename: str, symbol: str, title: str, publisher: str, url: str,
                   **metadata) -> tuple[dict, Added]:
-    """A source as the store keeps it (its sources.yaml entry and, under ``_file``, its
-    stored text or table), made from uploaded bytes by the very steps of
-    :func:`add_source`, in a scratch folder: nothing is written to the data folder."""
+    """:func:`prepare_source` of uploaded bytes, read from a scratch file (the uploaded
+    name is never used as a path)."""
     suffix = Path(filename).suffix.lower()
     if suffix not in SUFFIXES:
         raise FileProblem(filename, "unknown_format", f"give a {', '.join(SUFFIXES)} file")
     with tempfile.TemporaryDirectory() as scratch:
-        upload = Path(scratch) / f"upload{suffix}"  # the uploaded name is never used as a path
+        upload = Path(scratch) / f"upload{suffix}"
         upload.write_bytes(content)
-        data = Path(scratch) / "data"
-        added = add_source(data, upload, symbol, title, publisher, url, **metadata)
-        entry = yaml.safe_load((data / SOURCES_DIR / SOURCES_FILE).read_text(encoding="utf-8"))["sources"][0]
-        entry["obtained"] = entry["obtained"].replace(upload.name, filename).replace("`indicators add-source`",
-                                                                                      "the app")
-        record = {key: (value.isoformat() if hasattr(value, "isoformat") else value) for key, value in entry.items()}
-        record["_file"] = added.path.read_text(encoding="utf-8")
-    return record, Added(symbol, added.kind, Path(entry["text_file"]), added.parts)
+        return prepare_source(upload, symbol, title, publisher, url, shown_name=filename, by="the app", **metadata)
+
+
+def add_to_folder(data_dir: Path, record: dict, force: bool = False) -> Path:
+    """Write a prepared source into a data folder (a working copy, or the folder a store
+    reads: the store then proposes it for review). Refused when the symbol is there
+    already (``force`` replaces that source's own entry and file) or when its file is
+    another source's, never overwritten."""
+    folder = data_dir / SOURCES_DIR
+    index = folder / SOURCES_FILE
+    text = index.read_text(encoding="utf-8") if index.exists() else ""
+    document = yaml.safe_load(text) if text.strip() else {}
+    entries = list((document or {}).get("sources") or [])
+    entry = {key: value for key, value in record.items() if key != "_file"}
+    same = refuse_conflicts(data_dir, record, force, entries)
+    target = folder / entry["text_file"]
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_text(record["_file"], encoding="utf-8")
+    if same:
+        entries[same[0]] = entry
+        index.write_text(_dumped({**(document or {}), "sources": entries}), encoding="utf-8")
+    else:
+        index.write_text(_appended(text, entries, entry), encoding="utf-8")
+    return target
+
+
+def refuse_conflicts(data_dir: Path, record: dict, force: bool, entries: list[dict] | None = None) -> list[int]:
+    """Where in sources.yaml the record's own symbol stands (to replace, with ``force``);
+    :class:`SourceExists` when it may not be written: its symbol is there and ``force`` is
+    not given, its file is another source's, or a file of that name no entry names."""
+    if entries is None:
+        index = data_dir / SOURCES_DIR / SOURCES_FILE
+        text = index.read_text(encoding="utf-8") if index.exists() else ""
+        entries = list(((yaml.safe_load(text) if text.strip() else None) or {}).get("sources") or [])
+    same = [i for i, e in enumerate(entries) if e.get("symbol") == record["symbol"]]
+    if same and not force:
+        raise SourceExists(f"{record['symbol']} is already in {SOURCES_DIR}/{SOURCES_FILE}; add --force to "
+                           "replace it")
+    owner = next((e.get("symbol") for e in entries if e.get("text_file") == record["text_file"]
+                  and e.get("symbol") != record["symbol"]), None)
+    if owner is not None:
+        raise SourceExists(f"{SOURCES_DIR}/{record['text_file']} is the text of {owner}; a source never replaces "
+                           "another's")
+    if (data_dir / SOURCES_DIR / record["text_file"]).exists() and not same:
+        raise SourceExists(f"{record['text_file']} already exists in {SOURCES_DIR}/ (a file no entry names); move "
+                           "it away first")
+    return same
+
+
+def _dumped(document: dict) -> str:
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _appended(text: str, entries: list[dict], entry: dict) -> str:
+    """sources.yaml with ``entry`` appended as text, so its comments stay; written anew
+    when appending would not read back as the list with the entry at its end (a list
+    written inline, a file of another layout)."""
+    items = re.findall(r"^( *)- ", text, flags=re.MULTILINE)
+    indent = items[0] if items else "  "
+    block = "".join(f"{indent}{line}\n" for line in _dumped([entry]).splitlines())
+    candidate = (text.rstrip("\n") + "\n" if text.strip() else "sources:\n") + block
+    try:
+        reread = yaml.safe_load(candidate)
+    except yaml.YAMLError:
+        reread = None
+    if isinstance(reread, dict) and reread.get("sources") == [*entries, entry]:
+        return candidate
+    document = yaml.safe_load(text) if text.strip() else {}
+    return _dumped({**(document or {}), "sources": [*entries, entry]})

@@ -32,6 +32,9 @@ QUALIFIERS = ("more than", "over", "approximately", "about", "nearly", "almost",
 SNAKE_CASE = r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"
 # A value computed from numerator and denominator may differ from a stated one by rounding.
 RATIO_TOLERANCE = 0.05
+# The longest text a cell may hold, by what it is: a name or label, a sentence or two, a
+# quote or note of a paragraph. Quotes are sentences, never whole sections.
+NAME_LENGTH, LINE_LENGTH, PARAGRAPH_LENGTH = 300, 1000, 3000
 
 
 @dataclass(frozen=True)
@@ -82,12 +85,12 @@ RULES: dict[str, Rule] = {
 
 class CatalogueModel(pa.DataFrameModel):
     id: Series[str] = pa.Field(str_matches=SNAKE_CASE, unique=True)
-    name: Series[str] = pa.Field(str_length={"min_value": 3})
-    description: Series[str] = pa.Field(str_length={"min_value": 10})
+    name: Series[str] = pa.Field(str_length={"min_value": 3, "max_value": NAME_LENGTH})
+    description: Series[str] = pa.Field(str_length={"min_value": 10, "max_value": LINE_LENGTH})
     unit: Series[str] = pa.Field(isin=UNITS)
     reform_area: Series[str] = pa.Field(str_matches=SNAKE_CASE)
     direction: Series[str] = pa.Field(isin=DIRECTIONS)
-    definition_notes: Series[str] = pa.Field(nullable=True)
+    definition_notes: Series[str] = pa.Field(nullable=True, str_length={"max_value": PARAGRAPH_LENGTH})
     # Template for a one-point summary, e.g. "Women are {value} of military peacekeepers".
     sentence: Series[str] = pa.Field(nullable=True, str_contains="{value}")
 
@@ -106,20 +109,21 @@ PLAIN_URL = r"^https://[A-Za-z0-9.-]+(?::\d+)?(?:/[A-Za-z0-9._~/%+=&?#-]*)?$"
 
 class SourceModel(pa.DataFrameModel):
     symbol: Series[str] = pa.Field(str_length={"min_value": 3}, unique=True)
-    title: Series[str] = pa.Field(str_length={"min_value": 5})
+    title: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": LINE_LENGTH})
     kind: Series[str] = pa.Field(isin=KINDS)
-    issuing_body: Series[str] = pa.Field(str_length={"min_value": 3})
+    issuing_body: Series[str] = pa.Field(str_length={"min_value": 3, "max_value": LINE_LENGTH})
     year: Series[float] = pa.Field(ge=1945, le=2100)
     language: Series[str] = pa.Field(str_matches=r"^[a-z]{2}$")
     url: Series[str]
-    text_file: Series[str] = pa.Field(str_length={"min_value": 1})
-    obtained: Series[str] = pa.Field(str_length={"min_value": 10})
-    licence: Series[str] = pa.Field(str_length={"min_value": 5})
+    # Unique: two sources sharing a file would each be checked against the other's text.
+    text_file: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_LENGTH}, unique=True)
+    obtained: Series[str] = pa.Field(str_length={"min_value": 10, "max_value": PARAGRAPH_LENGTH})
+    licence: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": PARAGRAPH_LENGTH})
     data_cutoff: Series[pd.Timestamp] = pa.Field(nullable=True)
     published: Series[pd.Timestamp] = pa.Field(nullable=True)
     retrieved: Series[pd.Timestamp] = pa.Field(nullable=True)
     # How undated ("current") figures of this source are placed in time.
-    current_figures: Series[str] = pa.Field(nullable=True)
+    current_figures: Series[str] = pa.Field(nullable=True, str_length={"max_value": PARAGRAPH_LENGTH})
 
     class Config:
         strict = True
@@ -134,13 +138,13 @@ class _ProvenanceModel(pa.DataFrameModel):
     unit: Series[str] = pa.Field(isin=UNITS)
     source: Series[str] = pa.Field(str_length={"min_value": 1})
     # Where in the source: a paragraph number, "page 3", "section Title", or a dataset row key.
-    location: Series[str] = pa.Field(str_length={"min_value": 1})
-    quote: Series[str] = pa.Field(str_length={"min_value": 5})
-    notes: Series[str] = pa.Field(nullable=True)
+    location: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": LINE_LENGTH})
+    quote: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": PARAGRAPH_LENGTH})
+    notes: Series[str] = pa.Field(nullable=True, str_length={"max_value": PARAGRAPH_LENGTH})
 
 
 class ObservationModel(_ProvenanceModel):
-    period_label: Series[str] = pa.Field(str_length={"min_value": 1})
+    period_label: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": NAME_LENGTH})
     period_start: Series[pd.Timestamp]
     period_end: Series[pd.Timestamp]
     value: Series[float] = pa.Field(nullable=True)
@@ -198,17 +202,17 @@ class MilestoneModel(pa.DataFrameModel):
 
     id: Series[str] = pa.Field(str_matches=SNAKE_CASE, unique=True)
     reform_area: Series[str] = pa.Field(str_matches=SNAKE_CASE)
-    commitment: Series[str] = pa.Field(str_length={"min_value": 5})
+    commitment: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": LINE_LENGTH})
     due: Series[pd.Timestamp]
-    due_label: Series[str] = pa.Field(str_length={"min_value": 4})
+    due_label: Series[str] = pa.Field(str_length={"min_value": 4, "max_value": NAME_LENGTH})
     source: Series[str] = pa.Field(str_length={"min_value": 1})
-    location: Series[str] = pa.Field(str_length={"min_value": 1})
-    quote: Series[str] = pa.Field(str_length={"min_value": 5})
+    location: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": LINE_LENGTH})
+    quote: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": PARAGRAPH_LENGTH})
     outcome: Series[str] = pa.Field(nullable=True, isin=OUTCOMES)
     settled_by: Series[str] = pa.Field(nullable=True)
-    settled_location: Series[str] = pa.Field(nullable=True)
-    settled_quote: Series[str] = pa.Field(nullable=True, str_length={"min_value": 5})
-    notes: Series[str] = pa.Field(nullable=True)
+    settled_location: Series[str] = pa.Field(nullable=True, str_length={"max_value": LINE_LENGTH})
+    settled_quote: Series[str] = pa.Field(nullable=True, str_length={"min_value": 5, "max_value": PARAGRAPH_LENGTH})
+    notes: Series[str] = pa.Field(nullable=True, str_length={"max_value": PARAGRAPH_LENGTH})
 
     class Config:
         strict = True

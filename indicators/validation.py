@@ -281,6 +281,16 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
                 message = rule.message.format(**values)
             elif rule_name == "not_nullable":
                 message = "a value is required here"
+            elif rule_name == "field_uniqueness":
+                rule_name = "not_unique"
+                message = f"another row holds '{_show(case.failure_case)}' too; no two rows may share it"
+            elif rule_name.startswith("str_length("):
+                # pandera names the check by its bounds: "str_length(5, 3000)".
+                low, high = (None if bound == "None" else int(bound) for bound in rule_name[11:-1].split(", "))
+                rule_name = "text_too_long" if high is not None and len(str(case.failure_case)) > high else \
+                    "text_too_short"
+                bound = f"at most {high:,}" if rule_name == "text_too_long" else f"at least {low:,}"
+                message = f"{len(str(case.failure_case)):,} characters; this column holds {bound}"
             else:
                 message = f"{_show(case.failure_case)} fails {rule_name}"
             table.failures.append(Failure(table.file, table.row(index), column, rule_name, message))

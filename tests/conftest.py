@@ -139,15 +139,34 @@ def store_url(request, tmp_path):
 
 @pytest.fixture(scope="session", autouse=True)
 def _test_store(tmp_path_factory):
-    """The app reads the store: give the tests their own, so no run touches store/ in the project."""
+    """Every reader reads a store: the tests' stores live in a folder of their own (each data
+    folder its own file), so no run touches store/ in the project."""
     if os.environ.get("DATABASE_URL"):
         yield
         return
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('store') / 'indicators.sqlite'}"
+    os.environ["INDICATORS_STORE_DIR"] = str(tmp_path_factory.mktemp("stores"))
     try:
         yield
     finally:
-        os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("INDICATORS_STORE_DIR", None)
+
+
+# Accounts of the tests' stores, by name: the role, and a password of their own.
+PEOPLE = {"alice": "editor", "bob": "reviewer", "carol": "reviewer", "dan": "reviewer", "rita": "reader"}
+
+
+def password_of(name: str) -> str:
+    return f"{name}-secret-password"
+
+
+def add_accounts(store, names=tuple(PEOPLE)) -> None:
+    """The test people's accounts in ``store`` (a hash each; argon2 takes a moment)."""
+    from indicators.accounts import Accounts
+
+    accounts = Accounts(store)
+    for name in names:
+        if accounts.get(name) is None:
+            accounts.add(name, PEOPLE[name], password_of(name))
 
 
 @pytest.fixture(autouse=True)

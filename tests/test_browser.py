@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.replicas import FLAGS, replica
+from tests.conftest import add_accounts, password_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-output" / "screenshots"
@@ -259,6 +260,7 @@ def test_two_app_processes_on_one_postgresql_show_the_same_publication(page, chr
                 page.goto(replica + link)
                 page.get_by_text("rose 20% from 189").wait_for()
             store = Store(url)
+            add_accounts(store, ("alice", "bob"))
             record = dict(store.state()["indicator"]["targeted_attacks_on_peacekeepers"],
                           name="Targeted attacks on United Nations peacekeepers")
             change = store.submit([Edit("indicator", "targeted_attacks_on_peacekeepers", PUT, record)],
@@ -312,13 +314,15 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
     """The steward's whole path in a real browser: add a report (reviewed), read its
     candidates beside their paragraphs with proposed periods, accept one onto a new
     indicator, and a reviewer publishes it; the figure then has its own page."""
-    from indicators.accounts import hash_password
+    from indicators.paths import DEFAULT_DATA_DIR
     from indicators.store import Store
 
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text("".join(f'[accounts.{name}]\npassword_hash = "{hash_password(name + "-secret")}"\n'
-                               f'role = "{role}"\n\n' for name, role in (("alice", "editor"), ("bob", "reviewer"))))
     database = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    prepared = Store(database)
+    prepared.migrate()
+    prepared.seed(DEFAULT_DATA_DIR)
+    add_accounts(prepared, ("alice", "bob"))
+    prepared.engine.dispose()
 
     def sign_in(browser, url, name):
         tab = browser.new_page(viewport={"width": 1400, "height": 1400})
@@ -326,7 +330,7 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
         tab.goto(url + "/stewardship")
         _settle(tab)
         tab.get_by_label("Name").fill(name)
-        tab.get_by_label("Password", exact=True).fill(f"{name}-secret")
+        tab.get_by_label("Password", exact=True).fill(password_of(name))
         tab.get_by_role("button", name="Sign in").click()
         _settle(tab)
         return tab
@@ -344,7 +348,7 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
 
     # Each user in a page of their own (a new browser context: sessions are not shared).
     browser = page.context.browser
-    with _serve("streamlit-steward.log", DATABASE_URL=database, STREAMLIT_SECRETS_FILES=str(secrets)) as url:
+    with _serve("streamlit-steward.log", DATABASE_URL=database) as url:
         alice = sign_in(browser, url, "alice")
         alice.get_by_role("tab", name="Candidates from a report").click()
         _settle(alice)

@@ -13,6 +13,7 @@ from indicators.imports import ADDED, import_table, plan_import
 from indicators.paths import DEFAULT_DATA_DIR
 from indicators.reader import coverage, document
 from indicators.store import EDITOR, READER, NotAllowed, Store, User
+from tests.conftest import add_accounts
 
 ALICE = User("alice", EDITOR)
 
@@ -22,6 +23,7 @@ def store(tmp_path):
     made = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
     made.migrate()
     made.seed(DEFAULT_DATA_DIR)
+    add_accounts(made, ("alice", "rita"))
     return made
 
 

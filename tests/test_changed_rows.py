@@ -336,10 +336,12 @@ def test_files_written_other_ways_reach_what_a_full_validation_reaches(tracker, 
 
 def test_a_store_publishing_a_reviewed_correction_validates_only_its_indicator(tracker, checked, tmp_path):
     from indicators.store import PUT, REVIEWER, Edit, Store, User
+    from tests.conftest import add_accounts
 
     store = Store(f"sqlite:///{tmp_path / 'store.sqlite'}")
     store.migrate()
     store.seed(tracker)
+    add_accounts(store, ("alice", "bob"))
     store.validated()
     row = _rows(tracker).iloc[4].to_dict() | {"notes": "checked against the annex"}
     change = store.submit([Edit("observation", "reported_incidents|2023-01-01|2023-12-31|TEST/1", PUT, row)],

@@ -295,7 +295,7 @@ def test_the_command_writes_rows_to_import(data_copy, tmp_path, capsys):
 
     report = tmp_path / "later.txt"
     report.write_text(LATER, encoding="utf-8")
-    assert cli.main(["add-source", str(report), "--data", str(data_copy), "--symbol", "TEST/7", "--title",
+    assert cli.main(["add-source", str(report), "--into", str(data_copy), "--symbol", "TEST/7", "--title",
                      "A fictional later report", "--publisher", "Test fixture", "--url", "https://example.org/TEST-7",
                      "--published", "2018-11-15", "--cutoff", "2018-10-31"]) == 0
     rows = tmp_path / "rows.csv"

@@ -236,13 +236,23 @@ def test_the_app_shows_an_error_page_for_invalid_data(monkeypatch, data_copy, pa
     assert str(data_copy) not in " ".join(str(e.value) for e in at.markdown)
 
 
-def test_an_edited_file_shows_up_without_a_restart(monkeypatch, data_copy):
+def test_an_edited_file_waits_for_review_and_shows_once_approved_without_a_restart(monkeypatch, data_copy):
+    from indicators.store import REVIEWER, Store, User, default_url
+    from tests.conftest import add_accounts
+
     at = _app(monkeypatch, data_copy)
     assert not at.exception and at.title[0].value == "Peacekeeping reform indicators"
     path = data_copy / "catalogue.yaml"
     _replace(path, "name: Targeted attacks on peacekeepers", "name: Targeted attacks on United Nations peacekeepers")
     at.run()
-    assert any("Targeted attacks on United Nations peacekeepers" in m.value for m in at.markdown)
+    renamed = "Targeted attacks on United Nations peacekeepers"
+    assert not any(renamed in m.value for m in at.markdown)  # an edit of the files is not published
+    store = Store(default_url(data_copy))
+    [change] = store.pending()["id"].tolist()
+    add_accounts(store, ("bob",))
+    store.review(change, User("bob", REVIEWER), approve=True)
+    at.run()
+    assert any(renamed in m.value for m in at.markdown)
 
 
 def test_metadata_is_rendered_as_text_never_as_a_link(monkeypatch, data_copy):
@@ -273,7 +283,7 @@ def test_lines_made_one_at_a_time_are_the_lines_the_csv_module_reads(text):
     import csv
     import io
 
-    from indicators.files import _lines
+    from indicators.files import csv_lines
 
     def rows(lines):
         try:
@@ -281,8 +291,8 @@ def test_lines_made_one_at_a_time_are_the_lines_the_csv_module_reads(text):
         except csv.Error as error:
             return str(error)
 
-    assert list(_lines(text)) == list(io.StringIO(text, newline=""))
-    assert rows(_lines(text)) == rows(io.StringIO(text, newline=""))
+    assert list(csv_lines(text)) == list(io.StringIO(text, newline=""))
+    assert rows(csv_lines(text)) == rows(io.StringIO(text, newline=""))
 
 
 @pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])

@@ -36,7 +36,7 @@ SOURCES = [
 
 def add_fixtures(folder: Path) -> None:
     for file, symbol, title, extra in SOURCES:
-        assert cli.main(["add-source", str(FIXTURES / file), "--data", str(folder), "--symbol", symbol,
+        assert cli.main(["add-source", str(FIXTURES / file), "--into", str(folder), "--symbol", symbol,
                          "--title", title, "--publisher", "Test fixture (fictional)",
                          "--url", f"https://example.org/{symbol.replace('/', '-')}", *extra]) == 0
     for name in ("observations.csv", "targets.csv"):
@@ -67,7 +67,7 @@ def test_add_source_stores_each_kind(many):
 
 
 def test_add_source_refuses_a_symbol_already_there(many, capsys):
-    assert cli.main(["add-source", str(FIXTURES / "TEST-2.txt"), "--data", str(many), "--symbol", "TEST/2",
+    assert cli.main(["add-source", str(FIXTURES / "TEST-2.txt"), "--into", str(many), "--symbol", "TEST/2",
                      "--title", "Again", "--publisher", "x", "--url", "https://example.org/x"]) == 2
     assert "TEST/2 is already in sources/sources.yaml" in capsys.readouterr().err
 
@@ -212,7 +212,7 @@ def test_a_pdf_made_by_libreoffice_round_trips_to_its_paragraphs(data_copy, tmp_
     source.write_text(body, encoding="utf-8")
     subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
                     "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
-    assert cli.main(["add-source", str(tmp_path / "TEST-5.pdf"), "--data", str(data_copy), "--symbol", "TEST/5",
+    assert cli.main(["add-source", str(tmp_path / "TEST-5.pdf"), "--into", str(data_copy), "--symbol", "TEST/5",
                      "--title", "Fictional report made into a PDF", "--publisher", "Test fixture (fictional)",
                      "--url", "https://example.org/TEST-5", "--published", "2019-01-01"]) == 0
     stored = indicators.load(data_copy).sources["TEST/5"]

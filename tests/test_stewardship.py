@@ -9,18 +9,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from indicators.accounts import hash_password, role_for, verify
+from indicators.paths import DEFAULT_DATA_DIR
 from indicators.store import Store
+from tests.conftest import PEOPLE, add_accounts, password_of
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = str(ROOT / "app" / "main.py")
 KEY = "targeted_attacks_on_peacekeepers|2015-11-02|2016-10-31|A/72/573"
-
-
-@pytest.fixture(scope="module")
-def accounts():
-    return {name: {"password_hash": hash_password(f"{name}-secret"), "role": role}
-            for name, role in (("alice", "editor"), ("bob", "reviewer"), ("carol", "reviewer"), ("rita", "reader"))}
 
 
 @pytest.fixture
@@ -31,17 +26,26 @@ def database(monkeypatch, tmp_path):
     return url
 
 
+@pytest.fixture
+def accounts(database):
+    """The test people's accounts, in the store the app reads."""
+    store = Store(database)
+    store.migrate()
+    store.seed(DEFAULT_DATA_DIR)
+    add_accounts(store)
+    store.engine.dispose()
+    return PEOPLE
+
+
 def page(accounts=None) -> AppTest:
     at = AppTest.from_file(MAIN, default_timeout=60)
-    if accounts:
-        at.secrets["accounts"] = accounts
     at.switch_page("views/stewardship.py")
     return at.run()
 
 
-def sign_in(at: AppTest, name: str, password: str) -> AppTest:
+def sign_in(at: AppTest, name: str, password: str | None = None) -> AppTest:
     at.text_input(key="account_name").input(name)
-    at.text_input(key="account_password").input(password)
+    at.text_input(key="account_password").input(password_of(name) if password is None else password)
     next(b for b in at.button if b.label == "Sign in").click()
     return at.run()
 
@@ -56,12 +60,12 @@ def test_signed_out_users_see_only_the_sign_in(database, accounts):
     at = page(accounts)
     assert [t.key for t in at.text_input] == ["account_name", "account_password"]
     assert not at.tabs
-    at = sign_in(at, "alice", "wrong")
+    at = sign_in(at, "alice", "wrong password")
     assert at.error[0].value == "Name or password is wrong." and not at.tabs
 
 
 def test_a_reader_cannot_write(database, accounts):
-    at = sign_in(page(accounts), "rita", "rita-secret")
+    at = sign_in(page(accounts), "rita")
     assert "may read the data but not change it" in at.info[0].value and not at.tabs
 
 
@@ -79,7 +83,7 @@ def _propose(at: AppTest) -> AppTest:
 
 
 def test_an_editor_change_stays_pending_until_another_reviewer_approves(database, accounts):
-    at = _propose(sign_in(page(accounts), "alice", "alice-secret"))
+    at = _propose(sign_in(page(accounts), "alice"))
     assert not at.exception
     assert at.success[0].value.startswith("Change 2 is waiting for review")
     store = Store(database)
@@ -88,7 +92,7 @@ def test_an_editor_change_stays_pending_until_another_reviewer_approves(database
     # The editor sees the change as pending, with no approve button.
     assert not [b for b in at.button if b.label == "Approve"]
 
-    bob = sign_in(page(accounts), "bob", "bob-secret")
+    bob = sign_in(page(accounts), "bob")
     approve = next(b for b in bob.button if b.key == "approve_2")
     assert not approve.disabled
     approve.click()
@@ -97,19 +101,10 @@ def test_an_editor_change_stays_pending_until_another_reviewer_approves(database
 
 
 def test_an_author_cannot_approve_their_own_change(database, accounts):
-    at = _propose(sign_in(page(accounts), "bob", "bob-secret"))
+    at = _propose(sign_in(page(accounts), "bob"))
     approve = next(b for b in at.button if b.key == "approve_2")
     assert approve.disabled
     assert any("another reviewer approves it" in c.value for c in at.caption)
-
-
-def test_local_accounts_verify_with_argon2(accounts):
-    assert verify(accounts, "alice", "alice-secret").role == "editor"
-    assert verify(accounts, "alice", "bob-secret") is None
-    assert verify(accounts, "nobody", "x") is None
-    assert accounts["alice"]["password_hash"].startswith("$argon2id$")
-    assert role_for({"reviewers": ["lead@example.org"], "editors": ["e@example.org"]}, "e@example.org") == "editor"
-    assert role_for({}, "someone@example.org") == "reader"
 
 
 def test_secrets_are_never_committed():
@@ -118,7 +113,7 @@ def test_secrets_are_never_committed():
 
 
 def test_candidates_of_a_report_are_offered_for_review(database, accounts):
-    at = sign_in(page(accounts), "alice", "alice-secret")
+    at = sign_in(page(accounts), "alice")
     assert not at.exception
     lines = [m.value for m in at.markdown if "candidates in" in m.value]
     assert lines and "to review" in lines[0]
@@ -127,7 +122,7 @@ def test_candidates_of_a_report_are_offered_for_review(database, accounts):
 
 
 def test_candidates_are_read_beside_their_paragraph(database, accounts):
-    at = sign_in(page(accounts), "alice", "alice-secret")
+    at = sign_in(page(accounts), "alice")
     table = _open_candidates(at)
     assert table["read"].str.startswith("source?doc=A%2F72%2F573&paragraph=").all()
     last = table.iloc[-1]
@@ -162,7 +157,7 @@ def _edit(at: AppTest, rows: dict[int, dict]) -> AppTest:
 
 
 def test_a_candidate_is_accepted_onto_a_new_indicator_in_one_change(database, accounts):
-    at = sign_in(page(accounts), "alice", "alice-secret")
+    at = sign_in(page(accounts), "alice")
     table = _open_candidates(at)
     row = int(table.index[table["unit"] == "percent"][0])
     _edit(at, {row: {"accept": True, "period_label": "2017", "period_start": "2017-01-01",
@@ -186,14 +181,14 @@ def test_a_candidate_is_accepted_onto_a_new_indicator_in_one_change(database, ac
     # is carried over to the rows that took its place.
     assert any("1 wait for review" in m.value for m in at.markdown)
     assert len(_open_candidates(at)) == len(table) - 1 and not _open_candidates(at)["accept"].any()
-    bob = sign_in(page(accounts), "bob", "bob-secret")
+    bob = sign_in(page(accounts), "bob")
     next(b for b in bob.button if b.key == "approve_2").click()
     bob.run()
     assert "test_new_share" in Store(database).state()["indicator"]
 
 
 def test_sending_with_nothing_ticked_says_so_and_keeps_the_footer(database, accounts):
-    at = sign_in(page(accounts), "alice", "alice-secret")
+    at = sign_in(page(accounts), "alice")
     at.text_input(key="c_reason").input("read in the report")
     at.run()
     next(b for b in at.button if b.key == "c_accept").click()
@@ -204,7 +199,7 @@ def test_sending_with_nothing_ticked_says_so_and_keeps_the_footer(database, acco
 
 
 def test_a_rejected_candidate_is_not_offered_again(database, accounts):
-    at = sign_in(page(accounts), "alice", "alice-secret")
+    at = sign_in(page(accounts), "alice")
     before = _open_candidates(at)
     _edit(at, {0: {"reject": True}})
     at.text_input(key="c_reason").input("a count of meetings, not a measure")
@@ -213,7 +208,7 @@ def test_a_rejected_candidate_is_not_offered_again(database, accounts):
     at.run()
     assert at.success[0].value.replace("\\", "").startswith("1 candidate(s) rejected")
     assert not _open_candidates(at)["reject"].any()  # the rows that moved up are not ticked
-    after = _open_candidates(sign_in(page(accounts), "alice", "alice-secret"))
+    after = _open_candidates(sign_in(page(accounts), "alice"))
     assert len(after) == len(before) - 1
     assert before.loc[0, "quote"] not in set(after["quote"]) or before.loc[0, "value"] not in set(after["value"])
 
@@ -229,7 +224,7 @@ REPORT_TEXT = (b"TEST/7\nA fictional later report\n\n"
     ("TEST/7", "ftp://example.org/TEST-7", "[bad_url]"),
 ])
 def test_a_new_report_is_added_from_the_app_for_review(database, accounts, symbol, url, outcome):
-    at = sign_in(page(accounts), "alice", "alice-secret")
+    at = sign_in(page(accounts), "alice")
     next(f for f in at.get("file_uploader") if f.key == "s_file").upload("later-report.txt", REPORT_TEXT, "text/plain")
     for key, value in (("s_symbol", symbol), ("s_publisher", "Test fixture"), ("s_title", "A fictional report"),
                        ("s_url", url), ("s_published", "2019-11-15"), ("s_cutoff", "2019-10-31"),
@@ -244,13 +239,13 @@ def test_a_new_report_is_added_from_the_app_for_review(database, accounts, symbo
         return
     assert "TEST/7 (report, 2 parts) is waiting for review" in at.success[0].value.replace("\\", "")
     assert "TEST/7" not in Store(database).state()["source"]
-    bob = sign_in(page(accounts), "bob", "bob-secret")
+    bob = sign_in(page(accounts), "bob")
     next(b for b in bob.button if b.key == "approve_2").click()
     bob.run()
     published = Store(database).state()["source"]["TEST/7"]
     assert published["_file"].startswith("TEST/7") and published["data_cutoff"] == "2019-10-31"
     # Once published, its candidates are offered.
-    at = sign_in(page(accounts), "alice", "alice-secret")
+    at = sign_in(page(accounts), "alice")
     at.selectbox(key="c_source").set_value("TEST/7")
     at.run()
     assert set(_open_candidates(at)["value"]) >= {150.0, 6.0}

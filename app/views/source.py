@@ -3,11 +3,10 @@ by row; every captured number highlighted and linked to its indicator. The sourc
 part are in the URL: /source?doc=A/72/573&paragraph=100, &page=2, &section=..., &row=..."""
 
 import streamlit as st
-from ui import load, md, part_label, part_markdown, store, store_mode
+from ui import load, md, part_label, part_markdown, the_store
 
 from indicators.candidates import rejected
 from indicators.reader import coverage, dataset_rows, document
-from indicators.store import default_url
 from indicators.sources import DATASET, REPORT, location_key
 
 dataset = load()
@@ -47,7 +46,7 @@ if source.kind == DATASET:
     st.dataframe(table, hide_index=True, key="rows")
     st.stop()
 
-parts = document(dataset, symbol, rejected(store(default_url())) if store_mode() else None)
+parts = document(dataset, symbol, rejected(the_store()))
 param = "paragraph" if source.kind == REPORT else ("page" if next(iter(parts), "").startswith("page ") else "section")
 st.info(coverage(parts).line, icon=":material/data_check:")
 st.markdown(":blue-background[**Highlighted**] numbers are captured; each links to its indicator. "

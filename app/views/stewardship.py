@@ -3,44 +3,40 @@ people's changes, and read or restore a record's history. Every write goes throu
 store, which checks the role again: hiding a button is not the protection."""
 
 import hashlib
-import time
 from collections import Counter
 
 import pandas as pd
 import streamlit as st
-from ui import (auth_mode, current_user, end_page, load, md, part_markdown, part_name, refresh, secrets, source_link,
-                store, store_mode)
+from ui import (auth_mode, current_user, end_page, folder_failures, load, md, part_markdown, part_name, refresh, sign_in,
+                source_link)
+from ui import the_store as store_of_app
 
-from indicators.accounts import verify
 from indicators.candidates import OPEN, decision_key, observation_rows, reject, rejected, sort_out
 from indicators.extract import extract_text, match
 from indicators.extract import table as candidate_table
+from indicators.files import FileProblem
 from indicators.imports import TABLE_NAMES, import_table, plan_import, read_upload, submit_records
 from indicators.ingest import SourceExists, source_record
 from indicators.reader import document
 from indicators.schemas import DIRECTIONS, UNITS
 from indicators.sources import KINDS
-from indicators.files import FileProblem
-from indicators.store import PUT, RETRACT, REVIEWER, Edit, NotAllowed, default_url
+from indicators.store import PUT, REVIEWER, Edit, NotAllowed
 
 st.title("Data stewardship")
-if not store_mode():
-    st.info("The app is reading the files of INDICATORS_DATA_DIR, so the store is off here and the data is "
-            "read-only. Without that setting the app reads the store, where stewards add and review figures.",
-            icon=":material/folder:")
-    end_page()
-
 mode = auth_mode()
 if mode is None:
-    st.info("This app is read-only: no sign-in is configured. An identity provider ([auth] in "
-            ".streamlit/secrets.toml) or local accounts ([accounts.NAME] with an argon2 password hash) let editors "
-            "propose figures and reviewers publish them; see the README, \"Data stewardship\".",
-            icon=":material/lock:")
+    st.info("This app is read-only: no one can sign in yet. An administrator adds accounts with "
+            "`indicators account add NAME --role editor` (or reviewer), or configures an identity provider ([auth] "
+            "in .streamlit/secrets.toml); see the README, \"Stewardship\".", icon=":material/lock:")
     end_page()
 
 user = current_user()
-the_store = store(default_url())
+the_store = store_of_app()
 dataset = load()
+if unread := folder_failures():
+    st.warning(md(f"The files of the data folder differ from the store but do not validate ({len(unread)} "
+                  "problem(s)), so nothing was proposed from them. `indicators validate` lists the problems; the "
+                  "pages show the published data."), icon=":material/warning:")
 
 with st.container(border=True):
     if user.role == "reader" and user.name == "anonymous":
@@ -51,11 +47,10 @@ with st.container(border=True):
                 name = st.text_input("Name", key="account_name")
                 password = st.text_input("Password", type="password", key="account_password")
                 if st.form_submit_button("Sign in", icon=":material/login:"):
-                    found = verify(secrets().get("accounts", {}), name.strip(), password)
-                    if found is None:
-                        st.error("Name or password is wrong.")
+                    refused = sign_in(name, password)
+                    if refused:
+                        st.error(refused)  # the store's own words, never data
                     else:
-                        st.session_state["account"] = (found.name, found.role, time.time())
                         st.rerun()
         st.caption("Everyone can read the data. Signing in as an editor or a reviewer allows changes.")
         end_page()
@@ -75,6 +70,15 @@ if not user.can_edit:
 def outcome_table(plan) -> pd.DataFrame:
     return pd.DataFrame([{"Row": o.row, "Record": o.key, "Would be": o.status, "Why": "; ".join(o.messages)}
                          for o in plan.outcomes])
+
+
+def attempt(write):
+    """A write to the store, and what went wrong in words (the store checks role, rules and
+    races again, whatever this page showed)."""
+    try:
+        return write(), None
+    except (NotAllowed, KeyError, ValueError) as error:
+        return None, str(error).strip("'")
 
 
 tabs = st.tabs(["Add a figure", "Upload a table", "Candidates from a report", "Review", "History"])
@@ -105,10 +109,10 @@ with tabs[0]:
                "is_baseline": "", "unit": unit, "source": source, "location": location, "quote": quote,
                "notes": notes}
         frame = pd.DataFrame([row])
-        try:
-            plan = import_table(the_store, "observations", frame, user, reason, commit=sent and bool(reason.strip()))
-        except NotAllowed as error:
-            st.error(md(str(error)))
+        plan, problem = attempt(lambda: import_table(the_store, "observations", frame, user, reason,
+                                                     commit=sent and bool(reason.strip())))
+        if problem:
+            st.error(md(problem))
         else:
             if not plan.ok:
                 st.error(md("Not saved: " + " ".join(plan.lines())))
@@ -126,7 +130,7 @@ with tabs[1]:
                               key="u_file")
     if upload is not None:
         try:
-            frame = read_upload(upload.name, upload.getvalue())
+            frame = read_upload(upload.name, upload.getvalue(), table=table)
         except FileProblem as problem:
             st.error(md(f"{problem.message} [{problem.rule}]"))
         else:
@@ -139,9 +143,12 @@ with tabs[1]:
             reason = st.text_input("Why (for the reviewer)", key="u_reason")
             if plan.ok and counts["added"] + counts["changed"] and st.button(
                     "Submit for review", type="primary", key="u_submit", disabled=not reason.strip()):
-                done = import_table(the_store, table, frame, user, reason, commit=True)
-                refresh()
-                st.success(f"Change {done.change_id} is waiting for review.")
+                done, problem = attempt(lambda: import_table(the_store, table, frame, user, reason, commit=True))
+                if problem:
+                    st.error(md(problem))
+                else:
+                    refresh()
+                    st.success(f"Change {done.change_id} is waiting for review.")
 
 with tabs[2]:
     with st.expander("Add a report (or any source) for review", icon=":material/upload_file:"):
@@ -175,10 +182,8 @@ with tabs[2]:
                         kind=None if kind == "from the file" else kind)
                     problems, change = submit_records(the_store, [Edit("source", added.symbol, PUT, record)], user,
                                                       source_reason, origin="add-source")
-                except (FileProblem, SourceExists, ValueError) as error:
+                except (FileProblem, SourceExists, ValueError, NotAllowed) as error:
                     problems, change = [getattr(error, "message", str(error))], None
-                except NotAllowed as error:
-                    problems, change = [str(error)], None
                 if problems:
                     st.error(md("Not submitted: " + " ".join(problems[:20])))
                 else:
@@ -263,9 +268,12 @@ with tabs[2]:
                         chosen.loc[unassigned, "indicator_id"] = indicator["id"]
                     units = dict(zip(dataset.catalogue["id"], dataset.catalogue["unit"], strict=True))
                     units.update({e.key: e.record["unit"] for e in extra})
-                    plan = import_table(the_store, "observations", observation_rows(chosen, units), user, why,
-                                        commit=True, extra=extra)
-                    if plan.ok:
+                    plan, problem = attempt(lambda: import_table(the_store, "observations",
+                                                                 observation_rows(chosen, units), user, why,
+                                                                 commit=True, extra=extra))
+                    if problem:
+                        st.error(md(problem))
+                    elif plan.ok:
                         refresh()
                         st.session_state["c_flash"] = (f"Change {plan.change_id} is waiting for review: "
                                                        f"{int(accepted.sum())} figure(s) from {symbol}.")
@@ -286,8 +294,7 @@ with tabs[3]:
     for change in waiting.itertuples():
         with st.container(border=True):
             st.markdown(md(f"Change {change.id} by {change.author} ({change.origin}): {change.reason}"))
-            revisions = the_store.changed_records(change.id)
-            st.dataframe(revisions, hide_index=True, key=f"r_{change.id}")
+            st.dataframe(the_store.changed_records(change.id), hide_index=True, key=f"r_{change.id}")
             if user.role != REVIEWER:
                 st.caption("Pending: a reviewer other than its author publishes it.")
                 continue
@@ -295,12 +302,12 @@ with tabs[3]:
             for column, (label, approve) in zip(st.columns(2), (("Approve", True), ("Reject", False)), strict=True):
                 if column.button(label, key=f"{label.lower()}_{change.id}", disabled=own,
                                  type="primary" if approve else "secondary"):
-                    try:
-                        the_store.review(change.id, user, approve=approve)  # the store checks the role again
+                    _, problem = attempt(lambda c=change.id, a=approve: the_store.review(c, user, approve=a))
+                    if problem:
+                        st.error(md(problem))
+                    else:
                         refresh()
                         st.rerun()
-                    except NotAllowed as error:
-                        st.error(md(str(error)))
             if own:
                 st.caption("You wrote this change: another reviewer approves it.")
 
@@ -319,12 +326,17 @@ with tabs[4]:
                                     key=f"pick_{entity}_{key}")
             buttons = st.columns(2)
             if buttons[0].button("Restore (as a new change for review)", key=f"restore_{entity}_{key}"):
-                change = the_store.restore(int(revision), user, f"restore revision {revision}")
-                refresh()
-                st.success(f"Change {change} is waiting for review.")
-            current = the_store.state().get(entity, {}).get(key)
-            if current is not None and buttons[1].button("Retract (as a new change for review)",
-                                                         key=f"retract_{entity}_{key}"):
-                change = the_store.submit([Edit(entity, key, RETRACT, current)], user, "retracted in the app")
-                refresh()
-                st.success(f"Change {change} is waiting for review; the record stays in the history.")
+                change, problem = attempt(lambda r=int(revision): the_store.restore(r, user, f"restore revision {r}"))
+                if problem:
+                    st.error(md(problem))
+                else:
+                    refresh()
+                    st.success(f"Change {change} is waiting for review.")
+            if key in the_store.state().get(entity, {}) and buttons[1].button(
+                    "Retract (as a new change for review)", key=f"retract_{entity}_{key}"):
+                change, problem = attempt(lambda e=entity, k=key: the_store.retract(e, k, user, "retracted in the app"))
+                if problem:
+                    st.error(md(problem))
+                else:
+                    refresh()
+                    st.success(f"Change {change} is waiting for review; the record stays in the history.")
