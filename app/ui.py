@@ -22,7 +22,7 @@ from indicators.formatting import format_number
 from indicators import images
 from indicators.series import coverage, series_values
 from indicators.sources import REPORT
-from indicators.milestones import MET, MISSED, OVERDUE, PENDING
+from indicators.milestones import MET, MISSED, NO_LATER_REPORT, PENDING
 from indicators.progress import (
     INSUFFICIENT,
     LIMITED,
@@ -49,7 +49,7 @@ BADGES = {
     NOT_RATED: ("gray", ":material/swap_vert:"),
 }
 MILESTONE_BADGES = {
-    OVERDUE: ("red", ":material/schedule:"),
+    NO_LATER_REPORT: ("orange", ":material/schedule:"),
     PENDING: ("gray", ":material/pending:"),
     MET: ("green", ":material/check_circle:"),
     MISSED: ("orange", ":material/cancel:"),

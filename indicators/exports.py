@@ -52,6 +52,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("reform_area_name", "string", "Reform area name"),
         Column("direction", "string", "Which way is better: up, down or neither"),
         Column("definition_notes", "string", "Notes on the definition, window or coverage"),
+        Column("population", "string", "Words naming whom the indicator counts; every quote names one of them"),
     ],
     "observations": [
         Column("indicator_id", "string", "Indicator the figure belongs to (indicators.id)"),
@@ -99,7 +100,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("commitment", "string", "What the report commits to"),
         Column("due", "date", "Date by which it is due"),
         Column("due_label", "string", "The due date as the report words it"),
-        Column("status", "string", "pending (due date ahead), overdue (passed, not settled by a later source), "
+        Column("status", "string", "pending (due date ahead), no later report (passed, not settled by a later source), "
                                    "met or missed (settled by a later source)"),
         Column("source", "string", "Symbol of the document that makes the commitment"),
         Column("location", "string", "Its location (paragraph number, page or section)"),

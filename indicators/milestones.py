@@ -1,7 +1,9 @@
 """Dated commitments ("finalized in 2018", "in place by the end of 2017") and their status.
 
 A commitment is *met* or *missed* once a later source settles it (with its own quote);
-until then it is *pending* while its due date is ahead and *overdue* once it has passed.
+until then it is *pending* while its due date is ahead and reads *no later report* once it
+has passed: no source in the data says whether it was done, which is not the same as saying
+it was not ("overdue" would claim what no source states).
 """
 
 from __future__ import annotations
@@ -12,18 +14,18 @@ import pandas as pd
 
 from indicators.validation import Dataset
 
-PENDING, OVERDUE, MET, MISSED = "pending", "overdue", "met", "missed"
-MILESTONE_STATUSES = (OVERDUE, PENDING, MISSED, MET)  # the order a monitor reads them in
+PENDING, NO_LATER_REPORT, MET, MISSED = "pending", "no later report", "met", "missed"
+MILESTONE_STATUSES = (NO_LATER_REPORT, PENDING, MISSED, MET)  # the order a monitor reads them in
 
 
 def milestone_status(due: pd.Timestamp, outcome: str | None, today: date) -> str:
     if isinstance(outcome, str) and outcome:
         return outcome
-    return OVERDUE if due.date() < today else PENDING
+    return NO_LATER_REPORT if due.date() < today else PENDING
 
 
 def milestone_table(dataset: Dataset, today: date | None = None) -> pd.DataFrame:
-    """Every milestone with its status and reform area name, overdue first, then by due date."""
+    """Every milestone with its status and reform area name, past due first, then by due date."""
     today = today or date.today()
     table = dataset.milestones.copy()
     table["status"] = [milestone_status(due, outcome, today)

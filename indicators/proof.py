@@ -10,10 +10,22 @@ figures, the row must take the one that fits its place in the series:
   "from X to Y", not ends of two different statements in one sentence;
 - a share stored as numerator and denominator takes the part and the whole of the same "X
   out of Y", "X of an authorized Y" or "two thirds".
+
+And the quote must state the row's unit and period where it states them:
+
+- a percentage is stated as one ("17 per cent", "14.4%", or a word that means a share:
+  "parity", "two thirds"); a count is not taken from a figure the quote states only as a
+  percentage;
+- a figure the quote dates ("54 allegations reported in 2018", "6% in 2015") is filed under
+  a period that includes that year; and where the quote names years at all, the row's
+  period shares a year with them or its notes say where the period comes from (the window
+  named in the sentence before). A "current" figure stands at its source's data cut-off
+  (rule ``current_not_at_cutoff``) and is exempt.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +48,85 @@ class Verdict:
 
 
 PROVEN = Verdict()
+
+PERCENT = "percent"
+_PERCENT_AFTER = re.compile(r"\s*(?:%|per\s*cent\b|percent(?:age)?\b)", re.IGNORECASE)
+_YEAR = re.compile(r"(?<![\d/-])(19\d\d|20\d\d)(?![\d/])")
+# "54 allegations reported in 2018", "6% in 2015", "10.1 per cent in June 2025": the year the
+# figure is dated by, when nothing but words (no other figure) stands between them.
+_DATED_BY = re.compile(r"[^\d;:.()]{0,40}?\bin\s+(?:(?:early|mid|late|end)[\s-]+)?(?:[A-Z][a-z]+\s+)?"
+                       r"(19\d\d|20\d\d)(?![\d/])")
+# A list matched to its years ("62 and 104 reported in 2017 and 2016, respectively") dates
+# each figure by its position, which a figure's neighbourhood alone cannot tell.
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+
+
+def _as_percent(quote: str, mention: NumberMention) -> bool:
+    """Whether the quote states this figure as a share: followed by a percent sign or word,
+    or written as a word that means a share ("parity", "two thirds")."""
+    return bool(_PERCENT_AFTER.match(quote, mention.end)) or not any(c.isdigit() for c in mention.text)
+
+
+def _unit_fits(quote: str, mentions: list[NumberMention], unit: str | None) -> list[NumberMention]:
+    if unit == PERCENT:
+        return [m for m in mentions if _as_percent(quote, m)]
+    if isinstance(unit, str):
+        return [m for m in mentions if not _PERCENT_AFTER.match(quote, m.end)]
+    return mentions
+
+
+def quote_years(text: str) -> set[int]:
+    return {int(year) for year in _YEAR.findall(text)}
+
+
+def dated_year(quote: str, mention: NumberMention) -> int | None:
+    """The year the quote dates this figure by ("in 2018" right after it), or None."""
+    if _RESPECTIVELY.search(quote):
+        return None
+    found = _DATED_BY.match(quote, mention.end)
+    return int(found.group(1)) if found else None
+
+
+@dataclass(frozen=True)
+class Period:
+    """What the period check reads of a row: its years, its label and its notes."""
+
+    years: frozenset[int]
+    current: bool = False
+    notes: str = ""
+
+    @classmethod
+    def of(cls, start, end, label, notes) -> Period | None:
+        if pd.isna(start) or pd.isna(end):
+            return None  # an unreadable period has its own failure
+        first, last = pd.Timestamp(start).year, pd.Timestamp(end).year
+        current = isinstance(label, str) and label.strip().lower() == "current"
+        return cls(frozenset(range(first, last + 1)), current, notes if isinstance(notes, str) else "")
+
+
+def _period_verdict(quote: str, mentions: list[NumberMention], value: float, period: Period | None) -> Verdict:
+    if period is None or period.current:
+        return PROVEN
+    dated = [dated_year(quote, m) for m in mentions]
+    if any(year is None or year in period.years for year in dated):
+        undated_or_fitting = True
+    else:
+        undated_or_fitting = False
+    if not undated_or_fitting:
+        years = ", ".join(str(y) for y in sorted({y for y in dated if y is not None}))
+        return Verdict("period_not_in_quote", f"the quote dates {_number(value)} to {years}, outside the row's "
+                                              f"period ({_span(period)})")
+    stated = quote_years(quote)
+    if stated and not stated & period.years and not quote_years(period.notes) & period.years:
+        return Verdict("period_not_in_quote", f"the quote names {', '.join(map(str, sorted(stated)))}, not the row's "
+                                              f"period ({_span(period)}), and the notes do not say where the period "
+                                              "comes from")
+    return PROVEN
+
+
+def _span(period: Period) -> str:
+    first, last = min(period.years), max(period.years)
+    return str(first) if first == last else f"{first}–{last}"
 
 
 def places(observations: pd.DataFrame) -> pd.Series:
@@ -73,7 +164,10 @@ def _candidates(quote: str, value: float, place: str | None) -> tuple[list[Numbe
     return stated, [m for m in stated if m.role != forbidden]
 
 
-def prove_value(quote: str, value: float, place: str | None = None) -> Verdict:
+def prove_value(quote: str, value: float, place: str | None = None, unit: str | None = None,
+                period: Period | None = None) -> Verdict:
+    """``value`` is a quantity of ``quote`` in the role ``place`` gives, stated in ``unit``
+    (when given) and dated within ``period`` (when given)."""
     stated, fitting = _candidates(quote, value, place)
     if not stated:
         return Verdict("value_not_in_quote", _number(value))
@@ -81,7 +175,11 @@ def prove_value(quote: str, value: float, place: str | None = None) -> Verdict:
         which = "later" if place == EARLIER else "earlier"
         return Verdict("value_in_wrong_role", f"{_number(value)} is the {which} figure of the quote, and this row is "
                                               f"the {place} observation of its indicator")
-    return PROVEN
+    in_unit = _unit_fits(quote, fitting, unit)
+    if not in_unit:
+        said = "a count or amount, not as a percentage" if unit == PERCENT else "a percentage only"
+        return Verdict("unit_not_in_quote", f"the quote states {_number(value)} as {said}, and the row's unit is {unit}")
+    return _period_verdict(quote, in_unit, value, period)
 
 
 def prove_ratio(quote: str, numerator: float, denominator: float) -> Verdict:
@@ -128,15 +226,19 @@ def prove_observations(observations: pd.DataFrame, place: pd.Series | None = Non
     place = places(observations) if place is None else place.reindex(observations.index)
     verdicts = {}
     # Columns as lists: an Arrow-backed column stepped through makes its strings one by one.
-    rows = zip(observations.index, *(column.tolist() for column in (
-        observations["quote"], observations["numerator"], observations["denominator"], observations["value"], place)),
-        strict=True)
-    for index, quote, numerator, denominator, value, where in rows:
+    def column(name):
+        return observations[name].tolist() if name in observations else [None] * len(observations)
+
+    rows = zip(observations.index, *(column(name) for name in ("quote", "numerator", "denominator", "value")),
+               place.tolist(), *(column(name) for name in ("unit", "period_start", "period_end", "period_label",
+                                                           "notes")), strict=True)
+    for index, quote, numerator, denominator, value, where, unit, start, end, label, notes in rows:
         quote = quote if isinstance(quote, str) else ""
         if pd.notna(numerator) and pd.notna(denominator):
             verdicts[index] = prove_ratio(quote, numerator, denominator)
         elif pd.notna(value):
-            verdicts[index] = prove_value(quote, value, where if isinstance(where, str) else None)
+            verdicts[index] = prove_value(quote, value, where if isinstance(where, str) else None,
+                                          unit if isinstance(unit, str) else None, Period.of(start, end, label, notes))
         else:
             verdicts[index] = PROVEN  # no number to prove: value_missing says so
     singles = observations[paired(observations)]
@@ -152,8 +254,11 @@ def prove_observations(observations: pd.DataFrame, place: pd.Series | None = Non
 
 
 def prove_targets(targets: pd.DataFrame) -> pd.Series:
-    return pd.Series([prove_value(quote if isinstance(quote, str) else "", value) if pd.notna(value) else PROVEN
-                      for quote, value in zip(targets["quote"].tolist(), targets["value"].tolist(), strict=True)],
+    units = targets["unit"].tolist() if "unit" in targets else [None] * len(targets)
+    return pd.Series([prove_value(quote if isinstance(quote, str) else "", value, None,
+                                  unit if isinstance(unit, str) else None) if pd.notna(value) else PROVEN
+                      for quote, value, unit in zip(targets["quote"].tolist(), targets["value"].tolist(), units,
+                                                    strict=True)],
                      index=targets.index, dtype=object)
 
 

@@ -227,7 +227,8 @@ def _material(df: pd.DataFrame, sources: dict[str, Source], table: str,
     empty = pd.Series(np.nan, index=df.index)
     fields = [_field(df["source"]), _field(source_key), _field(df["location"]), _field(df["quote"]),
               *(_field(df[name] if name in df else empty) for name in ("value", "numerator", "denominator")),
-              _field(_places(df, place))]
+              _field(_places(df, place)), *(_field(_dated(df, name)) for name in _Parts.DATES),
+              *(_field(_text(df, name)) for name in _Parts.WORDS)]
     heading = pa.scalar(_heading(table), type=pa.large_string())
     material = pc.binary_join_element_wise(heading, *fields, pa.scalar("\x1f", type=pa.large_string()))
     raw = material.cast(pa.large_binary())
@@ -265,14 +266,18 @@ class _Parts:
     with no material built per row (building it is most of what a row's digest costs)."""
 
     NUMBERS = ("value", "numerator", "denominator")
+    # The unit and the period are proven too (:func:`indicators.proof.prove_value`).
+    DATES = ("period_start", "period_end")
+    WORDS = ("unit", "period_label", "notes")
 
     def __init__(self, df: pd.DataFrame, sources: dict[str, Source], table: str, place: pd.Series | None,
                  usable: np.ndarray) -> None:
         self.heading, self.usable = _heading(table).encode(), usable
         self.texts = [_arrow_text(column) for column in (df["source"], df["location"], df["quote"],
-                                                         _places(df, place))]
+                                                         _places(df, place), *(_text(df, name) for name in self.WORDS))]
         self.numbers = [df[name].to_numpy(dtype=np.float64, na_value=np.nan) if name in df
                         else np.full(len(df), np.nan) for name in self.NUMBERS]
+        self.numbers += [_dated(df, name).to_numpy(dtype=np.float64, na_value=np.nan) for name in self.DATES]
         self.codes, symbols = pd.factorize(df["source"], use_na_sentinel=True)
         # What each source cited says (its digest), "-" for one not known: a part's digest
         # names the sources of its rows only, so a changed source changes their parts alone.
@@ -294,6 +299,18 @@ class _Parts:
             if code >= 0:
                 digest.update(self.says[code])
         return digest.digest()
+
+
+def _text(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name] if name in df else pd.Series(None, index=df.index, dtype=object)
+
+
+def _dated(df: pd.DataFrame, name: str) -> pd.Series:
+    """A date column as days since 1970 (a float, NaN when missing), for a digest."""
+    if name not in df:
+        return pd.Series(np.nan, index=df.index)
+    days = pd.to_datetime(df[name], errors="coerce")
+    return ((days - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).astype(float)
 
 
 def _arrow_text(values: pd.Series) -> pa.Array:

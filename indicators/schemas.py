@@ -16,9 +16,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from indicators import quote_checks
 from indicators.baseline import baseline_position
 from indicators.periods import instants
-from indicators import quote_checks
 from indicators.sources import DATASET, KINDS, Source, find_ignoring_whitespace
 
 UNITS = ("count", "percent", "ratio")
@@ -68,6 +68,10 @@ RULES: dict[str, Rule] = {
                                         "(dates, days, years and references do not count)"),
     "value_in_wrong_role": Rule("value", "{detail}"),
     "pair_mismatch": Rule("value", "{detail}"),
+    "unit_not_in_quote": Rule("unit", "{detail}"),
+    "period_not_in_quote": Rule("period_start", "{detail}"),
+    "population_not_in_quote": Rule("quote", "the quote does not name the population '{indicator_id}' counts (its "
+                                             "catalogue entry's population: one of its words must be in the quote)"),
     "current_not_at_cutoff": Rule("period_start", "a 'current' figure must start and end on the data cut-off of "
                                                   "{source}"),
     "due_not_in_quote": Rule("due_label", "the quote does not state the due date '{due_label}'"),
@@ -93,6 +97,9 @@ class CatalogueModel(pa.DataFrameModel):
     definition_notes: Series[str] = pa.Field(nullable=True, str_length={"max_value": PARAGRAPH_LENGTH})
     # Template for a one-point summary, e.g. "Women are {value} of military peacekeepers".
     sentence: Series[str] = pa.Field(nullable=True, str_contains="{value}")
+    # Words one of which every quote of the indicator must contain, separated by "|":
+    # "formed police" keeps a share of all police out of the formed police units' series.
+    population: Series[str] = pa.Field(nullable=True, str_length={"min_value": 3, "max_value": LINE_LENGTH})
 
     class Config:
         strict = True
@@ -331,6 +338,15 @@ def context_checks(
             return ~current | (cutoff.notna() & (df["period_start"] == cutoff) & (df["period_end"] == cutoff))
 
         checks.append(pa.Check(current_at_cutoff, error="current_not_at_cutoff"))
+        populations = {row["id"]: population_words(row.get("population"))
+                       for row in catalogue.to_dict("records") if population_words(row.get("population"))}
+
+        def names_population(df):
+            return pd.Series([names_any(quote, populations.get(indicator))
+                              for indicator, quote in zip(df["indicator_id"], df["quote"], strict=True)],
+                             index=df.index, dtype=bool)
+
+        checks.append(pa.Check(names_population, error="population_not_in_quote"))
         for rule in ("percent_out_of_range", "count_not_whole", "count_negative"):
             checks.append(pa.Check(
                 lambda df, rule=rule: _value_checks(df["unit"], computed(df))[rule], error=rule))
@@ -345,6 +361,23 @@ def context_checks(
             checks.append(pa.Check(lambda df: deadline_after_baseline(df, baseline_end),
                                    error="deadline_before_baseline"))
     return checks
+
+
+def population_words(population) -> tuple[str, ...]:
+    """The alternatives of a catalogue entry's ``population``, lower case ("formed police |
+    FPU" -> ("formed police", "fpu")); none when it has none."""
+    if not isinstance(population, str):
+        return ()
+    return tuple(word.strip().lower() for word in population.split("|") if word.strip())
+
+
+def names_any(quote, words: tuple[str, ...] | None) -> bool:
+    """True when ``quote`` contains one of ``words`` (ignoring case and line breaks), or
+    when there are no words to look for."""
+    if not words:
+        return True
+    text = " ".join(quote.lower().split()) if isinstance(quote, str) else ""
+    return any(word in text for word in words)
 
 
 def deadline_after_baseline(targets: pd.DataFrame, baseline_end: pd.Series) -> pd.Series:

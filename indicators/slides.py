@@ -18,8 +18,8 @@ from pptx.util import Emu, Inches, Pt
 from indicators.charts import as_of, indicator_chart, source_line
 from indicators.citations import cite
 from indicators.formatting import MISSING, format_change, format_value
-from indicators.milestones import milestone_table
 from indicators.images import figure_bytes
+from indicators.milestones import milestone_table
 from indicators.progress import Progress, assess_all
 from indicators.series import observations_of, targets_of
 from indicators.validation import Dataset
@@ -175,7 +175,7 @@ def _table_slide(prs, dataset: Dataset, progress: list[Progress], footer: str) -
 
 
 def _milestones_slide(prs, dataset: Dataset, areas: set[str], footer: str) -> None:
-    """The dated commitments of the chosen reform areas, overdue first."""
+    """The dated commitments of the chosen reform areas, past due first."""
     table = milestone_table(dataset)
     table = table[table["reform_area"].isin(areas)].head(MILESTONES_PER_SLIDE)
     slide = prs.slides.add_slide(prs.slide_layouts[BLANK_LAYOUT])

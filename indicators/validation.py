@@ -19,24 +19,31 @@ import pyarrow
 import pyarrow.compute as pc
 
 from indicators import folder_cache, paths, row_changes
+from indicators.dataset_info import dataset_info
+from indicators.files import (
+    FileProblem,
+    confined,
+    max_file_bytes,
+    read_csv,
+    read_csv_text,
+    read_yaml,
+)
+from indicators.periods import instants
+from indicators.quote_checks import failure_details
+from indicators.revisions import mark_observations, mark_targets
 from indicators.schemas import (
     RULES,
     CatalogueModel,
     MilestoneModel,
-    milestone_checks,
     ObservationModel,
     SourceModel,
     TargetModel,
     baseline_periods,
     context_checks,
     deadline_after_baseline,
+    milestone_checks,
     ratio_value,
 )
-from indicators.quote_checks import failure_details
-from indicators.dataset_info import dataset_info
-from indicators.files import FileProblem, confined, max_file_bytes, read_csv, read_csv_text, read_yaml
-from indicators.periods import instants
-from indicators.revisions import mark_observations, mark_targets
 from indicators.sources import DATASET, Source, load_sources, source_records
 
 TEXT = "text"
@@ -50,7 +57,7 @@ SOURCE_COLUMNS = {"symbol": TEXT, "title": TEXT, "kind": TEXT, "issuing_body": T
                   "current_figures": TEXT, "published": DATE, "retrieved": DATE}
 CATALOGUE_COLUMNS = {"id": TEXT, "name": TEXT, "description": TEXT, "unit": TEXT,
                      "reform_area": TEXT, "direction": TEXT, "definition_notes": TEXT,
-                     "sentence": TEXT}
+                     "sentence": TEXT, "population": TEXT}
 _PROVENANCE = {"unit": TEXT, "source": TEXT, "location": TEXT, "quote": TEXT, "notes": TEXT}
 OBSERVATION_COLUMNS = {"indicator_id": TEXT, "period_label": TEXT, "period_start": DATE,
                        "period_end": DATE, "value": NUMBER, "numerator": NUMBER,
@@ -60,7 +67,7 @@ TARGET_COLUMNS = {"indicator_id": TEXT, "value": NUMBER, "deadline": DATE,
 MILESTONE_COLUMNS = {"id": TEXT, "reform_area": TEXT, "commitment": TEXT, "due": DATE, "due_label": TEXT,
                      "source": TEXT, "location": TEXT, "quote": TEXT, "outcome": TEXT, "settled_by": TEXT,
                      "settled_location": TEXT, "settled_quote": TEXT, "notes": TEXT}
-OPTIONAL = {"published", "retrieved", "outcome", "settled_by", "settled_location", "settled_quote", "data_cutoff", "current_figures", "definition_notes", "sentence", "notes", "numerator", "denominator", "qualifier",
+OPTIONAL = {"published", "retrieved", "outcome", "settled_by", "settled_location", "settled_quote", "data_cutoff", "current_figures", "definition_notes", "sentence", "population", "notes", "numerator", "denominator", "qualifier",
             "is_baseline", "deadline", "deadline_label", "scope"}
 _NUMBER_CELL = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 EARLIEST, LATEST = pd.Timestamp("1945-01-01"), pd.Timestamp("2100-12-31")

@@ -255,3 +255,11 @@ def add_revising_report(folder: Path, rows: bool = True) -> None:
     for name, text in (("sources/sources.yaml", REVISING_ENTRY), ("observations.csv", REVISING_ROWS if rows else "")):
         path = folder / name
         path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def shipped_symbols() -> list[str]:
+    """The symbols of the shipped sources, in the order of their file (data will grow)."""
+    import yaml
+
+    document = yaml.safe_load((DEFAULT_DATA_DIR / "sources" / "sources.yaml").read_text(encoding="utf-8"))
+    return [entry["symbol"] for entry in document["sources"]]

@@ -150,11 +150,11 @@ def test_baseline_vs_goals_table(dataset):
     assert not table.isin(["None", "none", "nan"]).any().any() and not table.isna().any().any()
 
 
-def test_milestones_page_lists_overdue_commitments_first():
+def test_milestones_page_lists_commitments_past_due_first():
     at = app("views/milestones.py")
     assert not at.exception
     labels = [m.label for m in at.metric]
-    assert labels == ["Overdue", "Pending", "Missed", "Met"]
+    assert labels == ["No later report", "Pending", "Missed", "Met"]
     assert any("New aviation manual finalized" in text for text in markdown(at))
     at.multiselect(key="milestone_area").select("safety_and_security").run()
     assert [s.value for s in at.subheader] == ["Safety and security"]
@@ -222,7 +222,7 @@ def test_milestones_settled_by_a_later_source(monkeypatch):
     monkeypatch.setenv("INDICATORS_DATA_DIR", str(FIXTURE))
     at = app("views/milestones.py")
     counts = {m.label: m.value for m in at.metric}
-    assert counts == {"Overdue": "0", "Pending": "1", "Missed": "0", "Met": "1"}
+    assert counts == {"No later report": "0", "Pending": "1", "Missed": "0", "Met": "1"}
     assert any("Settled: “The field guide was published in March 2022.” (TEST/1, para. 4)" in plain(c.value)
                for c in at.caption)
 

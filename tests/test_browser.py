@@ -170,8 +170,8 @@ def test_milestones_view(page, app_url):
     _settle(page)
     page.screenshot(path=SHOTS / "08-milestones.png", full_page=True)
     first = page.locator("h3").first.inner_text()
-    assert first  # a reform area heading leads, in the order of its most overdue commitment
-    assert page.get_by_text("Overdue", exact=True).first.is_visible()
+    assert first  # a reform area heading leads, in the order of its most urgent commitment
+    assert page.get_by_text("No later report", exact=True).first.is_visible()
 
 
 def test_passed_deadline_from_a_fixture(page, fixture_url):

@@ -174,6 +174,6 @@ def test_milestones_export_with_their_status(dataset, tmp_path):
     header = [cell.value for cell in sheet[1]]
     rows = [dict(zip(header, [cell.value for cell in row], strict=True)) for row in sheet.iter_rows(min_row=2)]
     aviation = next(r for r in rows if r["id"] == "aviation_manual")
-    # Due in 2017 and not settled by any later source: overdue.
-    assert (aviation["due"], aviation["status"], aviation["location"]) == ("2017-12-31", "overdue", "92")
+    # Due in 2017 and not settled by any later source: no later report.
+    assert (aviation["due"], aviation["status"], aviation["location"]) == ("2017-12-31", "no later report", "92")
     assert "finalized in 2017" in aviation["quote"]

@@ -96,7 +96,7 @@ def test_the_context_alone_is_the_folders_context_without_reading_the_observatio
     # alone: it must be the folder's, move with any other file, and not with the rows.
     before = folder_cache.folder_print(data_copy)
     assert folder_cache.context_print(data_copy) == before.context
-    edit_csv(data_copy / "observations.csv", {(0, "notes"): "a note"})
+    edit_csv(data_copy / "observations.csv", {(0, "notes"): "a note on 2015-16"})
     after_rows = folder_cache.folder_print(data_copy)
     assert after_rows.digest != before.digest and folder_cache.context_print(data_copy) == before.context
     (data_copy / "sources" / "notes.txt").write_text("a steward's note", encoding="utf-8")

@@ -81,12 +81,12 @@ def test_deck_has_title_one_slide_per_indicator_and_a_closing_table(dataset, ful
     assert "Set for another population" in slide_text(slides[-2])
 
 
-def test_milestones_slide_lists_commitments_overdue_first(dataset, full_deck):
+def test_milestones_slide_lists_commitments_past_due_first(dataset, full_deck):
     slide = list(Presentation(full_deck).slides)[-1]
     assert slide_text(slide).startswith("Milestones")
     table = next(shape for shape in slide.shapes if shape.has_table).table
     statuses = [table.cell(r, 3).text for r in range(1, len(table.rows))]
-    assert statuses == sorted(statuses, key=["overdue", "pending", "missed", "met"].index)
+    assert statuses == sorted(statuses, key=["no later report", "pending", "missed", "met"].index)
     assert "aviation manual" in slide.notes_slide.notes_text_frame.text
 
 

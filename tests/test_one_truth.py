@@ -104,14 +104,14 @@ def test_every_reader_shows_an_approved_change(store, folder, tmp_path, monkeypa
 
 def test_files_edited_later_wait_for_review_with_their_diff(store, folder):
     assert store.sync_from_files(folder) is None  # the files are what the store took from them
-    edit_csv(folder / "observations.csv", {(0, "notes"): "Edited in the file."})
+    edit_csv(folder / "observations.csv", {(0, "notes"): "Edited in the file: the window 1 November 2015 to 31 October 2016."})
     first = store.sync_from_files(folder)
-    assert store.state()["observation"][EARLIER]["notes"] != "Edited in the file."  # not published
+    assert store.state()["observation"][EARLIER]["notes"] != "Edited in the file: the window 1 November 2015 to 31 October 2016."  # not published
     change = store.change(first)
     assert (change.author, change.origin, change.status) == (FILES_AUTHOR, "files", "pending")
     diff = store.changed_records(first)
     assert diff[["record", "action", "field", "proposed"]].values.tolist() == [
-        [f"observation {EARLIER}", "correct", "notes", "Edited in the file."]]
+        [f"observation {EARLIER}", "correct", "notes", "Edited in the file: the window 1 November 2015 to 31 October 2016."]]
     assert store.sync_from_files(folder) is None and len(store.pending()) == 1  # read again: no second change
 
     edit_csv(folder / "observations.csv", {(2, "notes"): "Another edit."})
@@ -119,7 +119,7 @@ def test_files_edited_later_wait_for_review_with_their_diff(store, folder):
     assert store.change(first).status == WITHDRAWN  # replaced by one holding both edits
     assert store.changed_records(second)["field"].tolist() == ["notes", "notes"]
     store.review(second, BOB, approve=True)
-    assert store.state()["observation"][EARLIER]["notes"] == "Edited in the file."
+    assert store.state()["observation"][EARLIER]["notes"] == "Edited in the file: the window 1 November 2015 to 31 October 2016."
 
     # A correction made in the store stays: the files still reading as before is no edit.
     store.review(store.submit([_with(store, EARLIER, notes="Corrected in the store.")], ALICE, "a correction"),
@@ -153,7 +153,7 @@ def test_a_source_added_from_the_command_line_is_published_only_after_review(sto
     assert cli.main(["review", "--approve", str(change), *where, *_as(monkeypatch, "bob")]) == 0
     assert cli.main(["dump", "--out", str(tmp_path / "after"), *where]) == 0
     entries = yaml.safe_load((tmp_path / "after" / "sources" / "sources.yaml").read_text())["sources"]
-    assert [e["symbol"] for e in entries] == ["A/72/573", "TEST/2"]
+    assert [e["symbol"] for e in entries] == [*shipped_symbols(), "TEST/2"]
 
 
 def test_two_changes_valid_alone_but_not_together_the_second_is_refused(store):
@@ -279,7 +279,7 @@ def test_approve_racing_reject_one_wins_and_the_published_state_agrees(store):
 def test_nothing_is_published_without_a_second_person(store, folder):
     # Every path makes a pending change, and its author may not approve it.
     paths = {
-        "file edit": lambda: (edit_csv(folder / "observations.csv", {(0, "notes"): "From the file."}),
+        "file edit": lambda: (edit_csv(folder / "observations.csv", {(0, "notes"): "From the file: 2015 to 2016."}),
                               store.sync_from_files(folder))[1],
         "new source": lambda: store.submit([Edit("source", "TEST/9", PUT, dict(
             store.state()["source"]["A/72/573"], symbol="TEST/9", text_file="TEST-9.txt"))], BOB, "a copy"),

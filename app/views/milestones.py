@@ -1,18 +1,18 @@
-"""Dated commitments of the reports, by reform area, overdue first."""
+"""Dated commitments of the reports, by reform area, past due first."""
 
 import streamlit as st
 from ui import load, md, milestone_badge
 
 from indicators.citations import cite
-from indicators.milestones import MILESTONE_STATUSES, OVERDUE, milestone_table
+from indicators.milestones import MILESTONE_STATUSES, NO_LATER_REPORT, milestone_table
 
 dataset = load()
 table = milestone_table(dataset)
 
 st.title("Milestones")
 st.caption("Dated commitments the reports make (\"finalized in 2018\", \"in place by the end of 2017\"), each with "
-           "its location and verbatim quote. A commitment is overdue once its date has passed and no later source "
-           "has settled it; met or missed once one has, with that source's own quote.")
+           "its location and verbatim quote. Once its date has passed it reads \"no later report\" until a later "
+           "source settles it: met or missed, with that source's own quote.")
 
 counts = st.columns(len(MILESTONE_STATUSES))
 for column, status in zip(counts, MILESTONE_STATUSES, strict=True):
@@ -24,7 +24,7 @@ chosen = st.multiselect("Reform area", list(areas), format_func=areas.get, key="
 shown = table[table["reform_area"].isin(chosen)] if chosen else table
 if shown.empty:
     st.write("No milestones in this selection.")
-# Reform areas in the order of their most urgent milestone, so overdue work leads.
+# Reform areas in the order of their most urgent milestone, so commitments past due lead.
 for area, rows in shown.groupby("reform_area_name", sort=False):
     st.subheader(md(area))
     for row in rows.itertuples():
@@ -37,7 +37,7 @@ for area, rows in shown.groupby("reform_area_name", sort=False):
             if isinstance(row.settled_quote, str):
                 st.caption(f"Settled: \u201c{md(row.settled_quote)}\u201d "
                            f"({md(cite(dataset.sources, row.settled_by, row.settled_location))})")
-            elif row.status == OVERDUE:
+            elif row.status == NO_LATER_REPORT:
                 st.caption("No later source in the data settles it yet.")
             if isinstance(row.notes, str):
                 st.caption(md(row.notes))

@@ -3,6 +3,7 @@
 import streamlit as st
 from ui import badge, coverage_table, delta, load, md, progress, sparklines
 
+from indicators.freshness import ages, coverage
 from indicators.progress import IMPROVING, STATUSES, WORSENING
 
 # Cards per page: a thousand indicators render as pages of this many, so a page costs the
@@ -13,7 +14,10 @@ dataset, results, table = load(), progress(), coverage_table()
 
 st.title("Peacekeeping reform indicators")
 named = ", ".join(dataset.sources) if len(dataset.sources) <= 5 else f"{len(dataset.sources):,} sources"
-st.caption(md(f"Every figure from {named}, with its location and verbatim quote."))
+ages_now = ages(dataset)
+st.caption(md(f"Every figure from {named}, with its location and verbatim quote. The data cover "
+              f"{coverage(dataset).text}; {int(ages_now['out_of_date'].sum())} of {len(ages_now)} indicators with "
+              "figures have none within their reporting cycle."))
 
 counts = st.columns(4)
 with_target = [p for p in results.values() if p.target is not None]
