@@ -111,9 +111,15 @@ def _cite(kind: str, keys: list[str]) -> str:
 
 
 def latest_cutoff(sources: dict[str, Source], rows: pd.DataFrame | None = None) -> pd.Timestamp | None:
-    """The latest data cut-off of the sources the rows cite (of all sources without rows)."""
+    """The latest data cut-off of the sources the rows cite (of all sources without rows).
+    A source that states no cut-off (a web page dated by its own figures) stands at the
+    latest period end of the rows citing it."""
     cited = set(rows["source"]) if rows is not None and not rows.empty else set(sources)
     cutoffs = [pd.Timestamp(s.data_cutoff) for symbol, s in sources.items() if s.data_cutoff and symbol in cited]
+    if rows is not None and not rows.empty and "period_end" in rows:
+        undated = rows["source"].map(lambda symbol: symbol in sources and not sources[symbol].data_cutoff)
+        ends = pd.to_datetime(rows.loc[undated.astype(bool), "period_end"]).dropna()
+        cutoffs += [ends.max()] if not ends.empty else []
     return max(cutoffs) if cutoffs else None
 
 

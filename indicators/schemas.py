@@ -18,7 +18,7 @@ from pandera.typing import Series
 
 from indicators import quote_checks
 from indicators.baseline import baseline_position
-from indicators.periods import instants
+from indicators.periods import CURRENT, instants
 from indicators.sources import DATASET, KINDS, Source, find_ignoring_whitespace
 
 UNITS = ("count", "percent", "ratio")
@@ -334,7 +334,7 @@ def context_checks(
         def current_at_cutoff(df):
             # The one rule for undated figures: they stand at their source's data cut-off.
             cutoff = df["source"].map(cutoffs)
-            current = df["period_label"].astype(str).str.lower() == "current"
+            current = df["period_label"].astype(str).str.lower() == CURRENT
             return ~current | (cutoff.notna() & (df["period_start"] == cutoff) & (df["period_end"] == cutoff))
 
         checks.append(pa.Check(current_at_cutoff, error="current_not_at_cutoff"))
@@ -342,9 +342,16 @@ def context_checks(
                        for row in catalogue.to_dict("records") if population_words(row.get("population"))}
 
         def names_population(df):
-            return pd.Series([names_any(quote, populations.get(indicator))
-                              for indicator, quote in zip(df["indicator_id"], df["quote"], strict=True)],
-                             index=df.index, dtype=bool)
+            # Only the rows of indicators that name a population are read one by one.
+            named = df["indicator_id"].isin(list(populations))
+            result = pd.Series(True, index=df.index, dtype=bool)
+            if not named.any():
+                return result
+            rows = df.loc[named, ["indicator_id", "quote"]]
+            result[named] = [names_any(quote, populations[indicator])
+                             for indicator, quote in zip(rows["indicator_id"].tolist(), rows["quote"].tolist(),
+                                                         strict=True)]
+            return result
 
         checks.append(pa.Check(names_population, error="population_not_in_quote"))
         for rule in ("percent_out_of_range", "count_not_whole", "count_negative"):

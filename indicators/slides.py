@@ -228,8 +228,10 @@ def build_deck(dataset: Dataset, indicator_ids: list[str], scope: str = "all ref
 
 
 def _cited(dataset: Dataset, indicator_ids: list[str]) -> pd.DataFrame:
-    """Source and location of every current observation and target of the given indicators."""
-    rows = [table.loc[table["indicator_id"].isin(indicator_ids) & table["current"], ["source", "location"]]
+    """Source and location of every current observation and target of the given indicators,
+    and an observation's period end (what a source without a cut-off is dated by)."""
+    rows = [table.loc[table["indicator_id"].isin(indicator_ids) & table["current"],
+                      [c for c in ("source", "location", "period_end") if c in table]]
             for table in (dataset.observations, dataset.targets)]
     return pd.concat(rows, ignore_index=True)
 

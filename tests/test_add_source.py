@@ -11,11 +11,10 @@ import pytest
 import yaml
 
 import indicators
-from conftest import shipped_symbols
 from indicators import cli
 from indicators.paths import DEFAULT_DATA_DIR
 from indicators.store import Store
-from tests.conftest import add_accounts, password_of
+from tests.conftest import add_accounts, password_of, shipped_symbols
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "many_sources" / "TEST-2.txt"
 

@@ -48,7 +48,9 @@ def test_an_accepted_candidate_becomes_a_row_for_review(store, found, dataset):
     attacks = next(c for c in found if c.location == "100" and c.value == 189)
     frame = table([attacks]).assign(indicator_id="targeted_attacks_on_peacekeepers",
                                     period_label="1 Nov 2015 to 31 Oct 2016 (restated)",
-                                    period_start="2015-11-02", period_end="2016-10-31")
+                                    period_start="2015-11-02", period_end="2016-10-31",
+                                    # The quote names 2017 only: the steward says where the window comes from.
+                                    notes="The window is named in the sentence before: 2015 to 2016.")
     units = dict(zip(dataset.catalogue["id"], dataset.catalogue["unit"], strict=True))
     rows = observation_rows(frame, units)
     assert rows.loc[0, ["value", "unit", "source", "location"]].tolist() == ["189", "count", "A/72/573", "100"]

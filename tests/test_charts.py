@@ -100,7 +100,18 @@ def test_goals_chart_has_a_line_per_indicator_with_a_target(dataset):
     figure = goals_chart(dataset, assess_all(dataset))
     targets = [t for t in figure.data if t.name == "Target"]
     assert len(targets) == dataset.targets["indicator_id"].nunique()
-    assert source_annotation(figure) == "Source: A/72/573, paras. 94, 97, 98, 99 · Data as of 31 Oct 2017"
+    assert source_annotation(figure) == (
+        "Source: A/72/573, paras. 94, 97, 98, 99; DPKO: More female police (2010), p. 1; DPO Women in peacekeeping "
+        "(2019), p. 1; UN Police: Global Effort, p. 1; UN Police: UNSOM gender parity (2022), p. 1; and 1 more source"
+        " · Data as of 31 Dec 2022")
+
+
+def test_a_source_without_a_cut_off_stands_at_its_latest_figure(dataset):
+    from indicators.citations import as_of
+
+    rows = dataset.observations[dataset.observations["indicator_id"] == "women_formed_police_units"]
+    assert as_of(dataset.sources, rows[rows["source"] == "A/72/573"]) == "31 Oct 2017"  # the report's cut-off
+    assert as_of(dataset.sources, rows) == "31 Dec 2022"  # the page states none: its latest period ends then
 
 
 @pytest.mark.parametrize("rows, expected", [

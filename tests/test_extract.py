@@ -218,7 +218,7 @@ def test_each_figure_of_a_sentence_is_matched_by_its_own_clause(dataset):
     text = ("Women made up 4.1 per cent of military contingents (3,220 of an authorized 78,000) and some 21 per cent "
             "of individual police officers.")
     found = {c.text: c for c in match(candidates_in("TEST/8", "3", text), dataset)}
-    assert found["4.1"].indicator_id == "women_military_peacekeepers"
+    assert found["4.1"].indicator_id == "women_military_contingents"  # the catalogue names that population
     assert found["21"].indicator_id == "women_individual_police"
     assert found["21"].clause == "some 21 per cent of individual police officers."
     assert found["21"].reason.startswith("clause resembles")

@@ -11,8 +11,10 @@ from pptx import Presentation
 
 from indicators import cli
 from indicators.charts import goals_chart, indicator_chart
+from indicators.citations import as_of, cite
 from indicators.images import SLIDE_HEIGHT, SLIDE_WIDTH, ImageExportUnavailable, figure_bytes
 from indicators.progress import assess_all
+from indicators.series import observations_of
 from indicators.slides import build_deck, deck_size, select
 from tests.conftest import require
 
@@ -102,14 +104,18 @@ def test_every_indicator_slide_cites_its_quote_and_paragraph(dataset, progress, 
     deck = Presentation(full_deck)
     for slide, indicator_id in zip(list(deck.slides)[1:-2], select(dataset)):
         text = slide_text(slide)
-        rows = dataset.observations[dataset.observations["indicator_id"] == indicator_id]
+        # The slide cites its figures oldest first (two fit; the notes hold them all).
+        rows = observations_of(dataset, indicator_id)
         if rows.empty:
             rows = dataset.targets[dataset.targets["indicator_id"] == indicator_id]
         first = rows.iloc[0]
-        assert f"\u201c{first.quote}\u201d ({first.source}, para. {first.location})" in text, indicator_id
+        # Cited as its source's kind cites: "para. 97" in a report, "p. 1" in a document.
+        assert f"\u201c{first.quote}\u201d ({cite(dataset.sources, first.source, first.location)})" in text, indicator_id
         assert progress[indicator_id].summary in text
         assert progress[indicator_id].summary in slide.notes_slide.notes_text_frame.text
-        assert f"Source: {first.source}, para" in text
+        assert first.source in text.split("Source: ", 1)[1]  # the footer names it
+        if (rows["source"] != "A/72/573").any():  # a page states no cut-off: dated by its latest figure
+            assert f"Data as of {as_of(dataset.sources, rows)}" in text
         assert sum(shape.shape_type == 13 for shape in slide.shapes) == 1  # one picture: the chart
 
 

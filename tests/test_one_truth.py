@@ -20,7 +20,7 @@ from indicators.accounts import Accounts
 from indicators.paths import DEFAULT_DATA_DIR
 from indicators.store import (FILES_AUTHOR, PUBLISHED, PUT, REJECTED, REVIEWER, WITHDRAWN, AlreadyReviewed,
                               ChangeRefused, DuplicateChange, Edit, Store, User, changes)
-from tests.conftest import add_accounts, edit_csv, password_of
+from tests.conftest import add_accounts, edit_csv, password_of, shipped_symbols
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = str(ROOT / "app" / "main.py")
@@ -104,28 +104,28 @@ def test_every_reader_shows_an_approved_change(store, folder, tmp_path, monkeypa
 
 def test_files_edited_later_wait_for_review_with_their_diff(store, folder):
     assert store.sync_from_files(folder) is None  # the files are what the store took from them
-    edit_csv(folder / "observations.csv", {(0, "notes"): "Edited in the file: the window 1 November 2015 to 31 October 2016."})
+    edit_csv(folder / "observations.csv", {(1, "notes"): "Edited in the file."})
     first = store.sync_from_files(folder)
-    assert store.state()["observation"][EARLIER]["notes"] != "Edited in the file: the window 1 November 2015 to 31 October 2016."  # not published
+    assert store.state()["observation"][LATER]["notes"] != "Edited in the file."  # not published
     change = store.change(first)
     assert (change.author, change.origin, change.status) == (FILES_AUTHOR, "files", "pending")
     diff = store.changed_records(first)
     assert diff[["record", "action", "field", "proposed"]].values.tolist() == [
-        [f"observation {EARLIER}", "correct", "notes", "Edited in the file: the window 1 November 2015 to 31 October 2016."]]
+        [f"observation {LATER}", "correct", "notes", "Edited in the file."]]
     assert store.sync_from_files(folder) is None and len(store.pending()) == 1  # read again: no second change
 
-    edit_csv(folder / "observations.csv", {(2, "notes"): "Another edit."})
+    edit_csv(folder / "observations.csv", {(3, "notes"): "Another edit."})
     second = store.sync_from_files(folder)
     assert store.change(first).status == WITHDRAWN  # replaced by one holding both edits
     assert store.changed_records(second)["field"].tolist() == ["notes", "notes"]
     store.review(second, BOB, approve=True)
-    assert store.state()["observation"][EARLIER]["notes"] == "Edited in the file: the window 1 November 2015 to 31 October 2016."
+    assert store.state()["observation"][LATER]["notes"] == "Edited in the file."
 
     # A correction made in the store stays: the files still reading as before is no edit.
-    store.review(store.submit([_with(store, EARLIER, notes="Corrected in the store.")], ALICE, "a correction"),
+    store.review(store.submit([_with(store, LATER, notes="Corrected in the store.")], ALICE, "a correction"),
                  CAROL, approve=True)
     assert store.sync_from_files(folder) is None
-    assert store.state()["observation"][EARLIER]["notes"] == "Corrected in the store."
+    assert store.state()["observation"][LATER]["notes"] == "Corrected in the store."
 
     # A row removed from the files is proposed as a retraction.
     rows = pd.read_csv(folder / "observations.csv", dtype=str, keep_default_na=False)
@@ -208,12 +208,12 @@ def test_restores_and_retractions_wait_for_review_and_are_checked_again(store):
 
 
 def test_the_same_change_waits_for_review_once(store):
-    edit = _with(store, EARLIER, notes="Once.")
+    edit = _with(store, LATER, notes="Once.")
     first = store.submit([edit], ALICE, "a note")
     with pytest.raises(DuplicateChange, match=f"as change {first}"):
         store.submit([edit], User("dan", REVIEWER), "the same note")
     store.review(first, BOB, approve=False)
-    assert store.submit([_with(store, EARLIER, notes="Once.")], ALICE, "proposed again after a rejection")
+    assert store.submit([_with(store, LATER, notes="Once.")], ALICE, "proposed again after a rejection")
 
 
 def _race(url: str, calls) -> list:
@@ -244,7 +244,7 @@ def test_twenty_reviewers_approving_one_change_record_one_outcome(store):
     reviewers = [f"reviewer{n}" for n in range(20)]
     for name in reviewers:
         Accounts(store).add(name, REVIEWER)
-    change = store.submit([_with(store, EARLIER, notes="Reviewed twenty times at once.")], ALICE, "a note")
+    change = store.submit([_with(store, LATER, notes="Reviewed twenty times at once.")], ALICE, "a note")
     outcomes = _race(store.url, [lambda s, n=name: s.review(change, User(n, REVIEWER), approve=True)
                                  for name in reviewers])
     assert sum(outcome is None for outcome in outcomes) == 1, outcomes
@@ -254,11 +254,12 @@ def test_twenty_reviewers_approving_one_change_record_one_outcome(store):
         decided = connection.execute(sa.select(changes.c.status, changes.c.reviewer)
                                      .where(changes.c.id == change)).one()
     assert tuple(decided) == (PUBLISHED, winner)
-    assert store.state()["observation"][EARLIER]["notes"] == "Reviewed twenty times at once."
+    assert store.state()["observation"][LATER]["notes"] == "Reviewed twenty times at once."
 
 
 def test_approve_racing_reject_one_wins_and_the_published_state_agrees(store):
-    keys = list(store.state()["observation"])[:6]
+    # Figures stated as current: no rule reads their notes, so any note is a valid change.
+    keys = [key for key, row in store.state()["observation"].items() if row["period_label"] == "current"][:6]
     submitted = {key: store.submit([_with(store, key, notes=f"Raced note {n}.")], ALICE, f"note {n}")
                  for n, key in enumerate(keys)}
     calls = []
@@ -279,7 +280,7 @@ def test_approve_racing_reject_one_wins_and_the_published_state_agrees(store):
 def test_nothing_is_published_without_a_second_person(store, folder):
     # Every path makes a pending change, and its author may not approve it.
     paths = {
-        "file edit": lambda: (edit_csv(folder / "observations.csv", {(0, "notes"): "From the file: 2015 to 2016."}),
+        "file edit": lambda: (edit_csv(folder / "observations.csv", {(1, "notes"): "From the file."}),
                               store.sync_from_files(folder))[1],
         "new source": lambda: store.submit([Edit("source", "TEST/9", PUT, dict(
             store.state()["source"]["A/72/573"], symbol="TEST/9", text_file="TEST-9.txt"))], BOB, "a copy"),
@@ -298,7 +299,7 @@ def test_nothing_is_published_without_a_second_person(store, folder):
 
 
 def test_a_store_refuses_writers_without_an_account_or_the_role_now(store):
-    edit = _with(store, EARLIER, notes="x")
+    edit = _with(store, LATER, notes="x")
     with pytest.raises(PermissionError, match="no account"):
         store.submit([edit], User("mallory", REVIEWER), "claims a role")
     change = store.submit([edit], ALICE, "a note")

@@ -24,6 +24,7 @@ def period(first, last=None, label="x", notes=""):
     ("Women made up 14.4% of the units.", 14.4, "percent", None),
     ("a share of seven percent of the police", 7, "percent", None),
     ("parity among heads of mission", 50, "percent", None),
+    ("There were seven officers.", 7, "percent", "unit_not_in_quote"),  # a number word is no share
     ("There were 17 officers.", 17, "percent", "unit_not_in_quote"),
     ("There were 17 officers.", 17, "count", None),
     ("Women made up 17 per cent of the officers.", 17, "count", "unit_not_in_quote"),
@@ -97,6 +98,7 @@ def test_a_figure_filed_under_another_year_is_refused(data_copy):
     (["2017-10-31"], DEFAULT_CYCLE_YEARS),
     (["2018-12-31", "2019-12-31", "2020-12-31"], 1.0),
     (["2018-12-31", "2020-12-31", "2020-12-31", "2022-12-31"], 2.0),  # one period stated twice counts once
+    (["2018-12-31", "2019-12-31", "2020-12-31", "2026-12-31"], 1.0),  # the median: one long gap is no cycle
 ])
 def test_reporting_cycle_is_the_median_gap(ends, cycle):
     assert reporting_cycle(pd.Series(pd.to_datetime(ends))) == pytest.approx(cycle, abs=0.01)

@@ -44,6 +44,7 @@ def test_every_quote_is_in_its_paragraph_and_states_its_numbers(dataset):
 ])
 def test_headline_series(dataset, indicator_id, paragraph, values):
     series = observations_of(dataset, indicator_id)
+    series = series[series["source"] == "A/72/573"]  # later sources add to some of these series
     assert series["value"].tolist() == values
     assert set(series["location"]) == {str(paragraph)}
 
@@ -68,7 +69,8 @@ def test_number_words_are_captured(dataset):
     ("women_formed_police_units", 20, None, "goal"),
 ])
 def test_targets(dataset, indicator_id, value, deadline_year, kind):
-    target = targets_of(dataset, indicator_id).iloc[0]
+    targets = targets_of(dataset, indicator_id)
+    target = targets[targets["source"] == "A/72/573"].iloc[0]  # later sources add targets
     assert target.value == value
     assert target.kind == kind
     assert (None if target.deadline is None or target.deadline != target.deadline else target.deadline.year) == deadline_year

@@ -143,14 +143,21 @@ def test_files_to_store_to_files_is_lossless(store, tmp_path):
     assert len(store.dataset().observations) == len(_observations())
 
 
+# The row whose notes these tests edit: a figure stated as current, whose notes no rule reads
+# (the 189's notes name the window its period comes from, and the proof reads them).
+EDITED = 6
+EDITED_KEY = "women_military_peacekeepers|2017-10-31|2017-10-31|A/72/573"
+
+
 def _corrected(value: str) -> Edit:
-    row = _observations().iloc[0].to_dict()
+    row = _observations().iloc[EDITED].to_dict()
+    assert "|".join([row["indicator_id"], row["period_start"], row["period_end"], row["source"]]) == EDITED_KEY
     row["notes"] = value
-    return Edit("observation", "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573", PUT, row)
+    return Edit("observation", EDITED_KEY, PUT, row)
 
 
 def test_a_change_is_pending_until_another_reviewer_approves_it(store):
-    key = "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573"
+    key = EDITED_KEY
     change = store.submit([_corrected("Checked again.")], ALICE, "clarify the window")
     assert store.state()["observation"][key]["notes"] != "Checked again."  # readers: published only
     assert store.state(pending_of="alice")["observation"][key]["notes"] == "Checked again."  # the author sees it
@@ -168,20 +175,20 @@ def test_a_change_is_pending_until_another_reviewer_approves_it(store):
 
 
 def test_history_is_kept_and_an_earlier_state_restored_by_a_new_revision(store):
-    key = "targeted_attacks_on_peacekeepers|2015-11-01|2016-10-31|A/72/573"
+    key = EDITED_KEY
     store.review(store.submit([_corrected("A correction.")], ALICE, "first"), BOB, approve=True)
     history = store.history("observation", key)
     assert history["reason"].tolist() == ["seeded from data/", "first"]
     original = int(history["revision"].iloc[0])
     store.review(store.restore(original, ALICE, "back to the report's note"), BOB, approve=True)
     assert len(store.history("observation", key)) == 3  # nothing was deleted
-    assert store.state()["observation"][key]["notes"] == _observations().iloc[0]["notes"]
+    assert store.state()["observation"][key]["notes"] == _observations().iloc[EDITED]["notes"]
     with store.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(revisions)).scalar() >= 3
 
 
 def test_import_dry_run_then_commit(store):
-    frame = _observations().head(3)
+    frame = _observations().iloc[[EDITED, 0, 1]].reset_index(drop=True)
     frame.loc[0, "notes"] = "Reviewed against the PDF."
     plan = import_table(store, "observations", frame, ALICE, "notes")
     assert [o.status for o in plan.outcomes] == [CHANGED, UNCHANGED, UNCHANGED] and plan.change_id is None
@@ -195,7 +202,7 @@ def _upload(frame: pd.DataFrame) -> bytes:
 
 
 def _edited(**cells) -> bytes:
-    frame = _observations().head(2)
+    frame = _observations().iloc[[EDITED, 0]].reset_index(drop=True)
     for column, value in cells.items():
         frame.loc[0, column] = value
     return _upload(frame)
@@ -271,8 +278,8 @@ def test_bad_uploads_are_refused_and_write_nothing(store, case, content, says):
 
 
 def test_a_good_upload_reports_row_by_row(store):
-    changed = _observations().head(1).assign(notes="New note")
-    added = _observations().head(1).assign(period_start="2015-11-02", notes="A fictional second window, for the test")
+    changed = _observations().iloc[[EDITED]].assign(notes="New note")
+    added = _observations().iloc[[1]].assign(period_start="2016-11-02", notes="A fictional second window, for the test")
     same = _observations().iloc[[1]]
     plan = import_table(store, "observations", pd.concat([changed, added, same]), ALICE, "upload", commit=True)
     assert [(o.row, o.status) for o in plan.outcomes] == [(2, CHANGED), (3, ADDED), (4, UNCHANGED)]
@@ -374,11 +381,12 @@ def test_the_command_line_imports_reviews_and_dumps(tmp_path, capsys, monkeypatc
     assert "may not review" in capsys.readouterr().err  # the role is the account's: alice edits
     monkeypatch.setenv("INDICATORS_PASSWORD", password_of("bob"))
     assert cli.main(["review", "--show", "2", "--database", database]) == 0
-    assert "notes: 'The window is named" in capsys.readouterr().out
+    assert "notes: 'The report states it as current" in capsys.readouterr().out
     assert cli.main(["review", "--approve", "2", "--database", database, "--user", "bob"]) == 0
     assert cli.main(["dump", "--out", str(tmp_path / "out"), "--database", database]) == 0
     dumped = pd.read_csv(tmp_path / "out" / "observations.csv", dtype=str, keep_default_na=False)
-    assert dumped.loc[0, "notes"] == "Checked."
+    key = dumped[["indicator_id", "period_start", "period_end", "source"]].agg("|".join, axis=1)
+    assert dumped.loc[key == EDITED_KEY, "notes"].tolist() == ["Checked."]
     assert json.loads(json.dumps(list(dumped.columns))) == list(_observations().columns)
 
 
