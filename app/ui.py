@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import re
 import time
+from datetime import date
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from indicators.accounts import Accounts, SignInRefused
 from indicators.store import READER, Store, User, default_url
 from indicators.dataset_info import DatasetInfo, dataset_info
 from indicators.formatting import format_number
-from indicators import images
+from indicators import freshness, images
 from indicators.series import coverage, series_values
 from indicators.sources import REPORT
 from indicators.milestones import MET, MISSED, NO_LATER_REPORT, PENDING
@@ -190,7 +191,7 @@ def sign_in(name: str, password: str) -> str | None:
 def refresh() -> None:
     """After a write: read everything again on the next run."""
     st.cache_data.clear()
-    for cached in (_validated, _progress, _coverage, _sparklines):
+    for cached in (_validated, _progress, _coverage, _sparklines, _ages):
         cached.clear()
 
 
@@ -228,6 +229,18 @@ def sparklines() -> dict[str, list[float]]:
     card reads its own instead of filtering a million rows."""
     load()
     return _sparklines(*_current())
+
+
+@st.cache_resource(max_entries=4, ttl=3600)
+def _ages(url: str, version: tuple, today: date) -> pd.DataFrame:
+    dataset, _ = _validated(url, version)
+    return freshness.ages(dataset, today)
+
+
+def ages() -> pd.DataFrame:
+    """:func:`indicators.freshness.ages` of the data, once per version of it and per day."""
+    load()
+    return _ages(*_current(), date.today())
 
 
 def coverage_table() -> pd.DataFrame:

@@ -21,7 +21,7 @@ DEFAULT_CYCLE_YEARS = 1.0
 
 
 @dataclass(frozen=True)
-class Coverage:
+class DataPeriod:
     """The period the published observations cover, first day to last."""
 
     start: pd.Timestamp | None
@@ -34,20 +34,25 @@ class Coverage:
         return f"{self.start.year}" if self.start.year == self.end.year else f"{self.start.year}–{self.end.year}"
 
 
-def coverage(dataset: Dataset) -> Coverage:
+def data_period(dataset: Dataset) -> DataPeriod:
     rows = dataset.observations[dataset.observations["current"]]
     if rows.empty:
-        return Coverage(None, None)
-    return Coverage(rows["period_start"].min(), rows["period_end"].max())
+        return DataPeriod(None, None)
+    return DataPeriod(rows["period_start"].min(), rows["period_end"].max())
 
 
 def reporting_cycle(period_ends: pd.Series) -> float:
     """Years between reports: the median gap between distinct period ends, else a year."""
-    ends = np.sort(pd.to_datetime(period_ends).dropna().unique())
-    if len(ends) < 2:
-        return DEFAULT_CYCLE_YEARS
-    gaps = np.diff(ends).astype("timedelta64[D]").astype(float) / DAYS_A_YEAR
-    return float(np.median(gaps))
+    ends = pd.DataFrame({"indicator_id": "", "period_end": pd.to_datetime(period_ends)})
+    return float(_cycles(ends).get("", DEFAULT_CYCLE_YEARS))
+
+
+def _cycles(rows: pd.DataFrame) -> pd.Series:
+    """Each indicator's reporting cycle in years, from its rows' ``period_end`` (indicators
+    with one distinct end are left out: their cycle is the default)."""
+    ends = rows[["indicator_id", "period_end"]].dropna().drop_duplicates().sort_values(["indicator_id", "period_end"])
+    gaps = ends.groupby("indicator_id", sort=False)["period_end"].diff().dt.days / DAYS_A_YEAR
+    return gaps.groupby(ends["indicator_id"], sort=False).median().dropna()
 
 
 def ages(dataset: Dataset, today: date | None = None) -> pd.DataFrame:
@@ -55,18 +60,16 @@ def ages(dataset: Dataset, today: date | None = None) -> pd.DataFrame:
     latest period ended), ``cycle_years`` and ``out_of_date``."""
     today = pd.Timestamp(today or date.today())
     rows = dataset.observations[dataset.observations["current"]]
-    records = []
-    for indicator, group in rows.groupby("indicator_id", sort=False):
-        latest = group["period_end"].max()
-        age = max((today - latest).days, 0) / DAYS_A_YEAR
-        cycle = reporting_cycle(group["period_end"])
-        records.append(dict(indicator_id=indicator, latest_end=latest, age_years=age, cycle_years=cycle,
-                            out_of_date=age > cycle))
-    return pd.DataFrame(records, columns=["indicator_id", "latest_end", "age_years", "cycle_years", "out_of_date"])
+    latest = rows.groupby("indicator_id", sort=False)["period_end"].max()
+    table = pd.DataFrame({"indicator_id": latest.index, "latest_end": latest.to_numpy()})
+    table["age_years"] = ((today - table["latest_end"]).dt.days.clip(lower=0) / DAYS_A_YEAR).astype(float)
+    table["cycle_years"] = table["indicator_id"].map(_cycles(rows)).fillna(DEFAULT_CYCLE_YEARS).astype(float)
+    table["out_of_date"] = table["age_years"] > table["cycle_years"]
+    return table
 
 
-def age_text(age_years: float, cycle_years: float, out_of_date: bool) -> str:
-    """"Latest figure 9.1 years old; reported about every 1 year: out of date"."""
+def age_text(age_years: float, cycle_years: float) -> str:
+    """"latest figure 9.1 years old, reported about every year" (or "every 3.2 years")."""
     cycle = f"{cycle_years:.1f}".rstrip("0").rstrip(".")
-    text = f"latest figure {age_years:.1f} years old; reported about every {cycle} year{'s' if cycle != '1' else ''}"
-    return f"{text}: out of date" if out_of_date else text
+    every = "year" if cycle == "1" else f"{cycle} years"
+    return f"latest figure {age_years:.1f} years old, reported about every {every}"

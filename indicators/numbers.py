@@ -50,6 +50,8 @@ _FRACTION_WORDS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4
 _SMALL = {w: i for i, w in enumerate(_UNIT_WORDS[:20])}
 # "Parity" between women and men is half of the total; so is "half of" something.
 _MEANING_WORDS = {"parity": 50}
+# Words that state a share by themselves ("two thirds", "half", "parity"), not a count.
+SHARE_WORDS = frozenset([*_FRACTION_WORDS, *_MEANING_WORDS])
 _HALF = 50
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")

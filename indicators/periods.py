@@ -13,6 +13,15 @@ import numpy as np
 import pandas as pd
 
 
+# The label of a figure a report states as current, without a date of its own: it stands at
+# its source's data cut-off (rule current_not_at_cutoff) and no quote dates it.
+CURRENT = "current"
+
+
+def is_current(label) -> bool:
+    return isinstance(label, str) and label.lower() == CURRENT
+
+
 def instants(dates: pd.Series) -> np.ndarray:
     """Dates as sortable numbers (nanoseconds), a missing one last as ``sort_values`` puts it."""
     numbers = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)

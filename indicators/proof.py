@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from indicators.numbers import FROM, PART, TO, WHOLE, NumberMention, measures, same
-from indicators.periods import instants
+from indicators.numbers import FROM, PART, SHARE_WORDS, TO, WHOLE, NumberMention, measures, same
+from indicators.periods import instants, is_current
 
 EARLIER, LATER = "earlier", "later"
 # The role a figure may not play for a row in each place of its series.
@@ -63,8 +63,8 @@ _RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 
 def _as_percent(quote: str, mention: NumberMention) -> bool:
     """Whether the quote states this figure as a share: followed by a percent sign or word,
-    or written as a word that means a share ("parity", "two thirds")."""
-    return bool(_PERCENT_AFTER.match(quote, mention.end)) or not any(c.isdigit() for c in mention.text)
+    or written with a word that means a share ("parity", "two thirds")."""
+    return bool(_PERCENT_AFTER.match(quote, mention.end)) or bool(SHARE_WORDS & set(mention.text.lower().split()))
 
 
 def _unit_fits(quote: str, mentions: list[NumberMention], unit: str | None) -> list[NumberMention]:
@@ -100,20 +100,16 @@ class Period:
         if pd.isna(start) or pd.isna(end):
             return None  # an unreadable period has its own failure
         first, last = pd.Timestamp(start).year, pd.Timestamp(end).year
-        current = isinstance(label, str) and label.strip().lower() == "current"
-        return cls(frozenset(range(first, last + 1)), current, notes if isinstance(notes, str) else "")
+        return cls(frozenset(range(first, last + 1)), is_current(label), notes if isinstance(notes, str) else "")
 
 
 def _period_verdict(quote: str, mentions: list[NumberMention], value: float, period: Period | None) -> Verdict:
     if period is None or period.current:
         return PROVEN
     dated = [dated_year(quote, m) for m in mentions]
-    if any(year is None or year in period.years for year in dated):
-        undated_or_fitting = True
-    else:
-        undated_or_fitting = False
-    if not undated_or_fitting:
-        years = ", ".join(str(y) for y in sorted({y for y in dated if y is not None}))
+    # Some mention of the figure, undated or dated within the period, proves it.
+    if not any(year is None or year in period.years for year in dated):
+        years = ", ".join(str(y) for y in sorted(set(dated)))
         return Verdict("period_not_in_quote", f"the quote dates {_number(value)} to {years}, outside the row's "
                                               f"period ({_span(period)})")
     stated = quote_years(quote)

@@ -2,11 +2,11 @@
 
 import pandas as pd
 import streamlit as st
-from ui import badge, delta, image_downloads, load, md, progress, source_link
+from ui import ages, badge, delta, image_downloads, load, md, progress, source_link
 
 from indicators.charts import indicator_chart
+from indicators.freshness import age_text
 from indicators.formatting import MISSING, format_change, format_value
-from indicators.freshness import age_text, ages
 from indicators.lookup import closest
 from indicators.series import observations_of, targets_of
 
@@ -59,15 +59,16 @@ figures[5].metric("Projection at deadline", MISSING if p.projection is None else
                   help="The least-squares trend through the observations, extended to the deadline" +
                        ("; rests on two observations only." if p.projection_from_two_points else "."))
 badge(p)
-age = ages(dataset)
+age = ages()
 age = age[age["indicator_id"] == chosen]
 if not age.empty:
     row = age.iloc[0]
-    said = age_text(row.age_years, row.cycle_years, bool(row.out_of_date)).capitalize()
+    said = age_text(row.age_years, row.cycle_years)
     if row.out_of_date:
-        st.warning(f"{said}: the next figure was due and is not in the data.", icon=":material/history:")
+        st.warning(f"Out of date: {said}; the next figure was due and is not in the data.",
+                   icon=":material/history:")
     else:
-        st.caption(said + ".")
+        st.caption(said.capitalize() + ".")
 if p.target is not None:
     st.caption(md(p.headline))
 if p.target_scope:

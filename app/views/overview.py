@@ -1,9 +1,9 @@
 """Every indicator as a card, grouped by reform area, with filters and headline counts."""
 
 import streamlit as st
-from ui import badge, coverage_table, delta, load, md, progress, sparklines
+from ui import ages, badge, coverage_table, delta, load, md, progress, sparklines
 
-from indicators.freshness import ages, coverage
+from indicators.freshness import data_period
 from indicators.progress import IMPROVING, STATUSES, WORSENING
 
 # Cards per page: a thousand indicators render as pages of this many, so a page costs the
@@ -14,9 +14,9 @@ dataset, results, table = load(), progress(), coverage_table()
 
 st.title("Peacekeeping reform indicators")
 named = ", ".join(dataset.sources) if len(dataset.sources) <= 5 else f"{len(dataset.sources):,} sources"
-ages_now = ages(dataset)
+ages_now = ages()
 st.caption(md(f"Every figure from {named}, with its location and verbatim quote. The data cover "
-              f"{coverage(dataset).text}; {int(ages_now['out_of_date'].sum())} of {len(ages_now)} indicators with "
+              f"{data_period(dataset).text}; {int(ages_now['out_of_date'].sum())} of {len(ages_now)} indicators with "
               "figures have none within their reporting cycle."))
 
 counts = st.columns(4)
