@@ -125,7 +125,8 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
         pad = pd.DateOffset(months=6)
         fig.update_xaxes(type="date", range=[min(dates) - pad, max(dates) + pad], tickformat="%b %Y",
                          title_text=None)
-    shown = pd.concat([rows[["source", "location"]], targets[["source", "location"]]])
+    # With each point's period end: a source that states no cut-off is dated by its figures.
+    shown = pd.concat([rows[["source", "location", "period_end"]], targets[["source", "location"]]])
     subtitle = f"{UNIT_TITLES.get(unit, unit)} · {progress.headline} · status: {progress.status_text}"
     # Cites exactly the points shown, and the data's as-of date is theirs, not every source's.
     fig = _frame(fig, progress.name, subtitle, source_line(shown, as_of(dataset, shown), dataset))

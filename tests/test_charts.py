@@ -108,6 +108,10 @@ def test_goals_chart_has_a_line_per_indicator_with_a_target(dataset):
 
 def test_a_source_without_a_cut_off_stands_at_its_latest_figure(dataset):
     from indicators.citations import as_of
+    from indicators.progress import assess_all
+
+    fpu = next(p for p in assess_all(dataset) if p.indicator_id == "women_formed_police_units")
+    assert source_annotation(indicator_chart(dataset, fpu)).endswith(" · Data as of 31 Dec 2022")
 
     rows = dataset.observations[dataset.observations["indicator_id"] == "women_formed_police_units"]
     assert as_of(dataset.sources, rows[rows["source"] == "A/72/573"]) == "31 Oct 2017"  # the report's cut-off
