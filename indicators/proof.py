@@ -51,6 +51,8 @@ PROVEN = Verdict()
 
 PERCENT = "percent"
 _PERCENT_AFTER = re.compile(r"\s*(?:%|per\s*cent\b|percent(?:age)?\b)", re.IGNORECASE)
+# Years a text names, a range by its first year ("2018-2019", which the number reader does
+# not count as a year at all), none inside a symbol or reference ("S/2021/146").
 _YEAR = re.compile(r"(?<![\d/-])(19\d\d|20\d\d)(?![\d/])")
 # "54 allegations reported in 2018", "6% in 2015", "10.1 per cent in June 2025": the year the
 # figure is dated by, when nothing but words (no other figure) stands between them.

@@ -16,8 +16,8 @@ st.title("Peacekeeping reform indicators")
 named = ", ".join(dataset.sources) if len(dataset.sources) <= 5 else f"{len(dataset.sources):,} sources"
 ages_now = ages()
 st.caption(md(f"Every figure from {named}, with its location and verbatim quote. The data cover "
-              f"{data_period(dataset).text}; {int(ages_now['out_of_date'].sum())} of {len(ages_now)} indicators with "
-              "figures have none within their reporting cycle."))
+              f"{data_period(dataset).text}. The latest figure of {int(ages_now['out_of_date'].sum())} of "
+              f"{len(ages_now)} indicators is older than its reporting cycle."))
 
 counts = st.columns(4)
 with_target = [p for p in results.values() if p.target is not None]
