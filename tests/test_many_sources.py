@@ -103,8 +103,9 @@ def test_the_chart_marks_the_revision_and_cites_each_point(dataset):
 
 
 def test_as_of_is_the_indicator_own(dataset):
+    # An indicator cited from A/72/573 alone: its as-of is that report's cut-off, not a later source's.
     progress = {p.indicator_id: p for p in assess_all(dataset)}
-    figure = indicator_chart(dataset, progress["women_military_peacekeepers"])
+    figure = indicator_chart(dataset, progress["women_individual_police"])
     source = next(a.text for a in figure.layout.annotations if a.text.startswith("Source:"))
     assert source.endswith("Data as of 31 Oct 2017")
 
