@@ -22,6 +22,8 @@ from rapidfuzz import fuzz, utils
 
 from indicators import period_guess
 from indicators.numbers import FROM, MEASURE, PART, TO, WHOLE, NumberMention, find_numbers, same
+from indicators.numbers import measures as quantities_of
+from indicators.proof import dated_year
 from indicators.schemas import QUALIFIERS
 from indicators.sources import normalise, split_document, split_paragraphs
 
@@ -88,6 +90,9 @@ class Candidate:
     period_label: str | None = None  # proposed (see indicators.period_guess); the steward confirms
     period_start: str | None = None
     period_end: str | None = None
+    # The year the sentence dates this figure itself by ("54 in 2018", a "respectively" list),
+    # not the sentence as a whole; its period_guess is then "in" that year.
+    dated_year: int | None = None
 
     @property
     def stated(self) -> float:
@@ -191,6 +196,10 @@ def candidates_in(source: str, location: str, text: str) -> list[Candidate]:
                 by_pair.setdefault(m.pair, []).append(m)
         quote = normalise(sentence)
         period = _period(sentence)
+        # The year each figure is dated by, where the sentence dates figures one by one
+        # (the proof reads the same: :func:`indicators.proof.dated_year`).
+        own = {(m.start + offset, m.end + offset): year for m in quantities_of(sentence)
+               if (year := dated_year(sentence, m)) is not None}
         for mention in measures:
             partners = [p for p in by_pair.get(mention.pair, []) if p is not mention] if mention.pair else []
             partner = partners[0] if partners else None
@@ -206,8 +215,10 @@ def candidates_in(source: str, location: str, text: str) -> list[Candidate]:
                 unit = "percent"
             qualifier = _qualifier(sentence[:mention.start - offset])
             shape = _shape(mention, partner, sentence, offset, unit)
-            found.append(Candidate(source, location, quote, value, numerator, denominator, unit, qualifier, period,
-                                   shape, mention.role, mention.text, pair=mention.pair,
+            year = own.get((mention.start, mention.end))
+            found.append(Candidate(source, location, quote, value, numerator, denominator, unit, qualifier,
+                                   period if year is None else f"in {year}", shape, mention.role, mention.text,
+                                   pair=mention.pair, dated_year=year,
                                    clause=normalise(_clause(sentence, mention.start - offset, mention.end - offset))))
     return found
 
@@ -286,6 +297,9 @@ def _with_periods(found: list[Candidate], observations: pd.DataFrame) -> list[Ca
                                 & (observations["source"] != c.source)
                                 & ((observations["value"] - c.value).abs().lt(1e-6)
                                    | (observations["numerator"] - c.stated).abs().lt(1e-6))]
+            if c.dated_year is not None:  # "from 6% in 2015": it restates only a figure stored for 2015
+                rows = rows[(rows["period_start"].dt.year <= c.dated_year)
+                            & (rows["period_end"].dt.year >= c.dated_year)]
             if not rows.empty:
                 row = rows.sort_values("period_end").iloc[-1]
                 earlier[(c.source, c.location, c.pair)] = (row["period_start"], row["period_end"])
@@ -296,9 +310,10 @@ def _with_periods(found: list[Candidate], observations: pd.DataFrame) -> list[Ca
     out = []
     for c in settled:
         # The period a sentence names is its latest figure's, never the earlier one of a change.
-        if c.period_start is None and c.role != FROM:
+        # A figure the sentence dates itself takes that year, whatever its role.
+        if c.period_start is None and (c.role != FROM or c.dated_year is not None):
             named = period_guess.named(c.period_guess)
-            before = earlier.get((c.source, c.location, c.pair)) if c.role == TO else None
+            before = earlier.get((c.source, c.location, c.pair)) if c.role == TO and c.dated_year is None else None
             proposed = period_guess.following(*before, named.end if named else None) if before else named
             if proposed is not None:
                 c = replace(c, **proposed.row())

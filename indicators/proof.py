@@ -58,9 +58,10 @@ _YEAR = re.compile(r"(?<![\d/-])(19\d\d|20\d\d)(?![\d/])")
 # figure is dated by, when nothing but words (no other figure) stands between them.
 _DATED_BY = re.compile(r"[^\d;:.()]{0,40}?\bin\s+(?:(?:early|mid|late|end)[\s-]+)?(?:[A-Z][a-z]+\s+)?"
                        r"(19\d\d|20\d\d)(?![\d/])")
-# A list matched to its years ("62 and 104 reported in 2017 and 2016, respectively") dates
-# each figure by its position, which a figure's neighbourhood alone cannot tell.
-_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+# A list matched to its years ("62 and 104 reported in 2017 and 2016, respectively"; "in 2017
+# and 2016, respectively was 138 and 165") dates each figure by its position in the list.
+_YEARS_RESPECTIVELY = re.compile(r"((?:19|20)\d\d(?:\s*,\s*(?:19|20)\d\d)*,?\s+and\s+(?:19|20)\d\d),?\s+"
+                                 r"respectively\b", re.IGNORECASE)
 
 
 def _as_percent(quote: str, mention: NumberMention) -> bool:
@@ -82,11 +83,31 @@ def quote_years(text: str) -> set[int]:
 
 
 def dated_year(quote: str, mention: NumberMention) -> int | None:
-    """The year the quote dates this figure by ("in 2018" right after it), or None."""
-    if _RESPECTIVELY.search(quote):
-        return None
+    """The year the quote dates this figure by, or None: by its position in a list matched to
+    its years ("respectively"), else "in 2018" right after it."""
+    respectively = _YEARS_RESPECTIVELY.search(quote)
+    if respectively and (mention.start, mention.end) in (listed := _by_position(quote, respectively)):
+        return listed[(mention.start, mention.end)]
     found = _DATED_BY.match(quote, mention.end)
     return int(found.group(1)) if found else None
+
+
+def _by_position(quote: str, respectively: re.Match) -> dict[tuple[int, int], int]:
+    """The figures of a "respectively" list, each with its year: as many figures as years,
+    the nearest ones before the years (else right after "respectively"); none when the
+    count does not match."""
+    years = [int(y) for y in re.findall(r"(?:19|20)\d\d", respectively.group(1))]
+    figures = [m for m in measures(quote) if not (respectively.start() <= m.start < respectively.end())]
+    before = [m for m in figures if m.end <= respectively.start()][-len(years):]
+    after = [m for m in figures if m.start >= respectively.end()][:len(years)]
+    # The list before the years must run up to them: no other clause between.
+    if len(before) == len(years) and not re.search(r"[;:.]", quote[before[-1].end:respectively.start()]):
+        chosen = before
+    elif len(after) == len(years):
+        chosen = after
+    else:
+        return {}
+    return {(m.start, m.end): year for m, year in zip(chosen, years, strict=True)}
 
 
 @dataclass(frozen=True)

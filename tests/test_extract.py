@@ -333,3 +333,18 @@ def test_a_pdf_gives_the_same_candidates_as_its_text(tmp_path):
     from_text = extract_text(text, "TEST/8")
     assert key(extract_text(read_any(tmp_path / "TEST-8.pdf"), "TEST/8")) == key(from_text)
     assert len(from_text) == sum(len(expected) for _, _, expected in SHAPES)
+
+
+@pytest.mark.parametrize("text, dated", [
+    ("Allegations numbered 80 in 2019, 56 in 2018 and 63 in 2017.", {80: "2019", 56: "2018", 63: "2017"}),
+    ("The number reported for peacekeeping fell, with 54 allegations reported in 2018, compared with 62 and 104 "
+     "reported in 2017 and 2016, respectively.", {54: "2018", 62: "2017", 104: "2016"}),
+    ("The total in 2017 and 2016, respectively was 138 and 165 allegations.", {138: "2017", 165: "2016"}),
+    # Both ends of a change the sentence dates itself, the earlier one included.
+    ("Women rose from 6% in 2015 to 14.4% in 2022.", {6: "2015", 14.4: "2022"}),
+])
+def test_figures_a_sentence_dates_one_by_one_take_their_own_years(dataset, text, dated):
+    found = match(candidates_in("TEST/8", "4", text), dataset)
+    assert {c.value: (c.period_start or "")[:4] for c in found if c.value in dated} == dated
+    assert all(str(c.dated_year) == dated[c.value] for c in found if c.value in dated)
+

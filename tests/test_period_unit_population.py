@@ -49,8 +49,15 @@ def test_the_unit_is_the_one_the_quote_states(quote, value, unit, rule):
     ("It rose to 38 as at 31 October 2017.", 38, period(2015, 2016), "period_not_in_quote"),
     ("It rose to 38 as at 31 October 2017.", 38, period(2015, 2016, notes="the window 1 November 2015 to 2016"),
      None),
-    # A list matched to its years by position binds no figure to its neighbour's year.
+    # A list matched to its years by position: each figure takes the year in its place.
     ("with 54 in 2018, compared with 62 and 104 in 2017 and 2016, respectively", 104, period(2016), None),
+    ("with 54 in 2018, compared with 62 and 104 in 2017 and 2016, respectively", 104, period(2017),
+     "period_not_in_quote"),  # the list dates 104 by its place: 2016
+    ("with 54 in 2018, compared with 62 and 104 in 2017 and 2016, respectively", 54, period(2017),
+     "period_not_in_quote"),
+    ("The total in 2017 and 2016, respectively was 138 and 165 allegations.", 165, period(2016), None),
+    ("The total in 2017 and 2016, respectively was 138 and 165 allegations.", 165, period(2017),
+     "period_not_in_quote"),  # years first, figures after
     # A quote naming no year leaves the period to the row; a "current" figure is exempt.
     ("There were 26 officers.", 26, period(1999), None),
     ("It names 2009 only: 17 per cent now.", 17, period(2017, label="current"), None),
