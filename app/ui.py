@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import re
 import time
 from datetime import date
@@ -27,6 +26,7 @@ from indicators.milestones import MET, MISSED, NO_LATER_REPORT, PENDING
 from indicators.progress import (
     INSUFFICIENT,
     LIMITED,
+    LITTLE_CHANGE,
     MODERATE,
     MOVING_AWAY,
     NOT_RATED,
@@ -44,6 +44,7 @@ BADGES = {
     SUBSTANTIAL: ("blue", ":material/trending_up:"),
     MODERATE: ("violet", ":material/trending_flat:"),
     LIMITED: ("orange", ":material/hourglass_empty:"),
+    LITTLE_CHANGE: ("gray", ":material/trending_flat:"),
     MOVING_AWAY: ("red", ":material/trending_down:"),
     TARGET_MISSED: ("red", ":material/cancel:"),
     INSUFFICIENT: ("gray", ":material/help:"),
@@ -270,10 +271,12 @@ def invalid_data_page(failures: list[indicators.Failure]) -> None:
 
 
 def badge(p: Progress) -> None:
-    """The status, with what is missing where something is ("Insufficient data: one
-    observation; next report needed")."""
+    """The status, and next to it why: what is missing, or the figures and the threshold
+    that set it ("−1 since the baseline (2016) is within ±8.7, a count's chance variation")."""
     colour, icon = BADGES[p.status]
-    st.badge(md(p.status_text.capitalize()), color=colour, icon=icon)
+    st.badge(md(p.status.capitalize()), color=colour, icon=icon)
+    if p.status_reason:
+        st.caption(md(p.status_reason[:1].upper() + p.status_reason[1:]))
 
 
 def milestone_badge(status: str) -> None:
@@ -345,8 +348,8 @@ def end_page() -> None:
 
 def footer() -> None:
     dataset, about = load(), info()
-    sources = "; ".join(f"{md(s.symbol)} ({md(s.issuing_body.split(',')[0])}, {s.year}) [{md(s.url)}]({s.url})"
-                        for s in dataset.sources.values())
+    # Each source by its symbol, linked to where it was published; About the data has the rest.
+    sources = "; ".join(f"[{md(s.symbol)}]({s.url}) ({s.year})" for s in dataset.sources.values())
     st.divider()
     st.caption(f"Source: {sources} · Data licence: [{md(about.licence_title)}]({about.licence_url}) · "
                f"Cite as: {md(about.citation)}")
@@ -356,7 +359,7 @@ def footer() -> None:
 def image_engine() -> bool:
     """One Kaleido server for the whole app process, stopped when the process exits."""
     images.start_server()
-    atexit.register(images.stop_server)
+    images.stop_at_exit()
     return True
 
 

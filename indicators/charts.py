@@ -7,6 +7,8 @@ deficiencies; marks also differ by shape and line style, never by colour alone.
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -34,19 +36,43 @@ def source_line(rows: pd.DataFrame, as_of_text: str | None = None, dataset: Data
     return citations.source_line(rows, as_of_text, dataset.sources if dataset else None)
 
 
-def _frame(fig: go.Figure, title: str, subtitle: str, source: str) -> go.Figure:
+# Characters per line of the title, the subtitle and the notes under the plot. Plotly does
+# not wrap text, so it is wrapped here, for the narrowest width a chart is drawn at (about
+# 900 px: the app's main column on a laptop; slides and images are wider).
+TITLE_CHARACTERS = 60
+LINE_CHARACTERS = 105
+LINE_PIXELS = 18
+
+
+def _lines(text: str, width: int = LINE_CHARACTERS) -> list[str]:
+    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+
+
+def _frame(fig: go.Figure, title: str, subtitle: str, source: str, notes: tuple[str, ...] = (),
+           width: int = LINE_CHARACTERS, title_width: int = TITLE_CHARACTERS) -> go.Figure:
+    """Title and subtitle above the plot, the legend to its right (so it never covers
+    text), and the source line and any notes under it; each wrapped, with the margins
+    grown to hold every line."""
+    heading = _lines(title, title_width)
+    sub = _lines(subtitle)
+    below = [line for text in (source, *notes) for line in _lines(text, width)]
+    top = 20 + 26 * len(heading) + 17 * len(sub)
     fig.update_layout(
         template="plotly_white",
         font=FONT,
-        title=dict(text=f"<b>{_plain(title)}</b><br><sup>{_plain(subtitle)}</sup>", x=0.01, xanchor="left"),
-        margin=dict(l=70, r=30, t=110, b=80),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1),
+        title=dict(text="<br>".join(f"<b>{_plain(line)}</b>" for line in heading) + "<br>" +
+                   "<br>".join(f"<span style='font-size:13px'>{_plain(line)}</span>" for line in sub),
+                   x=0.01, xanchor="left", xref="container", y=1, yanchor="bottom", yref="paper", pad=dict(b=24),
+                   automargin=True),
+        margin=dict(l=70, r=30, t=top, b=60 + LINE_PIXELS * len(below)),
+        legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
         hoverlabel=dict(font_size=13),
     )
     # Shifted in pixels below the axis labels, so the source line sits at the same place
     # whatever the figure's height: in the app, in a slide or in an exported image.
-    fig.add_annotation(text=_plain(source), xref="paper", yref="paper", x=0, y=0, yshift=-45, xanchor="left",
-                       yanchor="top", showarrow=False, font=dict(size=13, color=GREY))
+    fig.add_annotation(text="<br>".join(_plain(line) for line in below), xref="paper", yref="paper", x=0, y=0,
+                       yshift=-40, xanchor="left", yanchor="top", align="left", showarrow=False,
+                       font=dict(size=13, color=GREY))
     return fig
 
 
@@ -55,7 +81,13 @@ def _plain(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
+def characters(width: int | None) -> int:
+    """Characters of the notes under a plot drawn ``width`` pixels wide (about 7.6 px each,
+    after the plot's side margins); the default suits the app's column and images."""
+    return LINE_CHARACTERS if width is None else max(40, int((width - 100) / 7.6))
+
+
+def indicator_chart(dataset: Dataset, progress: Progress, width: int | None = None) -> go.Figure:
     """The series with its baseline, target at its deadline, glide path and projection.
     A target with no observation is still drawn; a single observation is labelled."""
     rows = observations_of(dataset, progress.indicator_id)
@@ -85,7 +117,7 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
             fig.add_trace(go.Scatter(
                 x=[base_x], y=[progress.baseline], mode="markers+text", name="Baseline",
                 marker=dict(size=18, symbol="circle-open", color=BLUE, line=dict(width=3)),
-                text=["Baseline"], textposition="top center", hoverinfo="skip",
+                text=["Baseline"], textposition="top right", hoverinfo="skip",
             ))
     _revisions(fig, dataset, progress, rows)
     # Every current target is drawn (an interim and a final one); the glide path and the
@@ -110,7 +142,7 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
                 hovertemplate=f"Projection{caveat}: %{{y:.1f}}<extra></extra>",
             ))
     heights = [y for trace in fig.data if trace.y is not None for y in trace.y if y is not None]
-    top = max(heights + [progress.target or 0]) if heights or progress.target else 1
+    top = max(heights + targets["value"].tolist() + [progress.target or 0]) if heights or progress.target else 1
     # Headroom above the highest mark keeps its label inside the plot.
     fig.update_yaxes(title_text=UNIT_TITLES.get(unit, unit), range=[0, top * 1.2 or 1],
                      ticksuffix="%" if unit == "percent" else "")
@@ -127,16 +159,19 @@ def indicator_chart(dataset: Dataset, progress: Progress) -> go.Figure:
                          title_text=None)
     # With each point's period end: a source that states no cut-off is dated by its figures.
     shown = pd.concat([rows[["source", "location", "period_end"]], targets[["source", "location"]]])
-    subtitle = f"{UNIT_TITLES.get(unit, unit)} · {progress.headline} · status: {progress.status_text}"
-    # Cites exactly the points shown, and the data's as-of date is theirs, not every source's.
-    fig = _frame(fig, progress.name, subtitle, source_line(shown, as_of(dataset, shown), dataset))
+    subtitle = f"{UNIT_TITLES.get(unit, unit)} · {progress.headline_text(scope=False)} · status: {progress.status}"
+    notes = []
+    for target in targets.itertuples():
+        scope = getattr(target, "scope", None)
+        if isinstance(scope, str) and scope:
+            notes.append(f"The {format_value(target.value, unit)} target is set for {scope}: shown for reference, "
+                         "it sets no required pace for this indicator.")
     kinds = sorted({period_kind(r.period_start, r.period_end) for r in rows.itertuples()})
     if len(kinds) > 1:
-        fig.add_annotation(text=_plain(f"Periods differ ({', '.join(kinds)}): each point sits at the middle of "
-                                       "its period."), xref="paper", yref="paper", x=0, y=0, yshift=-63,
-                           xanchor="left", yanchor="top", showarrow=False, font=dict(size=12, color=GREY))
-        fig.update_layout(margin=dict(b=100))
-    return fig
+        notes.append(f"Periods differ ({', '.join(kinds)}): each point sits at the middle of its period.")
+    # Cites exactly the points shown, and the data's as-of date is theirs, not every source's.
+    return _frame(fig, progress.name, subtitle, source_line(shown, as_of(dataset, shown), dataset), tuple(notes),
+                  width=characters(width), title_width=TITLE_CHARACTERS if width is None else width // 13)
 
 
 def _target(fig: go.Figure, dataset: Dataset, progress: Progress, target) -> None:
@@ -148,7 +183,8 @@ def _target(fig: go.Figure, dataset: Dataset, progress: Progress, target) -> Non
     label = f"Target {format_value(target.value, progress.unit)}" + (f" by {when}" if when else " (no deadline)")
     scope = getattr(target, "scope", None)
     if isinstance(scope, str) and scope:
-        label += f", set for {scope}"
+        # Whom it is set for is said once, in the note under the chart.
+        label += ", another population"
     if has_deadline:
         fig.add_trace(go.Scatter(
             x=[target.deadline], y=[target.value], mode="markers+text", name=_plain(label),
@@ -193,7 +229,8 @@ def goals_chart(dataset: Dataset, progress: list[Progress]) -> go.Figure:
     units = sorted({p.unit for p in rows}, key=lambda u: list(UNIT_TITLES).index(u) if u in UNIT_TITLES else 99)
     fig = make_subplots(rows=max(len(units), 1), cols=1, vertical_spacing=0.12,
                         row_heights=[sum(p.unit == u for p in rows) for u in units] or [1],
-                        subplot_titles=[UNIT_TITLES.get(u, u) for u in units])
+                        # One unit is named by its axis title; several by a title over each panel.
+                        subplot_titles=[UNIT_TITLES.get(u, u) for u in units] if len(units) > 1 else None)
     shown = set()
 
     def legend(name):
@@ -227,5 +264,9 @@ def goals_chart(dataset: Dataset, progress: list[Progress]) -> go.Figure:
                        dataset.targets[dataset.targets["current"]]])
     cited = cited[cited["indicator_id"].isin([p.indicator_id for p in rows])]
     fig.update_layout(height=max(420, 150 + 70 * len(rows)))
-    return _frame(fig, "Baseline, latest and target", "Indicators with a target, one line each",
-                  source_line(cited, as_of(dataset, cited), dataset))
+    # The plot starts right of the longest name: the source line wraps in what is left.
+    left = max((len(p.name) for p in rows), default=0)
+    # One unit is named in the subtitle (an axis title would sit on the source line).
+    named = f" · {UNIT_TITLES.get(units[0], units[0]).lower()}" if len(units) == 1 else ""
+    return _frame(fig, "Baseline, latest and target", f"Indicators with a target, one line each{named}",
+                  source_line(cited, as_of(dataset, cited), dataset), width=max(40, LINE_CHARACTERS - left))

@@ -15,7 +15,7 @@ import pandas as pd
 
 from indicators.charts import goals_chart, indicator_chart
 from indicators.exports import FORMATS as EXPORT_FORMATS
-from indicators.exports import export
+from indicators.exports import export, progress_csv_table
 from indicators.formatting import MISSING, format_change, format_number, format_value
 from indicators.images import FORMATS as IMAGE_FORMATS
 from indicators import paths
@@ -146,7 +146,7 @@ def _progress(args: argparse.Namespace) -> int:
     table = progress_table(_published(args))
     if args.csv:
         _output_file(args.csv, args.force, (".csv",))
-        table.to_csv(args.csv, index=False)
+        progress_csv_table(table).to_csv(args.csv, index=False)
         print(f"Wrote {len(table)} rows to {args.csv}")
     shown = table if args.all else table[table["target"].notna() | table["change"].notna()]
     width = max([len("indicator"), *shown["indicator_id"].str.len()])
@@ -193,7 +193,7 @@ def _slides(args: argparse.Namespace) -> int:
         scope = "selected indicators"
     with image_server():
         write_deck(dataset, args.out, chosen, scope)
-    print(f"Wrote {args.out}: {deck_size(len(chosen))} slides ({len(chosen)} indicators)")
+    print(f"Wrote {args.out}: {deck_size(dataset, chosen)} slides ({len(chosen)} indicators)")
     return 0
 
 

@@ -9,6 +9,7 @@ numeric columns stay numeric. JSON is not opened by spreadsheets and keeps text 
 from __future__ import annotations
 
 import io
+import datetime
 import json
 import tempfile
 import zipfile
@@ -114,6 +115,60 @@ COLUMNS: dict[str, list[Column]] = {
 }
 
 
+# What `indicators progress --csv` writes, one row per indicator; README's "Progress
+# table" lists the same columns (a test holds the two together).
+PROGRESS_COLUMNS = [
+    Column("indicator_id", "string", "Indicator (indicators.id)"),
+    Column("name", "string", "Name of the indicator"),
+    Column("unit", "string", "count, percent or ratio"),
+    Column("direction", "string", "Which way is better: up, down or neither"),
+    Column("observations", "integer", "Number of current observations"),
+    Column("baseline", "number", "The baseline: the observation marked is_baseline, else the earliest"),
+    Column("baseline_period", "string", "The baseline's period, e.g. 2016/17"),
+    Column("baseline_qualifier", "string", "How the source hedges the baseline: more than, about"),
+    Column("latest", "number", "The latest observation"),
+    Column("latest_period", "string", "The latest observation's period"),
+    Column("latest_qualifier", "string", "How the source hedges the latest figure"),
+    Column("change", "number", "Latest minus baseline, in the unit (percentage points for percent)"),
+    Column("relative_change", "number", "The change as a share of the baseline (0.2 = 20%)"),
+    Column("trend", "string", "improved, worsened, unchanged, or changed (no better direction)"),
+    Column("target", "number", "The target status is judged against"),
+    Column("target_kind", "string", "goal, pledge or threshold"),
+    Column("target_scope", "string", "Whom the target is set for, where that is another population"),
+    Column("deadline", "date", "The target's deadline"),
+    Column("deadline_label", "string", "The deadline as the source words it"),
+    Column("deadline_passed", "boolean", "True once an observation falls after the deadline"),
+    Column("gap", "number", "Target minus latest"),
+    Column("progress_share", "number", "Share of the way from baseline to target (1 = there)"),
+    Column("met", "boolean", "True when the latest value meets the target"),
+    Column("observed_rate", "number", "Least-squares change a year through the observations"),
+    Column("observed_growth", "number", "Least-squares compound growth a year (0.05 = 5%)"),
+    Column("required_rate", "number", "Change a year needed from the baseline to meet the target by its deadline"),
+    Column("required_growth", "number", "Compound growth a year needed for the same"),
+    Column("projection", "number", "The trend's value at the deadline"),
+    Column("ratio", "number", "Observed growth as a share of the growth required (Open SDG's method 2)"),
+    Column("status", "string", "The status (README, Progress method)"),
+    Column("status_reason", "string", "Why: the figures and the threshold that set the status"),
+    Column("summary", "string", "The change in one sentence"),
+    Column("sources", "string", "The sources of the figures shown, with their locations"),
+]
+
+
+def progress_csv_table(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`indicators.progress.progress_table` as written for a spreadsheet: periods as
+    their labels (never a fractional year such as 2017.83), figures rounded to 6
+    significant digits, columns as documented."""
+    frame = table.rename(columns={"baseline_label": "baseline_period", "latest_label": "latest_period"})
+    frame = frame[[c.name for c in PROGRESS_COLUMNS]].copy()
+    for column in PROGRESS_COLUMNS:
+        if column.type == "number":
+            frame[column.name] = frame[column.name].astype(float).map(
+                lambda v: v if pd.isna(v) else float(f"{v:.6g}"))
+        elif column.type == "integer":
+            frame[column.name] = frame[column.name].astype("Int64")
+    return frame
+
+
 def tables(dataset: Dataset) -> dict[str, pd.DataFrame]:
     """The tidy tables, columns in documented order, dates as ISO text."""
     areas = dataset.area_names()
@@ -171,18 +226,75 @@ def write_csv(dataset: Dataset, out: Path) -> list[Path]:
     return written
 
 
-def write_xlsx(dataset: Dataset, path: Path) -> Path:
-    """The workbook, written to ``path`` (a file name ending in .xlsx)."""
+# Widest a workbook column is made, in characters; longer text wraps inside it.
+MAX_COLUMN_WIDTH = 60
+# The note under every sheet's table. An import of the workbook skips it (imports.py).
+SOURCE_NOTE = "Source: "
+
+
+def source_note(dataset: Dataset) -> str:
+    """What every exported sheet says under its table: where the figures come from and on
+    what terms."""
     info = dataset_info(dataset.folder)
+    return (f"{SOURCE_NOTE}{', '.join(dataset.sources)} · {info.licence_title} ({info.licence_url}) · "
+            f"Cite as: {info.citation}")
+
+
+def _workbook_cells(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Cells a spreadsheet user expects: dates as date cells, a computed share rounded as
+    the app states it (one decimal; the numerator and denominator stay exact)."""
+    frame = frame.copy()
+    for column in COLUMNS.get(table, []):
+        if column.type == "date":
+            frame[column.name] = [None if v is None or pd.isna(v) else datetime.date.fromisoformat(v)
+                                  for v in frame[column.name]]
+    if "value_computed" in frame:
+        frame["value"] = frame["value"].where(~frame["value_computed"], frame["value"].round(1))
+    return frame
+
+
+def _lay_out(sheet, frame: pd.DataFrame, table: str, note: str, printed: str) -> None:
+    """Frozen header, a filter, widths that fit the text, wrapped long text, date formats,
+    and the source under the table and in the printed header."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    types = {c.name: c.type for c in COLUMNS.get(table, [])}
+    for index, name in enumerate(frame.columns, start=1):
+        letter = get_column_letter(index)
+        longest = max([len(str(name)), *(len(str(v)) for v in frame[name] if v is not None)])
+        sheet.column_dimensions[letter].width = min(max(longest + 2, 8), MAX_COLUMN_WIDTH)
+        wrap = longest + 2 > MAX_COLUMN_WIDTH
+        for cell in sheet[letter][1:]:
+            if types.get(name) == "date":
+                cell.number_format = "yyyy-mm-dd"
+            if wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet[f"{letter}1"].font = Font(bold=True)
+    sheet.cell(row=sheet.max_row + 2, column=1, value=neutral(note)).font = Font(italic=True)
+    sheet.oddHeader.center.text = printed
+
+
+def write_xlsx(dataset: Dataset, path: Path) -> Path:
+    """The workbook, written to ``path`` (a file name ending in .xlsx): one sheet per table,
+    a sheet describing every column, and an about sheet; each with its source."""
+    info = dataset_info(dataset.folder)
+    note = source_note(dataset)
+    # Excel allows 255 characters in a printed header: the sources are named on their sheet.
+    printed = (f"{info.title} · {len(dataset.sources)} sources (see the sources sheet) · "
+               f"{info.licence_title}")[:250]
+    about = [info.title, info.description, f"{info.licence_title} ({info.licence_url})", info.citation]
+    sheets = {name: _workbook_cells(neutralise(frame, name), name) for name, frame in tables(dataset).items()}
+    sheets["columns"] = pd.DataFrame([{"sheet": table, "column": c.name, "type": c.type, "description": c.description}
+                                      for table, columns in COLUMNS.items() for c in columns])
+    sheets["about"] = pd.DataFrame({"field": ["title", "description", "licence", "citation"],
+                                    "value": [neutral(v) for v in about]})
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in tables(dataset).items():
-            neutralise(frame, name).to_excel(writer, sheet_name=name, index=False)
-        pd.DataFrame([{"sheet": table, "column": c.name, "type": c.type, "description": c.description}
-                      for table, columns in COLUMNS.items() for c in columns]).to_excel(
-            writer, sheet_name="columns", index=False)
-        about = [info.title, info.description, f"{info.licence_title} ({info.licence_url})", info.citation]
-        pd.DataFrame({"field": ["title", "description", "licence", "citation"],
-                      "value": [neutral(v) for v in about]}).to_excel(writer, sheet_name="about", index=False)
+        for name, frame in sheets.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+            _lay_out(writer.sheets[name], frame, name, note, printed)
     return path
 
 

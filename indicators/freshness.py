@@ -34,8 +34,12 @@ class DataPeriod:
         return f"{self.start.year}" if self.start.year == self.end.year else f"{self.start.year}–{self.end.year}"
 
 
-def data_period(dataset: Dataset) -> DataPeriod:
+def data_period(dataset: Dataset, indicator_ids: list[str] | None = None) -> DataPeriod:
+    """From the first period's start to the last one's end, of every current observation
+    (of ``indicator_ids`` only, where given)."""
     rows = dataset.observations[dataset.observations["current"]]
+    if indicator_ids is not None:
+        rows = rows[rows["indicator_id"].isin(indicator_ids)]
     if rows.empty:
         return DataPeriod(None, None)
     return DataPeriod(rows["period_start"].min(), rows["period_end"].max())

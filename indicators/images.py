@@ -16,6 +16,7 @@ caller gets :class:`ImageExportFailed` and the next call starts a fresh browser.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import os
 import queue
@@ -154,6 +155,15 @@ def start_server() -> None:
         _keepers += 1
 
 
+def stop_at_exit() -> None:
+    """Stop the server when the process ends (a SIGTERM included). Kaleido's browser is
+    watched by threads that are not daemons, and Python joins those before it runs atexit
+    handlers, so a plain atexit hook would wait on them for ever; threading's own exit
+    hook runs before that join."""
+    register = getattr(threading, "_register_atexit", atexit.register)
+    register(stop_server)
+
+
 def stop_server() -> None:
     """End one start_server(): the browser stops when no one wants it kept."""
     global _keepers
@@ -200,8 +210,9 @@ def check_size(width: int, height: int) -> None:
 
 
 def figure_bytes(fig: go.Figure, fmt: str = "png", width: int = SLIDE_WIDTH, height: int = SLIDE_HEIGHT,
-                 timeout: float = TIMEOUT) -> bytes:
-    """The figure as an image, at slide size unless told otherwise."""
+                 timeout: float = TIMEOUT, scale: float = 1) -> bytes:
+    """The figure as an image, at slide size unless told otherwise; ``scale`` multiplies
+    the pixels (text keeps its size relative to the figure)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown image format {fmt!r}; use one of {', '.join(FORMATS)}")
     check_size(width, height)
@@ -212,7 +223,7 @@ def figure_bytes(fig: go.Figure, fmt: str = "png", width: int = SLIDE_WIDTH, hei
     for number, trace in enumerate(figure.get("data", [])):
         # plotly.js names each trace after a random uid; a fixed one makes the same chart the same file.
         trace["uid"] = f"trace{number}"
-    request = _Request(figure, dict(format=fmt, width=width, height=height, scale=1))
+    request = _Request(figure, dict(format=fmt, width=width, height=height, scale=scale))
     if not _LOCK.acquire(timeout=timeout):
         raise ImageExportFailed(f"the image renderer stayed busy for {timeout:.0f} s; try again")
     try:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from indicators.exports import SOURCE_NOTE
 from indicators.files import FileProblem, csv_lines, decode_text, read_csv_text
 from indicators.store import PUT, TABLES, Edit, Store, User, apply, record_key, write_folder
 from indicators.validation import validate_folder
@@ -177,6 +178,8 @@ def _read_xlsx(name: str, content: bytes, table: str | None) -> pd.DataFrame:
                      for cell in cells]
             if not any(texts):
                 continue  # an empty row (a spreadsheet keeps formatted blank rows)
+            if texts[0].startswith(SOURCE_NOTE) and not any(texts[1:]):
+                continue  # the source line an exported workbook carries under its table
             for column, text in zip(header, texts, strict=True):
                 if len(text) > MAX_CELL:
                     raise FileProblem(name, "cell_too_long", f"row {number}, column {column}: {len(text):,} "

@@ -26,12 +26,24 @@ R = d·growth_observed / |growth_required| (Open SDG's method 2):
     limited or no progress  0 <= R < 0.60
     moving away          R < 0
 
-and without a target, or with one that has no deadline, from g = d·growth_observed:
+and without a target, or with one that has no deadline, first a change must stand out of
+the noise (our rule; Open SDG has none), then from g = d·growth_observed:
 
+    little or no change  |latest − baseline| < the noise threshold (below)
     substantial progress g >= 1.5% a year
     moderate progress    0.5% <= g < 1.5%
     limited or no progress  0 <= g < 0.5%
     moving away          g < 0
+
+The noise threshold is the largest of: 5% of the baseline (a stated minimum); for a count,
+√(baseline + latest), one standard deviation of the difference of two counts of chance
+events (Poisson); with three or more points in the trend, the series' own variation, the
+standard deviation of its points around the trend line. A change of exactly the threshold
+counts as a change. So 38 -> 37 deaths (threshold √75 = 8.7) is little or no change, and
+189 -> 227 attacks (threshold √416 = 20.4, change 38) is not.
+
+Every status carries its reason, shown next to the badge ("−1 since 2015/16 is within
+±8.7, a count's chance variation").
 
 Where a compound rate is undefined (a value of zero), linear rates stand in: the ratio of
 the observed to the required change per year, or the change per year relative to the
@@ -67,10 +79,11 @@ SUBSTANTIAL = "substantial progress"
 MODERATE = "moderate progress"
 LIMITED = "limited or no progress"
 MOVING_AWAY = "moving away"
+LITTLE_CHANGE = "little or no change"
 INSUFFICIENT = "insufficient data"
 NOT_RATED = "no better direction"
-STATUSES = (TARGET_ACHIEVED, ON_TRACK, SUBSTANTIAL, MODERATE, LIMITED, MOVING_AWAY, TARGET_MISSED, INSUFFICIENT,
-            NOT_RATED)
+STATUSES = (TARGET_ACHIEVED, ON_TRACK, SUBSTANTIAL, MODERATE, LIMITED, LITTLE_CHANGE, MOVING_AWAY, TARGET_MISSED,
+            INSUFFICIENT, NOT_RATED)
 # Statuses that mean "going the right way", and "going the wrong way", for headline counts.
 IMPROVING = (TARGET_ACHIEVED, ON_TRACK, SUBSTANTIAL, MODERATE)
 WORSENING = (MOVING_AWAY, TARGET_MISSED)
@@ -81,11 +94,13 @@ MODERATE_RATIO = 0.60
 # ... and on observed annual growth in the better direction (method 1).
 SUBSTANTIAL_GROWTH = 0.015
 MODERATE_GROWTH = 0.005
+# Without a deadline target, a change smaller than this share of the baseline is noise.
+MIN_RELATIVE_CHANGE = 0.05
 
 NO_OBSERVATION = "no observation yet"
 ONE_OBSERVATION = "one observation; next report needed"
 SAME_PERIOD = "observations share one period; a later one is needed"
-NO_DIRECTION = "no better direction and no target"
+NO_DIRECTION = "neither higher nor lower is better, and no target is set"
 
 
 @dataclass(frozen=True)
@@ -182,11 +197,18 @@ class Progress:
     @property
     def headline(self) -> str:
         """What a briefer says: "28% now · target 50% by 2028 · 22 pts to go"."""
+        return self.headline_text()
+
+    def headline_text(self, scope: bool = True) -> str:
+        """The headline; without whom a target is set for when ``scope`` is False (where a
+        note beside it says so)."""
         parts = [f"{self.latest_text} now" if self.latest is not None else NO_OBSERVATION]
         if self.target is not None:
             target = f"target {self.target_text}"
-            if self.target_scope:
+            if self.target_scope and scope:
                 target += f" (set for {self.target_scope})"
+            elif self.target_scope:
+                target += " (another population)"
             parts.append(target)
             if self.status == TARGET_MISSED:
                 parts.append("missed at the deadline")
@@ -237,6 +259,25 @@ def growth_status(growth: float) -> str:
     if growth >= MODERATE_GROWTH:
         return MODERATE
     return LIMITED if growth >= 0 else MOVING_AWAY
+
+
+@dataclass(frozen=True)
+class Noise:
+    """How large a change must be to count, and which rule set that size."""
+
+    threshold: float
+    rule: str
+
+
+def noise(unit: str, baseline: float, latest: float, years: np.ndarray, values: np.ndarray, trend: Fit) -> Noise:
+    """The noise threshold of the module docstring: the largest of its three measures."""
+    found = [Noise(MIN_RELATIVE_CHANGE * abs(baseline), f"{MIN_RELATIVE_CHANGE:.0%} of the baseline")]
+    if unit == "count" and baseline >= 0 and latest >= 0:
+        found.append(Noise(math.sqrt(baseline + latest), "a count's chance variation"))
+    if len(values) >= 3 and trend.rate is not None:
+        residuals = values - (trend.intercept + trend.rate * years)
+        found.append(Noise(float(np.sqrt(residuals @ residuals / (len(values) - 2))), "the series' own variation"))
+    return max(found, key=lambda n: n.threshold)
 
 
 def _growth(start: float, end: float, years: float) -> float | None:
@@ -422,9 +463,11 @@ def judge(indicator: dict, course: Course | None, goal: Goal | None, sentence: s
             values["progress_share"] = (last.value - first.value) / span if span else (1.0 if met else 0.0)
         if goal.deadline_year is not None and last.year > goal.deadline_year:
             # Settled at the deadline: judged on the last observation on or before it.
-            at_deadline = _meets(course.value_by(goal.deadline_year), goal.value, sign)
+            settled_on = course.value_by(goal.deadline_year)
             values["deadline_passed"] = True
-            status = TARGET_ACHIEVED if at_deadline else TARGET_MISSED
+            status = TARGET_ACHIEVED if _meets(settled_on, goal.value, sign) else TARGET_MISSED
+            reason = (f"{format_value(goal.value, unit)} by {goal.deadline_label}: settled on "
+                      f"{format_value(settled_on, unit)}, the last figure by the deadline")
         elif met:
             status = TARGET_ACHIEVED
         elif goal.deadline_year is not None:
@@ -447,10 +490,51 @@ def judge(indicator: dict, course: Course | None, goal: Goal | None, sentence: s
         elif direction == "neither" and (goal is None or scoped):
             status, reason = NOT_RATED, NO_DIRECTION
         else:
-            # No target for this population, or one without a deadline: Open SDG's method 1.
-            status = growth_status(sign * _trend_growth(trend, first.value))
+            # No target for this population, or one without a deadline: a change must stand
+            # out of the noise, then Open SDG's method 1.
+            stands = noise(unit, first.value, last.value, course.years, course.values, trend)
+            since = f"{format_change(change, unit)} since the baseline ({first.label})"
+            if abs(change) < stands.threshold:
+                status = LITTLE_CHANGE
+                reason = f"{since} is within ±{format_number(stands.threshold)}, {stands.rule}"
+            else:
+                growth = sign * _trend_growth(trend, first.value)
+                status = growth_status(growth)
+                reason = f"{since}: {_pace_words(growth)}"
+    if reason is None:
+        reason = _reason(status, unit, first, last, goal, ratio, values)
     result = Progress(**base, **values, status=status, status_reason=reason, ratio=ratio)
     return _with_summary(result, sentence, first if has_change else None, last)
+
+
+def _pace_words(growth: float) -> str:
+    """Method 1's reading of a growth rate in the better direction, with its threshold."""
+    if math.isinf(growth):
+        return "from zero" if growth > 0 else "to zero, the worse way"
+    pace = f"{abs(growth):.1%} a year"
+    if growth >= SUBSTANTIAL_GROWTH:
+        return f"{pace} the better way ({SUBSTANTIAL_GROWTH:.1%} or more is substantial)"
+    if growth >= MODERATE_GROWTH:
+        return f"{pace} the better way ({MODERATE_GROWTH:.1%} to {SUBSTANTIAL_GROWTH:.1%} is moderate)"
+    if growth >= 0:
+        return f"{pace} the better way (under {MODERATE_GROWTH:.1%} is limited)"
+    return f"{pace} the worse way"
+
+
+def _reason(status: str, unit: str, first: Point, last: Point, goal: Goal | None, ratio: float | None,
+            values: dict) -> str | None:
+    """Why a target's status is what it is, in a briefer's words."""
+    if goal is None:
+        return None
+    target = format_value(goal.value, unit) + (f" by {goal.deadline_label}" if goal.deadline_label else "")
+    if status == TARGET_ACHIEVED:
+        return f"{format_value(last.value, unit, last.qualifier)} ({last.label}) meets {target}"
+    if ratio is not None:
+        return (f"pace since {first.label} is {ratio:.0%} of the pace {target} needs "
+                f"({ON_TRACK_RATIO:.0%} or more is on track, {MODERATE_RATIO:.0%} moderate)")
+    if status == MOVING_AWAY:
+        return f"moving away from {target}"
+    return None
 
 
 def _deadline_status(sign: int, trend: Fit, required_growth, required_rate) -> tuple[str, float | None]:

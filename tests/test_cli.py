@@ -56,8 +56,24 @@ def test_progress_prints_the_table_and_writes_csv(tmp_path):
     assert parity.split()[1:6] == ["28%", "28%", "–", "50%*", "2028"]
     import pandas as pd
 
-    table = pd.read_csv(out)
-    assert len(table) == len(indicators.load().catalogue) and {"status", "summary", "required_rate", "projection"} <= set(table.columns)
+    from indicators.exports import PROGRESS_COLUMNS
+
+    table = pd.read_csv(out, keep_default_na=False)
+    assert len(table) == len(indicators.load().catalogue)
+    assert list(table.columns) == [c.name for c in PROGRESS_COLUMNS]
+    row = table.set_index("indicator_id").loc["targeted_attacks_on_peacekeepers"]
+    # Periods as the source names them, never the fractional year they are plotted at.
+    assert (row["baseline_period"], row["latest_period"]) == ("Nov 2015 to Oct 2016", "Nov 2016 to Oct 2017")
+    assert not any(column.endswith("_year") for column in table.columns)
+    assert row["status_reason"].startswith("+38 since the baseline")
+
+
+def test_the_readme_documents_every_progress_csv_column():
+    from indicators.exports import PROGRESS_COLUMNS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Progress table"):]
+    assert all(f"`{c.name}`" in section for c in PROGRESS_COLUMNS)
 
 
 def test_output_piped_into_a_closed_reader_ends_quietly():

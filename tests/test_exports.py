@@ -1,6 +1,7 @@
 """The dataset exports, opened back and checked."""
 
 import csv
+import datetime
 import dataclasses
 import json
 
@@ -48,7 +49,9 @@ def test_xlsx_has_one_sheet_per_table_and_a_columns_sheet(dataset, tmp_path):
     sheet = book["observations"]
     header = [c.value for c in sheet[1]]
     assert header == [c.name for c in COLUMNS["observations"]]
-    assert sheet.max_row == len(dataset.observations) + 1
+    # The rows, a blank row, and the source line.
+    assert sheet.max_row == len(dataset.observations) + 3
+    assert sheet.cell(row=sheet.max_row, column=1).value.startswith("Source: A/72/573")
     value = sheet.cell(row=2, column=header.index("value") + 1)
     assert value.value == 189 and value.data_type == "n"
     explained = {(r[0], r[1]) for r in book["columns"].iter_rows(min_row=2, values_only=True)}
@@ -175,5 +178,45 @@ def test_milestones_export_with_their_status(dataset, tmp_path):
     rows = [dict(zip(header, [cell.value for cell in row], strict=True)) for row in sheet.iter_rows(min_row=2)]
     aviation = next(r for r in rows if r["id"] == "aviation_manual")
     # Due in 2017 and not settled by any later source: no later report.
-    assert (aviation["due"], aviation["status"], aviation["location"]) == ("2017-12-31", "no later report", "92")
+    assert (aviation["due"], aviation["status"], aviation["location"]) == (
+        datetime.datetime(2017, 12, 31), "no later report", "92")
     assert "finalized in 2017" in aviation["quote"]
+
+
+def test_the_workbook_is_what_a_spreadsheet_user_expects(dataset, tmp_path):
+    [path] = export(dataset, "xlsx", tmp_path)
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        # Every sheet: header frozen, bold, filtered; its source under the table and in its printed header.
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet["A1"].font.b and sheet.auto_filter.ref
+        assert sheet.cell(row=sheet.max_row, column=1).value.startswith("Source: A/72/573")
+        assert "Creative Commons" in sheet.oddHeader.center.text
+        widths = [sheet.column_dimensions[c].width for c in "ABC"]
+        assert all(8 <= w <= 60 for w in widths), (sheet.title, widths)
+    observations = book["observations"]
+    header = [c.value for c in observations[1]]
+    rows = [dict(zip(header, r)) for r in observations.iter_rows(min_row=2, max_row=len(dataset.observations) + 1,
+                                                                   values_only=True)]
+    # Dates are date cells, shown as dates.
+    start = observations.cell(row=2, column=header.index("period_start") + 1)
+    assert isinstance(start.value, datetime.datetime) and start.number_format == "yyyy-mm-dd"
+    # A computed share is rounded as the app states it; its parts stay exact.
+    certified = next(r for r in rows if r["numerator"] == 104 and r["denominator"] == 292)
+    assert certified["value"] == 35.6
+    # The quote column is capped and wraps; a year is a whole number.
+    quote = header.index("quote") + 1
+    assert observations.column_dimensions[openpyxl.utils.get_column_letter(quote)].width == 60
+    assert observations.cell(row=2, column=quote).alignment.wrap_text
+    sources = book["sources"]
+    year = [c.value for c in sources[1]].index("year") + 1
+    assert sources.cell(row=2, column=year).value == 2017
+
+
+def test_an_exported_workbook_reads_back_without_its_source_line(dataset, tmp_path):
+    from indicators.imports import read_upload
+
+    [path] = export(dataset, "xlsx", tmp_path)
+    frame = read_upload("data.xlsx", path.read_bytes(), table="observations")
+    assert len(frame) == len(dataset.observations)
+    assert frame["period_start"].iloc[0] == "2015-11-01"

@@ -6,6 +6,7 @@ import struct
 import subprocess
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pptx import Presentation
 
@@ -15,7 +16,9 @@ from indicators.citations import as_of, cite
 from indicators.images import SLIDE_HEIGHT, SLIDE_WIDTH, ImageExportUnavailable, figure_bytes
 from indicators.progress import assess_all
 from indicators.series import observations_of
-from indicators.slides import build_deck, deck_size, select
+from indicators.freshness import data_period
+from indicators.progress import Progress
+from indicators.slides import build_deck, card_lines, charted, deck_size, headline, panels, select
 from tests.conftest import require
 
 SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "slides"
@@ -70,17 +73,33 @@ def slide_text(slide) -> str:
     return "\n".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
 
 
-def test_deck_has_title_one_slide_per_indicator_and_a_closing_table(dataset, full_deck):
+def area_slides(dataset, deck):
+    """The reform areas' slides of a full deck, by area id."""
+    by_area = headline(dataset, {p.indicator_id: p for p in assess_all(dataset)}, select(dataset))
+    return dict(zip(by_area, list(deck.slides)[1:1 + len(by_area)], strict=True)), by_area
+
+
+def test_deck_has_a_title_one_slide_per_area_goals_a_table_and_milestones(dataset, full_deck):
     deck = Presentation(full_deck)
     slides = list(deck.slides)
-    assert len(slides) == deck_size(len(dataset.catalogue))
-    assert "Peacekeeping reform indicators" in slide_text(slides[0])
-    assert "Source: A/72/573" in slide_text(slides[0])
+    areas = dataset.catalogue["reform_area"].nunique()
+    assert len(slides) == deck_size(dataset, select(dataset)) == areas + 4
+    title = slide_text(slides[0])
+    assert "Peacekeeping reform indicators" in title
+    assert f"The data cover {data_period(dataset).text}" in title
+    assert f"Sources ({len(dataset.sources)})" in title and "A/72/573 (Secretary-General" in title
+    named = dataset.area_names()
+    assert [slide_text(s).splitlines()[0] for s in slides[1:1 + areas]] == [
+        named[a] for a in dataset.reform_areas["id"] if a in set(dataset.catalogue["reform_area"])]
+    assert slide_text(slides[-3]).startswith("Baseline vs goals")
+    assert sum(shape.shape_type == 13 for shape in slides[-3].shapes) == 1
     table = next(shape for shape in slides[-2].shapes if shape.has_table).table
     assert len(table.rows) == dataset.targets["indicator_id"].nunique() + 1
     assert table.cell(1, 0).text == "Women among civilian staff in peace operations"
     assert table.cell(1, 3).text == "50% *"  # set system-wide, explained under the table
     assert "Set for another population" in slide_text(slides[-2])
+    # Every slide names its sources.
+    assert all("Source" in slide_text(s) for s in slides)
 
 
 def test_milestones_slide_lists_commitments_past_due_first(dataset, full_deck):
@@ -92,31 +111,49 @@ def test_milestones_slide_lists_commitments_past_due_first(dataset, full_deck):
     assert "aviation manual" in slide.notes_slide.notes_text_frame.text
 
 
-def test_figures_keep_qualifiers_and_scope(dataset, progress, full_deck):
-    slides = dict(zip(select(dataset), list(Presentation(full_deck).slides)[1:-2], strict=True))
-    assert "Latest: more than 95% (as at 31 Oct 2017)" in slide_text(slides["peacekeepers_in_poc_missions"])
-    officers = slide_text(slides["women_staff_officer_posts"])
-    assert "Latest: no observation yet" in officers and "Target: 15% (no deadline)" in officers
-    assert "Set for United Nations police as a whole" in slide_text(slides["women_individual_police"])
-
-
-def test_every_indicator_slide_cites_its_quote_and_paragraph(dataset, progress, full_deck):
-    deck = Presentation(full_deck)
-    for slide, indicator_id in zip(list(deck.slides)[1:-2], select(dataset)):
+def test_an_area_charts_only_what_has_points_and_cards_the_rest(dataset, progress, full_deck):
+    slides, by_area = area_slides(dataset, Presentation(full_deck))
+    for area, slide in slides.items():
+        charts, cards = panels(by_area[area], progress)
+        pictures = sum(shape.shape_type == 13 for shape in slide.shapes)
+        assert pictures == len(charts) and all(charted(progress[i]) for i in charts), area
         text = slide_text(slide)
-        # The slide cites its figures oldest first (two fit; the notes hold them all).
-        rows = observations_of(dataset, indicator_id)
-        if rows.empty:
-            rows = dataset.targets[dataset.targets["indicator_id"] == indicator_id]
-        first = rows.iloc[0]
-        # Cited as its source's kind cites: "para. 97" in a report, "p. 1" in a document.
-        assert f"\u201c{first.quote}\u201d ({cite(dataset.sources, first.source, first.location)})" in text, indicator_id
-        assert progress[indicator_id].summary in text
-        assert progress[indicator_id].summary in slide.notes_slide.notes_text_frame.text
-        assert first.source in text.split("Source: ", 1)[1]  # the footer names it
-        if (rows["source"] != "A/72/573").any():  # a page states no cut-off: dated by its latest figure
-            assert f"Data as of {as_of(dataset.sources, rows)}" in text
-        assert sum(shape.shape_type == 13 for shape in slide.shapes) == 1  # one picture: the chart
+        for indicator_id in cards:
+            p = progress[indicator_id]
+            assert p.name in text and p.status.capitalize() in text and p.sources in text, indicator_id
+        # Every indicator of the area, shown or not, is in the speaker notes with its quote.
+        notes = slide.notes_slide.notes_text_frame.text
+        for indicator_id in by_area[area]:
+            first = observations_of(dataset, indicator_id)
+            rows = first if not first.empty else dataset.targets[dataset.targets["indicator_id"] == indicator_id]
+            row = rows.iloc[0]
+            assert progress[indicator_id].summary in notes
+            assert f"\u201c{row.quote}\u201d ({cite(dataset.sources, row.source, row.location)})" in notes
+        # The footer names every source of what is shown, dated by its figures.
+        shown = pd.concat([observations_of(dataset, i) for i in charts + cards])
+        footer = text.rsplit("Source: ", 1)[1]
+        if not shown.empty:
+            assert f"Data as of {as_of(dataset.sources, shown)}" in footer, area
+
+
+@pytest.mark.parametrize("points, charts", [
+    # Two points in a trend are a chart; a single one is a number card.
+    ([1, 1, 1], 0), ([2, 1, 1], 1), ([2, 3, 5], 2),
+])
+def test_at_most_two_charts_and_only_of_series(points, charts):
+    progress = {f"i{n}": Progress(f"i{n}", "x", "count", "up", k, points_in_trend=k) for n, k in enumerate(points)}
+    chosen, cards = panels(list(progress), progress)
+    assert len(chosen) == charts and len(chosen) + len(cards) == len(points)
+    # The first charted ones in the headline order; a third series is a card.
+    assert chosen == [i for i in progress if progress[i].points_in_trend >= 2][:2]
+
+
+def test_cards_keep_qualifiers_and_scope(progress):
+    assert "more than 95%" in [text for text, *_ in card_lines(progress["peacekeepers_in_poc_missions"])]
+    officers = [text for text, *_ in card_lines(progress["women_staff_officer_posts"])]
+    assert "No observation yet" in officers and "Target 15% (no deadline)" in officers
+    police = " ".join(text for text, *_ in card_lines(progress["women_individual_police"]))
+    assert "set for United Nations police as a whole" in police
 
 
 def test_deck_renders_to_pdf_pages_with_libreoffice(dataset, full_deck, tmp_path):
@@ -126,32 +163,29 @@ def test_deck_renders_to_pdf_pages_with_libreoffice(dataset, full_deck, tmp_path
                     "--outdir", str(tmp_path), str(full_deck)], check=True, capture_output=True, timeout=300)
     pdf = tmp_path / "deck.pdf"
     pages = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
-    assert f"Pages:           {deck_size(len(dataset.catalogue))}" in pages
-    # Pages for a person to look at: title, the attacks slide, the staff officer slide (a
-    # target without an observation), the table of targets and the milestones.
+    size = deck_size(dataset, select(dataset))
+    assert f"Pages:           {size}" in pages
+    # Every page as an image, for a person to look at.
     SHOTS.mkdir(parents=True, exist_ok=True)
-    attacks = select(dataset).index("targeted_attacks_on_peacekeepers") + 2
-    officers = select(dataset).index("women_staff_officer_posts") + 2
-    last = deck_size(len(dataset.catalogue))
-    for page in (1, attacks, officers, last - 1, last):
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), str(pdf),
-                        str(SHOTS / "page")], check=True, timeout=60)
-    assert len(list(SHOTS.glob("page-*.png"))) >= 5
+    for old in SHOTS.glob("page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(SHOTS / "page")], check=True, timeout=120)
+    assert len(list(SHOTS.glob("page-*.png"))) == size
 
 
 def test_cli_slides_for_one_area(dataset, chromium, tmp_path):
     out = tmp_path / "women.pptx"
     assert cli.main(["slides", "--out", str(out), "--area", "women_in_peacekeeping"]) == 0
-    women = (dataset.catalogue["reform_area"] == "women_in_peacekeeping").sum()
-    assert len(Presentation(out).slides) == deck_size(women)
+    women = select(dataset, "women_in_peacekeeping")
+    assert len(Presentation(out).slides) == deck_size(dataset, women) == 5
 
 
 def test_cli_slides_for_chosen_indicators(chromium, tmp_path):
     out = tmp_path / "two.pptx"
     assert cli.main(["slides", "--out", str(out), "--indicator", "targeted_attacks_on_peacekeepers",
                      "--indicator", "field_support_client_satisfaction"]) == 0
-    titles = [slide_text(s).splitlines()[0] for s in list(Presentation(out).slides)[1:-2]]
-    assert titles == ["Field support client satisfaction", "Targeted attacks on peacekeepers"]
+    titles = [slide_text(s).splitlines()[0] for s in list(Presentation(out).slides)[1:-3]]
+    assert titles == ["Field support", "Safety and security"]
 
 
 def test_cli_rejects_unknown_area(capsys, tmp_path):

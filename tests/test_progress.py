@@ -1,11 +1,13 @@
 """Baseline to goal, table-driven: each status, each kind of period and target."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from indicators.periods import midpoint_year, short_label
 from indicators.progress import (
     INSUFFICIENT,
+    LITTLE_CHANGE,
     NOT_RATED,
     SUBSTANTIAL,
     TARGET_MISSED,
@@ -17,8 +19,11 @@ from indicators.progress import (
     ON_TRACK,
     TARGET_ACHIEVED,
     Goal,
+    Noise,
     Point,
     assess,
+    fit_arrays,
+    noise,
     progress_table,
 )
 
@@ -52,8 +57,13 @@ GOAL_2030 = Goal(value=20, deadline_year=2030, deadline_label="2030", kind="goal
     ("target equal to baseline, held", "up", [(2020, 20), (2022, 20)], GOAL_2030, TARGET_ACHIEVED),
     ("target equal to baseline, slipped", "up", [(2020, 20), (2022, 19)], GOAL_2030, MOVING_AWAY),
     ("no deadline, growing 10% a year", "up", [(2016, 17), (2017, 18.7)], Goal(20, None, None, "goal"), SUBSTANTIAL),
-    ("no deadline, growing 1% a year", "up", [(2016, 17), (2017, 17.17)], Goal(20, None, None, "goal"), MODERATE),
-    ("no deadline, growing 0.2% a year", "up", [(2016, 17), (2017, 17.034)], Goal(20, None, None, "goal"), LIMITED),
+    # Slow growth is rated only once the change stands out of the noise (5% of the baseline).
+    ("no deadline, growing 1% a year", "up", [(2006, 17), (2016, 17 * 1.01 ** 10)], Goal(20, None, None, "goal"),
+     MODERATE),
+    ("no deadline, growing 0.2% a year", "up", [(1986, 17), (2016, 17 * 1.002 ** 30)], Goal(20, None, None, "goal"),
+     LIMITED),
+    ("no deadline, growing 1% in a year", "up", [(2016, 17), (2017, 17.17)], Goal(20, None, None, "goal"),
+     LITTLE_CHANGE),
     ("no deadline, falling", "up", [(2016, 17), (2017, 16)], Goal(20, None, None, "goal"), MOVING_AWAY),
     ("no better direction, towards target", "neither", [(2020, 30), (2022, 27)],
      Goal(20, 2030, "2030", "threshold"), ON_TRACK),
@@ -72,10 +82,54 @@ GOAL_2030 = Goal(value=20, deadline_year=2030, deadline_label="2030", kind="goal
      Goal(20, 2020, "2020", "goal"), TARGET_MISSED),
     # A target set for another population rates the trend only.
     ("target set for another population", "up", [(2016, 10), (2017, 10.05)],
-     Goal(90, 2030, "2030", "goal", scope="another population"), LIMITED),
+     Goal(90, 2030, "2030", "goal", scope="another population"), LITTLE_CHANGE),
+    ("no target, deaths 38 -> 37", "down", [(2016.3, 38), (2017.3, 37)], None, LITTLE_CHANGE),
 ])
 def test_status(case, direction, points, goal, status):
     assert assess(indicator(direction), series(*points), goal).status == status
+
+
+@pytest.mark.parametrize("case, unit, direction, points, status", [
+    # A count's chance variation: √(45 + 55) = 10, and a change of exactly 10 counts.
+    ("count, change at the threshold", "count", "down", [(2016, 45), (2017, 55)], MOVING_AWAY),
+    ("count, change just under it", "count", "down", [(2016, 45), (2017, 54.999)], LITTLE_CHANGE),
+    ("count, falling at the threshold", "count", "down", [(2016, 55), (2017, 45)], SUBSTANTIAL),
+    # 5% of the baseline: 2 points on 40%.
+    ("share, change of 5% of the baseline", "percent", "up", [(2016, 40), (2017, 42)], SUBSTANTIAL),
+    ("share, just under 5%", "percent", "up", [(2016, 40), (2017, 41.999)], LITTLE_CHANGE),
+    ("share falling just under 5%", "percent", "up", [(2016, 40), (2017, 38.001)], LITTLE_CHANGE),
+    ("share falling 5%", "percent", "up", [(2016, 40), (2017, 38)], MOVING_AWAY),
+    # The series' own variation: the same ends, a zig-zag between them, or a straight line.
+    ("zig-zag series", "percent", "up", [(2015, 50), (2016, 80), (2017, 50), (2018, 80), (2019, 56)],
+     LITTLE_CHANGE),
+    ("steady series", "percent", "up", [(2015, 50), (2016, 51.5), (2017, 53), (2018, 54.5), (2019, 56)],
+     SUBSTANTIAL),
+])
+def test_a_change_must_stand_out_of_the_noise(case, unit, direction, points, status):
+    assert assess(indicator(direction, unit=unit), series(*points), None).status == status
+
+
+def test_the_noise_of_a_series_is_its_spread_around_the_trend():
+    years, values = np.array([2015.0, 2016, 2017, 2018]), np.array([10.0, 30, 12, 40])
+    trend = fit_arrays(years, values)
+    expected = np.std(values - np.polyval(np.polyfit(years, values, 1), years), ddof=2)
+    assert noise("percent", 10, 40, years, values, trend) == Noise(pytest.approx(expected), "the series' own variation")
+    assert noise("count", 38, 37, years[:2], values[:2], trend).threshold == pytest.approx(75 ** 0.5)
+
+
+@pytest.mark.parametrize("points, goal, reason", [
+    ([(2016, 38), (2017, 37)], None, "−1 since the baseline (2016) is within ±8.7, a count's chance variation"),
+    ([(2016, 189), (2017, 227)], None, "+38 since the baseline (2016): 20.1% a year the worse way"),
+    ([(2016, 150), (2017, 115)], None,
+     "−35 since the baseline (2016): 23.3% a year the better way (1.5% or more is substantial)"),
+    ([(2016, 150), (2017, 100)], Goal(120, None, None, "goal"), "100 (2017) meets 120"),
+    ([(2010, 150), (2012, 140), (2020, 100)], Goal(120, 2014, "2014", "goal"),
+     "120 by 2014: settled on 140, the last figure by the deadline"),
+    ([(2016, 150), (2017, 140)], Goal(100, 2026, "2026", "goal"),
+     "pace since 2016 is 168% of the pace 100 by 2026 needs (95% or more is on track, 60% moderate)"),
+])
+def test_every_status_says_why(points, goal, reason):
+    assert assess(indicator("down", unit="count"), series(*points), goal).status_reason == reason
 
 
 @pytest.mark.parametrize("ratio, status", [

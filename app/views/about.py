@@ -1,5 +1,7 @@
 """What the data is, where it comes from, its licence and how to cite it."""
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 from ui import info, load, md
@@ -30,18 +32,28 @@ st.markdown(
 )
 
 st.subheader("Sources")
-for source in dataset.sources.values():
-    size = (f"{len(source.table)} rows" if source.table is not None else
-            f"{len(source.paragraphs)} paragraphs" if source.paragraphs else f"{len(source.units)} pages and sections")
-    st.table(pd.DataFrame({"": ["Symbol", "Title", "Kind", "Published by", "Published", "Retrieved", "Language",
-                                "Address", "Contents", "How the text was obtained", "Terms"],
-                           " ": [source.symbol, source.title, source.kind, source.issuing_body,
-                                 source.published or str(source.year), source.retrieved or MISSING, source.language,
-                                 source.url, size, source.obtained, source.licence]}).map(md).set_index(""))
+st.caption("Every source the figures come from, one row each; the symbol opens it in the source reader.")
+
+
+def contents(source) -> str:
+    if source.table is not None:
+        return f"{len(source.table)} rows"
+    return f"{len(source.paragraphs)} paragraphs" if source.paragraphs else f"{len(source.units)} pages and sections"
+
+
+# A static table: every cell wraps, so nothing is cut off; cells are escaped like any text.
+st.table(pd.DataFrame([{
+    "Symbol": f"[{md(s.symbol)}](source?{urlencode({'doc': s.symbol})})",
+    "Title": md(s.title), "Published by": md(s.issuing_body), "Published": md(s.published or str(s.year)),
+    "Kind": md(s.kind), "Contents": contents(s), "Retrieved": md(s.retrieved or MISSING),
+    "How the text was obtained": md(s.obtained), "Address": f"[{md(s.url)}]({s.url})",
+} for s in dataset.sources.values()]), hide_index=True)
 
 st.subheader("Licence")
+# Each source's terms once, however many sources share them.
+terms = list(dict.fromkeys(s.licence for s in dataset.sources.values()))
 st.markdown(f"The compiled data is published under [{md(about.licence_title)}]({about.licence_url}). "
-            + " ".join(md(s.licence) for s in dataset.sources.values()))
+            + " ".join(md(t) for t in terms))
 
 st.subheader("How to cite")
 st.code(about.citation, language=None)

@@ -69,12 +69,7 @@ if not age.empty:
                    icon=":material/history:")
     else:
         st.caption(said.capitalize() + ".")
-if p.target is not None:
-    st.caption(md(p.headline))
-if p.target_scope:
-    st.warning(md(f"The {p.target_text} target is set for {p.target_scope}. It is shown for reference; the report "
-                  "sets no target for this indicator's own population, so no required pace is computed."),
-               icon=":material/group:")
+# The headline and whom a target is set for are said once, in the chart's subtitle and note.
 if p.baseline_not_earliest:
     st.info(md(f"The baseline ({p.baseline_label}) is later than other observations; the trend starts at the "
                "baseline and leaves the earlier ones out."), icon=":material/info:")
@@ -92,24 +87,23 @@ def standing(rows):
             for current, later in zip(rows["current"], rows["superseded_by"], strict=True)]
 
 
+def cells(rows, figure, when, values):
+    return pd.DataFrame({
+        "Figure": figure, "Period or deadline": when.map(md), "Value": values,
+        "Source": rows["source"].map(md),
+        "Location": [md(dataset.sources[s].cite(n)) for s, n in zip(rows["source"], rows["location"])],
+        "Standing": [md(text) for text in standing(rows)], "Quote": rows["quote"].map(md),
+        "Read in context": [f"[Open in the source reader]({source_link(dataset.sources[s], n)})"
+                            for s, n in zip(rows["source"], rows["location"])],
+    })
+
+
 provenance = pd.concat([
-    pd.DataFrame({
-        "Figure": "Observation", "Period or deadline": obs["period_label"],
-        "Value": [format_value(r.value, r.unit, r.qualifier if isinstance(r.qualifier, str) else None,
-                               r.numerator, r.denominator) for r in obs.itertuples()],
-        "Source": obs["source"], "Location": [dataset.sources[s].cite(n) for s, n in zip(obs["source"], obs["location"])],
-        "Standing": standing(obs), "Quote": obs["quote"],
-        "Read in context": [source_link(dataset.sources[s], n) for s, n in zip(obs["source"], obs["location"])],
-    }),
-    pd.DataFrame({
-        "Figure": "Target (" + tgt["kind"] + ")", "Period or deadline": tgt["deadline_label"].fillna(MISSING),
-        "Value": [format_value(v, u) for v, u in zip(tgt["value"], tgt["unit"])],
-        "Source": tgt["source"], "Location": [dataset.sources[s].cite(n) for s, n in zip(tgt["source"], tgt["location"])],
-        "Standing": standing(tgt), "Quote": tgt["quote"],
-        "Read in context": [source_link(dataset.sources[s], n) for s, n in zip(tgt["source"], tgt["location"])],
-    }),
+    cells(obs, "Observation", obs["period_label"],
+          [md(format_value(r.value, r.unit, r.qualifier if isinstance(r.qualifier, str) else None, r.numerator,
+                           r.denominator)) for r in obs.itertuples()]),
+    cells(tgt, "Target (" + tgt["kind"].map(md) + ")", tgt["deadline_label"].fillna(MISSING),
+          [md(format_value(v, u)) for v, u in zip(tgt["value"], tgt["unit"])]),
 ], ignore_index=True)
-st.dataframe(provenance, hide_index=True, key="provenance", column_config={
-    "Quote": st.column_config.TextColumn(width="large"),
-    "Read in context": st.column_config.LinkColumn(display_text="Open in the source reader"),
-})
+# A static table, so that every quote is shown whole (a data grid cuts long text off).
+st.table(provenance, hide_index=True)
