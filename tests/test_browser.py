@@ -158,9 +158,7 @@ def test_deck_download_for_one_area(page, app_url):
     choose.click()
     choose.fill("Safety and")
     choose.press("Enter")
-    import yaml
 
-    catalogue = yaml.safe_load((ROOT / "data" / "catalogue.yaml").read_text(encoding="utf-8"))
     # The title, the area's slide, the goals chart, the table of targets and the milestones.
     slides = 5
     page.get_by_role("button", name=f"Download deck ({slides} slides)").wait_for()
