@@ -55,7 +55,8 @@ def _frame(fig: go.Figure, title: str, subtitle: str, source: str, notes: tuple[
     grown to hold every line."""
     heading = _lines(title, title_width)
     sub = _lines(subtitle)
-    below = [line for text in (source, *notes) for line in _lines(text, width)]
+    cited = _lines(source, width)
+    noted = [line for text in notes for line in _lines(text, width)]
     top = 20 + 26 * len(heading) + 17 * len(sub)
     fig.update_layout(
         template="plotly_white",
@@ -64,15 +65,18 @@ def _frame(fig: go.Figure, title: str, subtitle: str, source: str, notes: tuple[
                    "<br>".join(f"<span style='font-size:13px'>{_plain(line)}</span>" for line in sub),
                    x=0.01, xanchor="left", xref="container", y=1, yanchor="bottom", yref="paper", pad=dict(b=24),
                    automargin=True),
-        margin=dict(l=70, r=30, t=top, b=60 + LINE_PIXELS * len(below)),
+        margin=dict(l=70, r=30, t=top, b=60 + LINE_PIXELS * (len(cited) + len(noted))),
         legend=dict(orientation="v", yanchor="top", y=1.0, xanchor="left", x=1.02),
         hoverlabel=dict(font_size=13),
     )
     # Shifted in pixels below the axis labels, so the source line sits at the same place
-    # whatever the figure's height: in the app, in a slide or in an exported image.
-    fig.add_annotation(text="<br>".join(_plain(line) for line in below), xref="paper", yref="paper", x=0, y=0,
-                       yshift=-40, xanchor="left", yanchor="top", align="left", showarrow=False,
-                       font=dict(size=13, color=GREY))
+    # whatever the figure's height: in the app, in a slide or in an exported image. The
+    # notes follow it, one line height per line of the source.
+    for lines, shift in ((cited, 0), (noted, LINE_PIXELS * len(cited))):
+        if lines:
+            fig.add_annotation(text="<br>".join(_plain(line) for line in lines), xref="paper", yref="paper", x=0,
+                               y=0, yshift=-40 - shift, xanchor="left", yanchor="top", align="left",
+                               showarrow=False, font=dict(size=13, color=GREY))
     return fig
 
 
@@ -81,10 +85,13 @@ def _plain(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def characters(width: int | None) -> int:
-    """Characters of the notes under a plot drawn ``width`` pixels wide (about 7.6 px each,
-    after the plot's side margins); the default suits the app's column and images."""
-    return LINE_CHARACTERS if width is None else max(40, int((width - 100) / 7.6))
+def characters(width: int | None) -> tuple[int, int]:
+    """Characters per line of the title (bold, about 13 px each) and of the notes under the
+    plot (about 7.6 px each, after its side margins) for a chart drawn ``width`` pixels
+    wide; without a width, what suits the app's column and images."""
+    if width is None:
+        return TITLE_CHARACTERS, LINE_CHARACTERS
+    return width // 13, max(40, int((width - 100) / 7.6))
 
 
 def indicator_chart(dataset: Dataset, progress: Progress, width: int | None = None) -> go.Figure:
@@ -170,8 +177,9 @@ def indicator_chart(dataset: Dataset, progress: Progress, width: int | None = No
     if len(kinds) > 1:
         notes.append(f"Periods differ ({', '.join(kinds)}): each point sits at the middle of its period.")
     # Cites exactly the points shown, and the data's as-of date is theirs, not every source's.
+    title_width, line_width = characters(width)
     return _frame(fig, progress.name, subtitle, source_line(shown, as_of(dataset, shown), dataset), tuple(notes),
-                  width=characters(width), title_width=TITLE_CHARACTERS if width is None else width // 13)
+                  width=line_width, title_width=title_width)
 
 
 def _target(fig: go.Figure, dataset: Dataset, progress: Progress, target) -> None:

@@ -19,10 +19,10 @@ from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Emu, Inches, Pt
 
 from indicators.charts import as_of, goals_chart, indicator_chart, source_line
-from indicators.dataset_info import dataset_info
-from indicators.freshness import data_period
 from indicators.citations import cite
+from indicators.dataset_info import dataset_info
 from indicators.formatting import MISSING, format_change, format_value
+from indicators.freshness import data_period
 from indicators.images import figure_bytes
 from indicators.milestones import milestone_table
 from indicators.progress import Progress, assess_all
@@ -160,24 +160,6 @@ def _title_slide(prs, dataset: Dataset, indicator_ids: list[str], areas: int, sc
     _text(slide, MARGIN, Inches(4.3), WIDTH - 2 * MARGIN, Inches(2.4),
           [(f"Sources ({len(used)})", 14, DARK, True), (sources, 12, GREY, False)])
     _footer(slide, footer)
-
-
-def _figures(p: Progress) -> list[str]:
-    """The key figures beside the chart; qualifiers ("more than 95%") kept."""
-    lines = [
-        f"Baseline: {p.baseline_text}" + (f" ({p.baseline_label})" if p.baseline_label else ""),
-        f"Latest: {p.latest_text} ({p.latest_label})" if p.latest is not None else "Latest: no observation yet",
-    ]
-    if p.change is not None:
-        lines.append(f"Change: {format_change(p.change, p.unit)} ({p.trend})")
-    if p.target is not None:
-        lines.append(f"Target: {p.target_text}" + ("" if p.deadline_label else " (no deadline)"))
-        if p.target_scope:
-            lines.append(f"Set for {p.target_scope}")
-    if p.required_rate is not None:
-        lines.append(f"Required pace: {format_change(p.required_rate, p.unit)} a year")
-    lines.append(f"Status: {p.status_text}")
-    return lines
 
 
 def _citations(dataset: Dataset, indicator_id: str) -> list[str]:

@@ -22,7 +22,12 @@ def traces(figure) -> dict:
 
 
 def source_annotation(figure) -> str:
-    return next(a.text for a in figure.layout.annotations if a.text.startswith("Source:"))
+    """The source line under the plot, as one line (it is wrapped to the chart's width)."""
+    return next(a.text for a in figure.layout.annotations if a.text.startswith("Source:")).replace("<br>", " ")
+
+
+def notes_under(figure) -> str:
+    return " ".join(a.text.replace("<br>", " ") for a in figure.layout.annotations if a.yshift and a.yshift < -40)
 
 
 @pytest.fixture
@@ -64,14 +69,17 @@ def test_target_at_deadline_glide_path_and_dashed_projection(with_deadline):
 
 def test_target_without_deadline_is_a_labelled_line_with_its_scope(dataset):
     figure = figure_for(dataset, "women_military_peacekeepers")
-    name = next(n for n in traces(figure) if n.startswith("Target 15% (no deadline)"))
-    assert "set for the pledges of over 60 Member States" in name
+    # The legend says it is another population's; whom it is set for is said once, under the chart.
+    assert "Target 15% (no deadline), another population" in traces(figure)
+    assert "The 15% target is set for the pledges of over 60 Member States" in notes_under(figure)
     assert any(shape.line.dash == "longdash" for shape in figure.layout.shapes)
 
 
 def test_target_set_for_another_population_has_no_glide_path_or_projection(dataset):
-    names = traces(figure_for(dataset, "women_civilian_staff_peace_operations"))
-    assert any(n.startswith("Target 50% by 2028, set for internationally recruited") for n in names)
+    figure = figure_for(dataset, "women_civilian_staff_peace_operations")
+    names = traces(figure)
+    assert "Target 50% by 2028, another population" in names
+    assert "The 50% target is set for internationally recruited" in notes_under(figure)
     assert "Glide path to target" not in names and not any(n.startswith("Projection") for n in names)
 
 
@@ -161,3 +169,19 @@ def test_a_series_from_many_sources_names_five_and_counts_the_rest(count, expect
     sources = _reports(count)
     rows = pd.DataFrame({"source": list(sources), "location": "7"})
     assert citations.source_line(rows, sources=sources) == expected
+
+
+def test_long_text_wraps_and_the_margins_hold_it(dataset):
+    from indicators.charts import LINE_PIXELS, characters
+
+    p = next(p for p in assess_all(dataset) if p.indicator_id == "women_formed_police_units")
+    title_width, line_width = characters(680)
+    figure = indicator_chart(dataset, p, 680)
+    below = [a.text.split("<br>") for a in figure.layout.annotations if a.yshift is not None and a.yshift <= -40]
+    lines = [line for block in below for line in block]
+    assert len(lines) > 3 and all(len(line) <= line_width for line in lines)
+    # The bottom margin holds every line; the legend stands right of the plot, off the text.
+    assert figure.layout.margin.b == 60 + LINE_PIXELS * len(lines)
+    assert figure.layout.legend.x > 1
+    heading = figure.layout.title.text.split("<br>")
+    assert all(len(line) <= title_width + len("<b></b>") for line in heading if line.startswith("<b>"))

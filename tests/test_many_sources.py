@@ -95,7 +95,7 @@ def test_the_chart_marks_the_revision_and_cites_each_point(dataset):
     traces = {t.name: t for t in figure.data}
     assert list(traces["Superseded figure"].y) == [227]
     assert list(traces["Revised by a later source"].y) == [229]
-    source = next(a.text for a in figure.layout.annotations if a.text.startswith("Source:"))
+    source = next(a.text for a in figure.layout.annotations if a.text.startswith("Source:")).replace("<br>", " ")
     assert source == ("Source: A/72/573, para. 100; TEST/2, para. 2; TEST/3, section \u201cKey figures\u201d; "
                       "TEST/4, row indicator=targeted_attacks, year_to=2020-10-31 · Data as of 31 Dec 2020")
     hover = [row[2] for row in traces["Observed"].customdata]
@@ -106,7 +106,7 @@ def test_as_of_is_the_indicator_own(dataset):
     # An indicator cited from A/72/573 alone: its as-of is that report's cut-off, not a later source's.
     progress = {p.indicator_id: p for p in assess_all(dataset)}
     figure = indicator_chart(dataset, progress["women_individual_police"])
-    source = next(a.text for a in figure.layout.annotations if a.text.startswith("Source:"))
+    source = next(a.text for a in figure.layout.annotations if a.text.startswith("Source:")).replace("<br>", " ")
     assert source.endswith("Data as of 31 Oct 2017")
 
 

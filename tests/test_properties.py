@@ -27,7 +27,7 @@ from indicators.progress import (
     progress_table,
 )
 from indicators.schemas import QUALIFIERS
-from indicators.slides import _figures
+from indicators.slides import card_lines
 from indicators.sources import Source
 from indicators.validation import Dataset, empty_milestones
 
@@ -106,7 +106,9 @@ def test_any_valid_dataset_goes_through_progress_charts_summaries_and_slides(dat
     for p in results:
         assert p.status in STATUSES
         assert p.summary.endswith(".")
-        assert p.headline and _figures(p)
+        assert p.headline and card_lines(p)
+        # Every status says why, whatever the data.
+        assert p.status_reason, p
         figure = indicator_chart(dataset, p)
         assert figure.layout.title.text
         if p.bar_share is not None:

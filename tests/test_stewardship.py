@@ -195,7 +195,7 @@ def test_sending_with_nothing_ticked_says_so_and_keeps_the_footer(database, acco
     at.run()
     assert [w.value for w in at.warning] == ['Tick "accept" on the rows to send.']
     assert Store(database).pending().empty
-    assert "Source: A/72/573" in at.caption[-1].value  # the page still ends with its source and licence
+    assert "Source: [A/72/573](" in at.caption[-1].value  # the page still ends with its source and licence
 
 
 def test_a_rejected_candidate_is_not_offered_again(database, accounts):
@@ -253,4 +253,4 @@ def test_a_new_report_is_added_from_the_app_for_review(database, accounts, symbo
 
 def test_the_read_only_page_keeps_the_source_and_licence_footer(database):
     footer = page().caption[-1].value
-    assert "Source: A/72/573" in footer and "Data licence" in footer
+    assert "Source: [A/72/573](" in footer and "Data licence" in footer
