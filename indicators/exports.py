@@ -8,8 +8,8 @@ numeric columns stay numeric. JSON is not opened by spreadsheets and keeps text 
 
 from __future__ import annotations
 
-import io
 import datetime
+import io
 import json
 import tempfile
 import zipfile
