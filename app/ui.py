@@ -18,6 +18,7 @@ from indicators import paths
 from indicators.accounts import Accounts, SignInRefused
 from indicators.store import READER, Store, User, default_url
 from indicators.dataset_info import DatasetInfo, dataset_info
+from indicators.charts import indicator_chart
 from indicators.formatting import format_number
 from indicators import freshness, images
 from indicators.series import coverage, series_values
@@ -192,7 +193,7 @@ def sign_in(name: str, password: str) -> str | None:
 def refresh() -> None:
     """After a write: read everything again on the next run."""
     st.cache_data.clear()
-    for cached in (_validated, _progress, _coverage, _sparklines, _ages):
+    for cached in (_validated, _progress, _coverage, _sparklines, _ages, _chart):
         cached.clear()
 
 
@@ -244,6 +245,20 @@ def ages() -> pd.DataFrame:
     return _ages(*_current(), date.today())
 
 
+# Building a plotly figure costs more than everything else on a page (about 0.15 s); the
+# figures are shared read-only, one per indicator and version of the data.
+@st.cache_resource(max_entries=512, ttl=3600)
+def _chart(url: str, version: tuple, indicator_id: str) -> go.Figure:
+    dataset, _ = _validated(url, version)
+    return indicator_chart(dataset, _progress(url, version)[indicator_id])
+
+
+def chart(indicator_id: str) -> go.Figure:
+    """:func:`indicators.charts.indicator_chart` of an indicator, once per version of the data."""
+    load()
+    return _chart(*_current(), indicator_id)
+
+
 def coverage_table() -> pd.DataFrame:
     """:func:`indicators.series.coverage` of the data, computed once per version of it."""
     load()
@@ -270,13 +285,32 @@ def invalid_data_page(failures: list[indicators.Failure]) -> None:
     st.code("indicators validate", language="bash")
 
 
-def badge(p: Progress) -> None:
-    """The status, and next to it why: what is missing, or the figures and the threshold
+def badge_markdown(p: Progress) -> str:
+    """The status as a badge, then why: what is missing, or the figures and the threshold
     that set it ("−1 since the baseline (2016) is within ±8.7, a count's chance variation")."""
     colour, icon = BADGES[p.status]
-    st.badge(md(p.status.capitalize()), color=colour, icon=icon)
+    text = f":{colour}-badge[{icon} {md(p.status.capitalize())}]"
     if p.status_reason:
-        st.caption(md(p.status_reason[:1].upper() + p.status_reason[1:]))
+        text += "  \n" + md(p.status_reason[:1].upper() + p.status_reason[1:])
+    return text
+
+
+def badge(p: Progress) -> None:
+    """:func:`badge_markdown` as a caption of its own."""
+    st.caption(badge_markdown(p))
+
+
+def card_text(p: Progress) -> None:
+    """An Overview card's lines under its figure, in one element (a browser draws a page
+    element by element): the baseline, the target in a briefer's words, the status and
+    why, and the sources."""
+    lines = []
+    if p.change is not None:
+        lines.append(f"Baseline: {md(p.baseline_text)} ({md(p.baseline_label)})")
+    if p.target is not None:
+        lines.append(md(p.headline))
+    lines += [badge_markdown(p), md(f"Source: {p.sources}")]
+    st.caption("  \n".join(lines))
 
 
 def milestone_badge(status: str) -> None:

@@ -1,5 +1,6 @@
 """Every page of the dashboard through Streamlit's AppTest: it runs, and widgets change it."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,8 @@ def test_overview_headline_counts(dataset, results):
     }
     # Attacks rise and satisfaction rises: neither count is zero any more.
     assert counts["Improving or achieved"] != "0" and counts["Moving away or missed"] != "0"
-    assert showing(at) == f"Showing {total} of {total} indicators."
+    assert showing(at) == (f"Showing 1–{PAGE} of {total} indicators." if total > PAGE else
+                           f"Showing {total} of {total} indicators.")
 
 
 def plain(text: str) -> str:
@@ -61,17 +63,19 @@ def plain(text: str) -> str:
 
 
 def badges(at: AppTest) -> list[str]:
-    return [plain(m.value) for m in at.markdown if "-badge[" in m.value]
+    """Every status badge on the page, as its Markdown."""
+    return [badge for element in [*at.markdown, *at.caption]
+            for badge in re.findall(r":\w+-badge\[[^\]]*\]", plain(element.value))]
 
 
 def test_cards_say_what_a_briefer_would_say():
     at = app(q="women among civilian staff")
     captions = [plain(c.value) for c in at.caption]
-    assert "28% now · target 50% by 2028 (set for internationally recruited civilian staff across the whole " \
-           "United Nations system)" in captions
+    assert any("28% now · target 50% by 2028 (set for internationally recruited civilian staff across the whole "
+               "United Nations system)" in caption for caption in captions)
     # The badge names the status; the reason stands next to it.
     assert badges(at) == [":gray-badge[:material/help: Insufficient data]"]
-    assert "One observation; next report needed" in captions
+    assert any("One observation; next report needed" in caption for caption in captions)
 
 
 def test_attacks_card_badge_says_moving_away():
@@ -80,15 +84,20 @@ def test_attacks_card_badge_says_moving_away():
 
 
 def test_overview_cards_show_change_with_words_and_direction_colour():
+    # Every page of cards: the three sit on different ones.
     at = app()
-    attacks = next(m for m in at.metric if m.value == "227")
+    metrics = list(at.metric)
+    for number in range(2, at.get("pagination")[0].num_pages + 1 if at.get("pagination") else 1):
+        at.get("pagination")[0].select(number).run()
+        metrics += list(at.metric)
+    attacks = next(m for m in metrics if m.value == "227")
     assert attacks.proto.delta == "+38, worsened"
     # Fewer attacks is better, so a rise is red; more satisfaction is better, so a rise is green.
     assert attacks.proto.color == attacks.proto.RED
-    satisfaction = next(m for m in at.metric if m.value == "71%")
+    satisfaction = next(m for m in metrics if m.value == "71%")
     assert satisfaction.proto.delta == "+6 pts, improved"
     assert satisfaction.proto.color == satisfaction.proto.GREEN
-    allegations = next(m for m in at.metric if m.value == "115")
+    allegations = next(m for m in metrics if m.value == "115")
     assert (allegations.proto.delta, allegations.proto.color) == ("-35, improved", allegations.proto.GREEN)
 
 
@@ -269,11 +278,16 @@ def test_search_terms_are_trimmed():
 
 
 def cards(at: AppTest) -> int:
-    return sum(1 for caption in at.caption if caption.value.startswith("Source\\: "))
+    """Overview cards: each has one caption with its badge and sources."""
+    return sum(1 for caption in at.caption if "-badge[" in caption.value and "Source\\: " in caption.value)
 
 
-@pytest.mark.parametrize("count, pages", [(60, 1), (61, 2), (130, 3)])
-def test_the_overview_shows_sixty_cards_a_page(tmp_path, monkeypatch, count, pages):
+# The Overview's PAGE_SIZE: a page script cannot be imported without running it.
+PAGE = 24
+
+
+@pytest.mark.parametrize("count, pages", [(PAGE, 1), (PAGE + 1, 2), (130, 6)])
+def test_the_overview_shows_a_page_of_cards(tmp_path, monkeypatch, count, pages):
     from bench.generate import generate
 
     monkeypatch.setenv("INDICATORS_DATA_DIR", str(generate(tmp_path / "data", indicators=count,
@@ -281,15 +295,15 @@ def test_the_overview_shows_sixty_cards_a_page(tmp_path, monkeypatch, count, pag
     at = AppTest.from_file(MAIN, default_timeout=120)
     at.run()
     assert not at.exception
-    assert cards(at) == min(count, 60)
+    assert cards(at) == min(count, PAGE)
     if pages == 1:
         assert not at.get("pagination") and showing(at) == f"Showing {count} of {count} indicators."
         return
     assert at.get("pagination")[0].num_pages == pages
-    assert showing(at) == f"Showing 1–60 of {count} indicators."
+    assert showing(at) == f"Showing 1–{PAGE} of {count} indicators."
     at.get("pagination")[0].select(pages).run()
-    assert cards(at) == count - 60 * (pages - 1)
-    assert showing(at) == f"Showing {60 * (pages - 1) + 1}–{count} of {count} indicators."
+    assert cards(at) == count - PAGE * (pages - 1)
+    assert showing(at) == f"Showing {PAGE * (pages - 1) + 1}–{count} of {count} indicators."
 
 
 def test_a_link_opens_the_overview_at_its_page(tmp_path, monkeypatch):
@@ -299,4 +313,18 @@ def test_a_link_opens_the_overview_at_its_page(tmp_path, monkeypatch):
     at = AppTest.from_file(MAIN, default_timeout=120)
     at.query_params["page"] = "2"
     at.run()
-    assert showing(at) == "Showing 61–120 of 130 indicators."
+    assert showing(at) == f"Showing {PAGE + 1}–{2 * PAGE} of 130 indicators."
+
+
+def test_a_long_series_shows_its_latest_figures_whole_and_the_rest_in_a_grid(tmp_path, monkeypatch):
+    from bench.generate import generate
+
+    monkeypatch.setenv("INDICATORS_DATA_DIR", str(generate(tmp_path / "data", indicators=1, observations=31)))
+    at = app("views/indicator.py", indicator="indicator_00000")
+    assert not at.exception
+    # The latest 30 in the static table (every quote whole), the first in the grid below.
+    static, grid = at.table[0].value, at.dataframe[0].value
+    assert (len(static), len(grid)) == (30, 1)
+    assert at.expander[0].label == "The 1 earlier figure"
+    assert grid["Quote"].iloc[0] and "\\" not in grid["Quote"].iloc[0]
+    assert grid["Read in context"].iloc[0].startswith("source?doc=BENCH")

@@ -2,13 +2,15 @@
 
 import pandas as pd
 import streamlit as st
-from ui import ages, badge, delta, image_downloads, load, md, progress, source_link
+from ui import ages, badge, chart, delta, image_downloads, load, md, progress, source_link
 
-from indicators.charts import indicator_chart
 from indicators.freshness import age_text
 from indicators.formatting import MISSING, format_change, format_value
 from indicators.lookup import closest
 from indicators.series import observations_of, targets_of
+
+# Rows of the static table of figures; earlier ones of a longer series go in a grid.
+MAX_TABLE_ROWS = 30
 
 dataset, results = load(), progress()
 names = dataset.indicator_names()
@@ -37,7 +39,7 @@ entry = dataset.catalogue.set_index("id").loc[chosen]
 
 st.title(md(p.name))
 st.write(md(entry.description))
-figure = indicator_chart(dataset, p)
+figure = chart(chosen)
 st.plotly_chart(figure, theme=None, alt=p.summary, key="chart",
                 config={"displaylogo": False,
                         "toImageButtonOptions": {"format": "png", "filename": chosen, "width": 1600,
@@ -87,23 +89,37 @@ def standing(rows):
             for current, later in zip(rows["current"], rows["superseded_by"], strict=True)]
 
 
-def cells(rows, figure, when, values):
+def cells(rows, figure, when, values, static=True):
+    """The figures' provenance as table cells: for the static table, text escaped and the
+    link as Markdown; for the grid, plain text and the address (a link column)."""
+    shown = md if static else str
+    links = [source_link(dataset.sources[s], n) for s, n in zip(rows["source"], rows["location"])]
     return pd.DataFrame({
-        "Figure": figure, "Period or deadline": when.map(md), "Value": values,
-        "Source": rows["source"].map(md),
-        "Location": [md(dataset.sources[s].cite(n)) for s, n in zip(rows["source"], rows["location"])],
-        "Standing": [md(text) for text in standing(rows)], "Quote": rows["quote"].map(md),
-        "Read in context": [f"[Open in the source reader]({source_link(dataset.sources[s], n)})"
-                            for s, n in zip(rows["source"], rows["location"])],
+        "Figure": figure, "Period or deadline": when.map(shown), "Value": [shown(v) for v in values],
+        "Source": rows["source"].map(shown),
+        "Location": [shown(dataset.sources[s].cite(n)) for s, n in zip(rows["source"], rows["location"])],
+        "Standing": [shown(text) for text in standing(rows)], "Quote": rows["quote"].map(shown),
+        "Read in context": [f"[Open in the source reader]({link})" for link in links] if static else links,
     })
 
 
-provenance = pd.concat([
-    cells(obs, "Observation", obs["period_label"],
-          [md(format_value(r.value, r.unit, r.qualifier if isinstance(r.qualifier, str) else None, r.numerator,
-                           r.denominator)) for r in obs.itertuples()]),
-    cells(tgt, "Target (" + tgt["kind"].map(md) + ")", tgt["deadline_label"].fillna(MISSING),
-          [md(format_value(v, u)) for v, u in zip(tgt["value"], tgt["unit"])]),
-], ignore_index=True)
-# A static table, so that every quote is shown whole (a data grid cuts long text off).
-st.table(provenance, hide_index=True)
+def observation_cells(rows, static=True):
+    return cells(rows, "Observation", rows["period_label"],
+                 [format_value(r.value, r.unit, r.qualifier if isinstance(r.qualifier, str) else None, r.numerator,
+                               r.denominator) for r in rows.itertuples()], static)
+
+
+# A static table, so that every quote is shown whole (a data grid cuts long text off). A
+# browser draws such a table row by row, so a long series shows its latest figures in it
+# and the earlier ones in a grid below, where every quote opens on a click.
+earlier, latest = obs.iloc[:-MAX_TABLE_ROWS], obs.iloc[-MAX_TABLE_ROWS:]
+st.table(pd.concat([observation_cells(latest),
+                    cells(tgt, "Target (" + tgt["kind"].map(md) + ")", tgt["deadline_label"].fillna(MISSING),
+                          [format_value(v, u) for v, u in zip(tgt["value"], tgt["unit"])])],
+                   ignore_index=True), hide_index=True)
+if not earlier.empty:
+    with st.expander(f"The {len(earlier):,} earlier figure{'s' if len(earlier) != 1 else ''}"):
+        st.dataframe(observation_cells(earlier, static=False), hide_index=True, key="earlier_figures",
+                     column_config={"Quote": st.column_config.TextColumn(width="large"),
+                                    "Read in context": st.column_config.LinkColumn(
+                                        display_text="Open in the source reader")})
