@@ -62,11 +62,15 @@ def _settle(page):
 def test_overview_then_click_an_indicator(page, app_url):
     page.goto(app_url)
     page.get_by_text("Indicators tracked").wait_for()
-    page.get_by_text("Targeted attacks on peacekeepers").first.wait_for()
     _settle(page)
     page.screenshot(path=SHOTS / "01-overview.png", full_page=False)
-    assert page.get_by_text(re.compile(r"^Showing (\d+) of \1 indicators\.$")).is_visible()
+    # The first page of cards (24), or all of them where there are no more.
+    assert page.get_by_text(re.compile(r"^Showing (1–24 of \d+|(\d+) of \2) indicators\.$")).is_visible()
     assert page.get_by_text("Moving away or missed").first.is_visible()
+    # The attacks card, found by the search box through its address.
+    page.goto(f"{app_url}/?q=targeted+attacks")
+    page.get_by_text("Targeted attacks on peacekeepers").first.wait_for()
+    _settle(page)
 
     page.locator("a[href*='indicator=targeted_attacks_on_peacekeepers']").filter(
         has_text="Chart, figures and quotes").click()
@@ -254,7 +258,8 @@ def test_metadata_never_becomes_a_live_link(page, hostile_url):
     sources = yaml.safe_load((ROOT / "data" / "sources" / "sources.yaml").read_text(encoding="utf-8"))["sources"]
     source_hosts = {urlparse(entry["url"]).hostname for entry in sources}
 
-    for path in ("/", "/source", "/about", "/indicator?indicator=targeted_attacks_on_peacekeepers"):
+    for path in ("/", "/?q=targeted+attacks", "/source", "/about",
+                 "/indicator?indicator=targeted_attacks_on_peacekeepers"):
         page.goto(hostile_url + path)
         page.get_by_text("Data licence").first.wait_for()
         _settle(page)
@@ -263,7 +268,7 @@ def test_metadata_never_becomes_a_live_link(page, hostile_url):
         # Only the app's own pages and the addresses it builds itself from validated metadata.
         assert hosts <= {"127.0.0.1", "creativecommons.org", *source_hosts}, (path, hosts)
         assert "evil.example" not in hosts
-    page.goto(hostile_url)
+    page.goto(hostile_url + "/?q=targeted+attacks")
     page.get_by_text("[Official login]").first.wait_for()  # shown, as text
 
 

@@ -205,11 +205,13 @@ def _plain(cell: str) -> str:
     return str(cell).replace("\\", "")
 
 
-def _app(monkeypatch, folder: Path, page: str | None = None) -> AppTest:
+def _app(monkeypatch, folder: Path, page: str | None = None, **params) -> AppTest:
     monkeypatch.setenv("INDICATORS_DATA_DIR", str(folder))
     at = AppTest.from_file(MAIN, default_timeout=60)
     if page:
         at.switch_page(page)
+    for key, value in params.items():
+        at.query_params[key] = value
     return at.run()
 
 
@@ -240,7 +242,8 @@ def test_an_edited_file_waits_for_review_and_shows_once_approved_without_a_resta
     from indicators.store import REVIEWER, Store, User, default_url
     from tests.conftest import add_accounts
 
-    at = _app(monkeypatch, data_copy)
+    # The Overview searched for the card (it need not be on the first page of cards).
+    at = _app(monkeypatch, data_copy, q="targeted attacks")
     assert not at.exception and at.title[0].value == "Peacekeeping reform indicators"
     path = data_copy / "catalogue.yaml"
     _replace(path, "name: Targeted attacks on peacekeepers", "name: Targeted attacks on United Nations peacekeepers")
@@ -258,7 +261,8 @@ def test_an_edited_file_waits_for_review_and_shows_once_approved_without_a_resta
 def test_metadata_is_rendered_as_text_never_as_a_link(monkeypatch, data_copy):
     _replace(data_copy / "catalogue.yaml", "name: Safety and security",
              "name: \"[Official login](https://evil.example/login) <a href='https://evil.example'>x</a>\"")
-    at = _app(monkeypatch, data_copy)
+    # A card of that reform area, found by the search box, brings its heading on the page.
+    at = _app(monkeypatch, data_copy, q="targeted attacks")
     assert not at.exception
     rendered = " ".join([m.value for m in at.markdown] + [m.value for m in at.subheader])
     # Shown, escaped as text: no unescaped "](" that would close a Markdown link, no raw tag.
