@@ -195,13 +195,14 @@ def _target(fig: go.Figure, dataset: Dataset, progress: Progress, target) -> Non
         label += ", another population"
     if has_deadline:
         fig.add_trace(go.Scatter(
-            x=[target.deadline], y=[target.value], mode="markers+text", name=_plain(label),
-            marker=dict(size=18, symbol="star", color=VERMILLION), text=[_plain(label)], textposition="top left",
+            # Named once, in the legend: a label beside the star ran into the line and the title.
+            x=[target.deadline], y=[target.value], mode="markers", name=_plain(label),
+            marker=dict(size=18, symbol="star", color=VERMILLION),
             hovertemplate=f"{_plain(label)} ({_plain(target.kind)})<br>{_plain(cite)}<extra></extra>",
         ))
     else:
-        fig.add_hline(y=target.value, line=dict(color=VERMILLION, width=2, dash="longdash"),
-                      annotation_text=_plain(label), annotation_position="top left")
+        # Named in the legend only, as the star is.
+        fig.add_hline(y=target.value, line=dict(color=VERMILLION, width=2, dash="longdash"))
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=_plain(label),
                                  line=dict(color=VERMILLION, width=2, dash="longdash")))
 
