@@ -21,6 +21,7 @@ from indicators.images import FORMATS as IMAGE_FORMATS
 from indicators import paths
 from indicators.exports import export_paths
 from indicators.files import FileProblem
+from indicators.imports import TABLE_NAMES
 from indicators.ingest import SourceExists
 from indicators.sources import KINDS
 from indicators.images import (
@@ -42,6 +43,9 @@ from indicators.validation import DataValidationError, validate_folder
 # How many failure lines to print before summing up: a broken 200 MB file would otherwise
 # print hundreds of thousands of them.
 SHOWN_FAILURES = 200
+# Rows of an import's dry run listed, and failures of each rule (--all lists them all).
+SHOWN_ROWS = 50
+TABLE_CHOICES = tuple(TABLE_NAMES)
 
 
 class UserError(Exception):
@@ -208,6 +212,23 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _template(args: argparse.Namespace) -> int:
+    from indicators.templates import describe, template_csv, template_xlsx
+
+    out = _output_file(args.out, args.force, (".csv", ".xlsx"))
+    dataset = _published(args)
+    if out.suffix.lower() == ".csv":
+        out.write_bytes(template_csv(args.table))
+    else:
+        out.write_bytes(template_xlsx(dataset, args.table))
+    print(f"Wrote {out}: the {args.table} table, empty. Its columns:")
+    for row in describe(dataset, args.table).itertuples():
+        allowed = f" One of: {_short(row.allowed, 200)}." if row.allowed else ""
+        print(f"  {row.column} ({row.type}{', required' if row.required == 'yes' else ''}): {row.description}."
+              f"{allowed}")
+    return 0
+
+
 def _add_source(args: argparse.Namespace) -> int:
     from indicators.imports import source_conflicts
     from indicators.ingest import add_to_folder, prepare_source, refuse_conflicts
@@ -328,29 +349,42 @@ def _import(args: argparse.Namespace) -> int:
         raise UserError("say why with --reason: the reviewer reads it, and the history keeps it")
     store = _store(args)
     user = _identity(args, store) if args.commit else None
-    plan = import_table(store, args.table, frame, user, args.reason or "", commit=args.commit)
-    for line in plan.lines():
-        print(line)
-    counts = ", ".join(f"{n} {status}" for status, n in plan.counts().items())
+    plan = import_table(store, args.table, frame, user, args.reason or "", commit=args.commit, name=args.file.name)
+    limit = None if args.all else SHOWN_ROWS
     if not plan.ok:
-        print(f"Nothing imported: {counts}.", file=sys.stderr)
+        for line in [f"Note: {note}" for note in plan.notes] + plan.error_lines(limit):
+            print(line)
+        print(f"Nothing imported: {plan.summary()}.", file=sys.stderr)
         return 1
+    for line in plan.lines(limit):
+        print(line)
     if plan.change_id is not None:
-        print(f"Submitted change {plan.change_id} for review: {counts}.")
+        print(f"Submitted change {plan.change_id} for review: {plan.summary()}.")
+    elif plan.counts()["added"] + plan.counts()["changed"]:
+        print(f"Dry run: {plan.summary()}. Add --commit --reason '...' to submit it for review.")
     else:
-        print(f"Dry run: {counts}. Add --commit --reason '...' to submit it for review.")
+        print(f"No change: {plan.summary()}.")
     return 0
 
 
 def _review(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.show is not None:
+        from indicators.imports import review_view
+
         change = store.change(args.show)
         if change is None:
             raise UserError(f"there is no change {args.show}")
         print(f"change {change.id} by {change.author} ({change.origin}, {change.created_at:%Y-%m-%d %H:%M}), "
               f"{change.status}: {change.reason}")
-        for row in store.changed_records(args.show).itertuples():
+        plans, rest = review_view(store, args.show)
+        for plan in plans:
+            print(f"{plan.table}: {plan.summary()}")
+            for line in plan.lines(None if args.all else SHOWN_ROWS):
+                print(f"  {line}")
+            for line in plan.error_lines():
+                print(f"  {line}")
+        for row in rest.itertuples():
             if row.action == "retract":
                 print(f"  retract {row.record}")
             elif row.field == "":
@@ -537,6 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("export", _export, "write the dataset as CSV, Excel, JSON or a Frictionless Data Package"),
         ("add-source", _add_source, "propose a new source (.pdf, .txt, .html or .csv) for review, or --into a data "
                                     "folder"),
+        ("template", _template, "write an empty table to fill in and import (.csv, or .xlsx with drop-down lists)"),
         ("import", _import, "check a CSV or Excel table of figures against the store; --commit submits it for review"),
         ("review", _review, "list the changes waiting for review, or --approve / --reject one"),
         ("dump", _dump, "write the store's published state as a data folder"),
@@ -577,13 +612,21 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "validate":
             command.add_argument("--no-cache", action="store_true",
                                  help="validate and prove every row again, trusting no remembered proof or folder")
+        if name == "template":
+            command.add_argument("--table", choices=TABLE_CHOICES, default="observations")
+            command.add_argument("--out", type=Path, required=True, help="the .csv or .xlsx file to write")
         if name == "import":
             command.add_argument("file", type=Path, help="a .csv or .xlsx table in the format of the data files")
-            command.add_argument("--table", choices=("observations", "targets", "milestones"), default="observations")
+            command.add_argument("--table", choices=TABLE_CHOICES, default="observations",
+                                 help="which table the file holds (a workbook's sheet of that name is read)")
+            command.add_argument("--all", action="store_true", help=f"list every row, not the first {SHOWN_ROWS}")
             command.add_argument("--commit", action="store_true", help="submit it for review (default: a dry run)")
             command.add_argument("--reason", help="why: shown to the reviewer and kept in the history")
         if name == "review":
-            command.add_argument("--show", type=int, metavar="CHANGE", help="what a change writes, field by field")
+            command.add_argument("--show", type=int, metavar="CHANGE",
+                                 help="what a change writes: each row's changed columns, old and new, and its proof")
+            command.add_argument("--all", action="store_true", help=f"with --show, list every row, not the first "
+                                                                    f"{SHOWN_ROWS}")
             command.add_argument("--approve", type=int, metavar="CHANGE")
             command.add_argument("--reject", type=int, metavar="CHANGE")
             command.add_argument("--note", help="a word for the author")
@@ -596,7 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("--rows", type=Path,
                                  help="also write the matched figures not stored yet as observations.csv rows, "
                                       "ready for `indicators import`")
-        if name in ("progress", "chart", "slides", "export", "add-source", "dump", "extract"):
+        if name in ("progress", "chart", "slides", "export", "add-source", "dump", "extract", "template"):
             command.add_argument("--force", action="store_true", help="replace files that already exist")
         if name == "progress":
             command.add_argument("--csv", type=Path, help="also write the full table to this CSV file")

@@ -32,6 +32,9 @@ class Column:
     name: str
     type: str  # Frictionless field type: string, number, integer, date, boolean
     description: str
+    # Computed by the project from the other columns (or from later sources); an import of
+    # an exported table ignores it.
+    derived: bool = False
 
 
 _PROVENANCE = [
@@ -39,8 +42,9 @@ _PROVENANCE = [
     Column("location", "string", "Where in the source: a report's paragraph number, a document's 'page N' or "
                                  "'section Title', a dataset's row key 'key=value; ...; column=name'"),
     Column("quote", "string", "The verbatim sentence (or clause) at that location that states the figure"),
-    Column("current", "boolean", "False when a later source states the same period (or target) and supersedes it"),
-    Column("superseded_by", "string", "The later source that supersedes this row"),
+    Column("current", "boolean", "False when a later source states the same period (or target) and supersedes it",
+           derived=True),
+    Column("superseded_by", "string", "The later source that supersedes this row", derived=True),
     Column("notes", "string", "How the figure was read: placement of undated periods, definitions"),
 ]
 COLUMNS: dict[str, list[Column]] = {
@@ -50,7 +54,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("description", "string", "What the indicator measures"),
         Column("unit", "string", "count, percent or ratio"),
         Column("reform_area", "string", "Reform area identifier, following the report's sections"),
-        Column("reform_area_name", "string", "Reform area name"),
+        Column("reform_area_name", "string", "Reform area name", derived=True),
         Column("direction", "string", "Which way is better: up, down or neither"),
         Column("definition_notes", "string", "Notes on the definition, window or coverage"),
         Column("population", "string", "Words naming whom the indicator counts; every quote names one of them"),
@@ -61,7 +65,8 @@ COLUMNS: dict[str, list[Column]] = {
         Column("period_start", "date", "First day of the period"),
         Column("period_end", "date", "Last day of the period"),
         Column("value", "number", "The figure, in the indicator's unit"),
-        Column("value_computed", "boolean", "True when value was computed from numerator and denominator"),
+        Column("value_computed", "boolean", "True when value was computed from numerator and denominator",
+           derived=True),
         Column("numerator", "number", "X of an \"X out of Y\" statement"),
         Column("denominator", "number", "Y of an \"X out of Y\" statement"),
         Column("qualifier", "string", "How the report hedges the figure: more than, over, approximately"),
@@ -97,12 +102,12 @@ COLUMNS: dict[str, list[Column]] = {
     "milestones": [
         Column("id", "string", "Identifier of the commitment (snake_case)"),
         Column("reform_area", "string", "Reform area identifier"),
-        Column("reform_area_name", "string", "Reform area name"),
+        Column("reform_area_name", "string", "Reform area name", derived=True),
         Column("commitment", "string", "What the report commits to"),
         Column("due", "date", "Date by which it is due"),
         Column("due_label", "string", "The due date as the report words it"),
         Column("status", "string", "pending (due date ahead), no later report (passed, not settled by a later source), "
-                                   "met or missed (settled by a later source)"),
+                                   "met or missed (settled by a later source)", derived=True),
         Column("source", "string", "Symbol of the document that makes the commitment"),
         Column("location", "string", "Its location (paragraph number, page or section)"),
         Column("quote", "string", "The verbatim sentence (or clause) that makes the commitment"),

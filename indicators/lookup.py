@@ -1,5 +1,5 @@
-"""Finding an indicator from what a person typed or a link that misses: closest matches by
-id and name (rapidfuzz), so a mistyped link says what was probably meant."""
+"""Finding what a person meant: the indicator of a link that misses, by id and name, and
+the allowed value closest to a misspelt id, column or unit in a file (rapidfuzz)."""
 
 from __future__ import annotations
 
@@ -23,3 +23,18 @@ def closest(query: str, names: dict[str, str], limit: int = 3) -> list[str]:
     found = process.extract(query.replace("_", " "), choices, scorer=_score, processor=utils.default_process,
                             limit=limit, score_cutoff=CUTOFF)
     return [key for _, _, key in found]
+
+
+# A misspelling scores above this against what was meant, by edit distance
+# (women_militry_peacekeepers 98, percnt 92, valeu 80); another word of the same list
+# scores below it (amount against unit 60).
+SPELLING_CUTOFF = 75
+
+
+def did_you_mean(value: str | None, choices) -> str | None:
+    """The choice ``value`` most probably misspells, or None when none is close."""
+    if not value or not choices or value in choices:
+        return None
+    found = process.extractOne(value, list(choices), scorer=fuzz.ratio, processor=utils.default_process,
+                               score_cutoff=SPELLING_CUTOFF)
+    return None if found is None else found[0]

@@ -643,6 +643,11 @@ class Store:
             edits = self._edits(connection, change_id)
         return record_diff(published, edits)
 
+    def edits_of(self, change_id: int) -> list[Edit]:
+        """The records a change puts or retracts, in the order it wrote them."""
+        with self.engine.connect() as connection:
+            return self._edits(connection, change_id)
+
     def records_of(self, indicator_id: str) -> list[tuple[str, str]]:
         """The observations and targets of one indicator that the store has ever held."""
         query = (sa.select(revisions.c.entity, revisions.c.key).distinct()
@@ -663,6 +668,14 @@ class Store:
                  .order_by(revisions.c.id))
         with self.engine.connect() as connection:
             return [json.loads(payload) for (payload,) in connection.execute(query)]
+
+    def waiting(self, entity: str) -> dict[str, int]:
+        """The keys of ``entity`` that changes waiting for review would write, each with its change."""
+        query = (sa.select(revisions.c.key, revisions.c.change_id).join(changes, changes.c.id == revisions.c.change_id)
+                 .where(changes.c.status == PENDING, revisions.c.entity == entity, revisions.c.action != RETRACT)
+                 .order_by(revisions.c.id))
+        with self.engine.connect() as connection:
+            return {key: change for key, change in connection.execute(query)}
 
     def count(self, entity: str) -> int:
         return len(self.state().get(entity, {}))

@@ -8,6 +8,7 @@ from 1 in file order.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ import pyarrow.compute as pc
 
 from indicators import folder_cache, paths, row_changes
 from indicators.dataset_info import dataset_info
+from indicators.lookup import did_you_mean
 from indicators.files import (
     FileProblem,
     confined,
@@ -81,7 +83,7 @@ _MARKUP = f"<{_SPACE}*/?{_SPACE}*[A-Za-z!?][^>]*>"
 _FORMULA = "^[=+@\uff1d\uff0b\uff20]"
 _CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"
 _SUSPECT = f"{_CONTROL}|{_MARKUP}|{_FORMULA}"
-_FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+FLAGS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
 
 
 @dataclass(frozen=True)
@@ -91,11 +93,17 @@ class Failure:
     column: str | None
     rule: str
     message: str
+    value: str | None = None  # the cell as read, where one cell fails
+    suggestion: str | None = None  # the closest allowed value, where the cell names one
 
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file} row {self.row}"
         column = f", column {self.column}" if self.column else ""
-        return f"{where}{column}: [{self.rule}] {self.message}"
+        return f"{where}{column}: [{self.rule}] {self.message}{self.hint}"
+
+    @property
+    def hint(self) -> str:
+        return f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
 
 
 @dataclass
@@ -159,7 +167,7 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
     for column in frame.columns:
         if column not in spec:
             table.failures.append(Failure(table.file, None, column, "unexpected_column",
-                                          f"column '{column}' is not part of this table"))
+                                          f"column '{column}' is not part of this table", value=column))
     frame = frame[[c for c in frame.columns if c in spec]].copy()
     for column, kind in spec.items():
         if column not in frame.columns:
@@ -187,8 +195,8 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
             parsed = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
         else:
             lowered = raw.str.lower()
-            yes = lowered.isin([word for word, flag in _FLAGS.items() if flag]).to_numpy(dtype=bool)
-            no = lowered.isin([word for word, flag in _FLAGS.items() if not flag]).to_numpy(dtype=bool)
+            yes = lowered.isin([word for word, flag in FLAGS.items() if flag]).to_numpy(dtype=bool)
+            no = lowered.isin([word for word, flag in FLAGS.items() if not flag]).to_numpy(dtype=bool)
             parsed = pd.Series(np.where(yes, True, np.where(no, False, None)), index=frame.index, dtype=object)
             parsed = parsed.where(raw.notna(), False)
         bad = raw.notna() & pd.isna(parsed)
@@ -196,7 +204,8 @@ def _parse(table: _Table, spec: dict[str, str]) -> None:
             table.unreadable.add((index, column))
             table.failures.append(Failure(
                 table.file, table.row(index), column, f"not_a_{kind.replace(' ', '_').replace('/', '_or_')}",
-                f"'{_printable(raw[index])}' is not a {kind}" + (" (YYYY-MM-DD)" if kind == DATE else "")))
+                f"'{_printable(raw[index])}' is not a {kind}" + (" (YYYY-MM-DD)" if kind == DATE else ""),
+                value=_printable(raw[index])))
         if kind == DATE:
             # Peacekeeping began in 1948; nothing here is dated before the UN or far ahead.
             far = parsed.notna() & ((parsed < EARLIEST) | (parsed > LATEST))
@@ -274,6 +283,7 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
             index = None if case.index is None or pd.isna(case.index) else case.index
             rule_name = str(case.check)
             rule = RULES.get(rule_name)
+            choices = ()
             column = rule.column if rule else (case.column if case.column in table.frame.columns else None)
             if (index, column) in table.unreadable:
                 continue
@@ -291,6 +301,12 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
             elif rule_name == "field_uniqueness":
                 rule_name = "not_unique"
                 message = f"another row holds '{_show(case.failure_case)}' too; no two rows may share it"
+            elif rule_name.startswith("isin("):
+                # pandera names the check by its values: "isin(('count', 'percent', 'ratio'))".
+                allowed = ast.literal_eval(rule_name[5:-1])
+                rule_name = "not_allowed"
+                message = f"'{_show(case.failure_case)}' is not one of {', '.join(map(str, allowed))}"
+                choices = [str(a) for a in allowed]
             elif rule_name.startswith("str_length("):
                 # pandera names the check by its bounds: "str_length(5, 3000)".
                 low, high = (None if bound == "None" else int(bound) for bound in rule_name[11:-1].split(", "))
@@ -300,8 +316,29 @@ def _collect(table: _Table, schema: pa.DataFrameSchema, name: str | None = None,
                 message = f"{len(str(case.failure_case)):,} characters; this column holds {bound}"
             else:
                 message = f"{_show(case.failure_case)} fails {rule_name}"
-            table.failures.append(Failure(table.file, table.row(index), column, rule_name, message))
+            value = _show(table.frame.loc[index, column]) if index is not None and column else None
+            table.failures.append(Failure(table.file, table.row(index), column, rule_name, message, value,
+                                          suggestion=did_you_mean(value, choices)))
     _as_python_text(table)
+
+
+# The columns each file may hold, for "did you mean" on a misspelt column.
+_FILE_COLUMNS = {paths.OBSERVATIONS_FILE: OBSERVATION_COLUMNS, paths.TARGETS_FILE: TARGET_COLUMNS,
+                 paths.MILESTONES_FILE: MILESTONE_COLUMNS}
+
+
+def _suggested(failures: list[Failure], context: _Context) -> list[Failure]:
+    """Each failure that names an unknown id, source or column, with the closest known one."""
+    known = {"unknown_indicator": list(context.catalogue.frame.get("id", pd.Series(dtype=object)).dropna()),
+             "unknown_source": list(context.sources), "unknown_reform_area": list(context.areas["id"])}
+    out = []
+    for failure in failures:
+        choices = (list(_FILE_COLUMNS.get(failure.file, ())) if failure.rule == "unexpected_column"
+                   else known.get(failure.rule))
+        if choices and failure.suggestion is None:
+            failure = replace(failure, suggestion=did_you_mean(failure.value, choices))
+        out.append(failure)
+    return out
 
 
 def _printable(text: str, limit: int = 60) -> str:
@@ -708,6 +745,7 @@ def _validate_folder(data_dir: Path, earlier: dict[str, Source] | None = None,
     targets = _validate_targets(data_dir, context, observations.frame if readable else None)
     milestones = _validate_milestones(data_dir, context)
     failures = context.catalogue.failures + observations.failures + targets.failures + milestones.failures
+    failures = _suggested(failures, context)
     failures.sort(key=lambda f: (f.file, f.row or 0, f.column or "", f.rule))
     if failures:
         return None, failures

@@ -137,6 +137,20 @@ def store_url(request, tmp_path):
     admin.dispose()
 
 
+@pytest.fixture
+def store(store_url):
+    """A store on each backend, seeded from the shipped data, with the test people's accounts."""
+    from indicators.paths import DEFAULT_DATA_DIR
+    from indicators.store import Store
+
+    made = Store(store_url)
+    made.migrate()
+    made.seed(DEFAULT_DATA_DIR)
+    add_accounts(made)
+    yield made
+    made.engine.dispose()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _test_store(tmp_path_factory):
     """Every reader reads a store: the tests' stores live in a folder of their own (each data

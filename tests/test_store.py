@@ -29,16 +29,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ALICE, BOB, CAROL = User("alice", EDITOR), User("bob", REVIEWER), User("carol", REVIEWER)
 
 
-@pytest.fixture
-def store(store_url) -> Store:
-    made = Store(store_url)
-    made.migrate()
-    made.seed(DEFAULT_DATA_DIR)
-    add_accounts(made)
-    yield made
-    made.engine.dispose()
-
-
 def _observations() -> pd.DataFrame:
     return pd.read_csv(DEFAULT_DATA_DIR / "observations.csv", dtype=str, keep_default_na=False)
 
@@ -243,7 +233,9 @@ NEW_ROW = _observations().head(1).assign(indicator_id="attacks_on_the_moon")
 BAD_UPLOADS = [
     ("malformed CSV", b"indicator_id,value\n\"unclosed,1\n", "row"),
     ("wrong delimiter", _upload(_observations().head(1)).replace(b",", b";"), "[wrong_delimiter]"),
-    ("wrong column names", _upload(_observations().head(1).rename(columns={"value": "amount"})), "[missing_column]"),
+    ("wrong column names", _upload(_observations().head(1).rename(columns={"value": "amount"})),
+     "[unexpected_column]"),
+    ("no key column", _upload(_observations().head(1).rename(columns={"period_start": "start"})), "[missing_column]"),
     ("wrong units", _edited(unit="furlongs"), "column unit"),
     ("unknown indicator", _upload(NEW_ROW), "[unknown_indicator]"),
     ("percent above 100", _upload(_observations()[_observations()["unit"] == "percent"].head(1).assign(value="165")),
@@ -373,7 +365,7 @@ def test_the_command_line_imports_reviews_and_dumps(tmp_path, capsys, monkeypatc
     upload = tmp_path / "upload.csv"
     upload.write_bytes(_edited(notes="Checked."))
     assert cli.main(["import", str(upload), "--database", database]) == 0
-    assert "Dry run: 0 added, 1 changed, 1 unchanged, 0 refused" in capsys.readouterr().out
+    assert "Dry run: 0 added, 1 changed (notes 1), 1 unchanged, 0 refused" in capsys.readouterr().out
     monkeypatch.setenv("INDICATORS_PASSWORD", password_of("alice"))
     assert cli.main(["import", str(upload), "--database", database, "--commit", "--reason", "notes",
                      "--user", "alice"]) == 0

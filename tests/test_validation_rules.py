@@ -77,8 +77,8 @@ def test_duplicate_target_is_reported(data_copy):
 
 
 @pytest.mark.parametrize("field, value, rule", [
-    ("unit", "furlongs", "isin"),
-    ("direction", "sideways", "isin"),
+    ("unit", "furlongs", "not_allowed"),
+    ("direction", "sideways", "not_allowed"),
     ("id", "Not Snake Case", "str_matches"),
     ("reform_area", "astrology", "unknown_reform_area"),
 ])
@@ -106,7 +106,7 @@ def test_one_run_reports_every_failure(data_copy):
     _, failures = indicators.validate_folder(data_copy)
     rules = {(f.file, f.row, f.rule.split("(")[0]) for f in failures}
     assert {(OBS, 2, "count_negative"), (OBS, 6, "percent_out_of_range"),
-            (OBS, 7, "period_end_before_start"), (TGT, 2, "isin")} <= rules
+            (OBS, 7, "period_end_before_start"), (TGT, 2, "not_allowed")} <= rules
 
 
 def test_valid_data_passes(data_copy):
