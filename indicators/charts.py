@@ -94,6 +94,17 @@ def characters(width: int | None) -> tuple[int, int]:
     return width // 13, max(40, int((width - 100) / 7.6))
 
 
+def mark_new(fig: go.Figure, points: list[tuple], unit: str) -> go.Figure:
+    """Ring figures not yet published (period start, period end, value) on a chart of the
+    data as it would read with them: a steward's preview."""
+    fig.add_trace(go.Scatter(
+        x=[midpoint(start, end) for start, end, _ in points], y=[value for _, _, value in points],
+        mode="markers", name="New, awaiting review",
+        marker=dict(size=20, symbol="circle-open", color=VERMILLION, line=dict(width=3)),
+        hovertemplate=[f"New: {_plain(format_value(value, unit))}<extra></extra>" for _, _, value in points]))
+    return fig
+
+
 def indicator_chart(dataset: Dataset, progress: Progress, width: int | None = None) -> go.Figure:
     """The series with its baseline, target at its deadline, glide path and projection.
     A target with no observation is still drawn; a single observation is labelled."""

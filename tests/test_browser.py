@@ -348,6 +348,19 @@ def test_a_thousand_indicators_come_in_pages(page, many_url):
     page.screenshot(path=SHOTS / "11-overview-last-page.png", full_page=False)
 
 
+def _sign_in(browser, url: str, name: str):
+    """A new page (a session of its own) on the Stewardship page, signed in as ``name``."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1400})
+    tab.set_default_timeout(30_000)
+    tab.goto(url + "/stewardship")
+    _settle(tab)
+    tab.get_by_label("Name").fill(name)
+    tab.get_by_label("Password", exact=True).fill(password_of(name))
+    tab.get_by_role("button", name="Sign in").click()
+    _settle(tab)
+    return tab
+
+
 LATER_REPORT = (b"TEST/7\nA fictional later report\n\n"
                 b"1. The number of targeted attacks on peacekeepers fell from 227 to 150 as at 31 October 2019.\n"
                 b"2. Women made up 6 per cent of military contingents.\n"
@@ -368,22 +381,11 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
     add_accounts(prepared, ("alice", "bob"))
     prepared.engine.dispose()
 
-    def sign_in(browser, url, name):
-        tab = browser.new_page(viewport={"width": 1400, "height": 1400})
-        tab.set_default_timeout(30_000)
-        tab.goto(url + "/stewardship")
-        _settle(tab)
-        tab.get_by_label("Name").fill(name)
-        tab.get_by_label("Password", exact=True).fill(password_of(name))
-        tab.get_by_role("button", name="Sign in").click()
-        _settle(tab)
-        return tab
-
     def alerts(tab):
         return tab.locator("[data-testid='stAlert']").all_inner_texts()
 
     def approve_first(browser, url):
-        bob = sign_in(browser, url, "bob")
+        bob = _sign_in(browser, url, "bob")
         bob.get_by_role("tab", name="Review").click()
         _settle(bob)
         bob.get_by_role("button", name="Approve").first.click()
@@ -393,7 +395,7 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
     # Each user in a page of their own (a new browser context: sessions are not shared).
     browser = page.context.browser
     with _serve("streamlit-steward.log", DATABASE_URL=database) as url:
-        alice = sign_in(browser, url, "alice")
+        alice = _sign_in(browser, url, "alice")
         alice.get_by_role("tab", name="Candidates from a report").click()
         _settle(alice)
         alice.get_by_text("Add a report (or any source) for review").click()
@@ -411,7 +413,7 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
         assert any("TEST/7 (report, 3 parts) is waiting for review" in a for a in alerts(alice)), alerts(alice)
         approve_first(browser, url)
 
-        alice = sign_in(browser, url, "alice")  # a new session signs in again
+        alice = _sign_in(browser, url, "alice")  # a new session signs in again
         alice.get_by_role("tab", name="Candidates from a report").click()
         _settle(alice)
         alice.locator("input[aria-label='Source']:visible").click()
@@ -434,7 +436,8 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
 
         # The grid is drawn on a canvas: select its first cell, go down to the share (the
         # last row) and tick "accept" with the space bar.
-        grid = alice.locator("[data-testid='stDataFrame']").first.bounding_box()
+        # The first grid in view: the tabs not shown hold tables of their own.
+        grid = alice.locator("[data-testid='stDataFrame']:visible").first.bounding_box()
         alice.mouse.click(grid["x"] + 20, grid["y"] + 35 + 17)
         for _ in range(len(cells) - 1):
             alice.keyboard.press("ArrowDown")
@@ -466,6 +469,117 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
         reader = browser.new_page(viewport={"width": 1400, "height": 1000})
         reader.goto(url + "/indicator?indicator=test_patrol_bases_solar")
         reader.get_by_text("Patrol bases with solar power (fictional): 30% (as at 31 Oct 2019)").wait_for()
+    for opened in browser.contexts:
+        if opened is not page.context:
+            opened.close()
+
+
+def test_a_steward_adds_a_figure_by_form_and_a_table_by_upload_and_a_reviewer_reads_the_diff(page, tmp_path):
+    """The form checks a figure as it is typed and shows it on its chart before it is sent;
+    an upload shows each changed column; the reviewer reads the same diff, then publishes."""
+    import time
+
+    from indicators.ingest import source_record
+    from indicators.paths import DEFAULT_DATA_DIR
+    from indicators.store import EDITOR, PUT, REVIEWER, Edit, Store, User
+
+    database = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    prepared = Store(database)
+    prepared.migrate()
+    prepared.seed(DEFAULT_DATA_DIR)
+    add_accounts(prepared, ("alice", "bob"))
+    record, added = source_record(LATER_REPORT, "later-report.txt", "TEST/7", "A fictional report", "Test fixture",
+                                  "https://example.org/TEST-7", published="2019-11-15", cutoff="2019-10-31",
+                                  kind="report")
+    change = prepared.submit([Edit("source", "TEST/7", PUT, record)], User("alice", EDITOR), "the next report",
+                             origin="add-source")
+    prepared.review(change, User("bob", REVIEWER), approve=True)
+    prepared.engine.dispose()
+    browser = page.context.browser
+    steps = {}
+
+    with _serve("streamlit-entry.log", DATABASE_URL=database) as url:
+        alice = _sign_in(browser, url, "alice")
+        started = time.perf_counter()
+        for label, option in (("Indicator", "Targeted attacks on peacekeepers"), ("Source", "TEST/7")):
+            box = alice.locator(f"input[aria-label='{label}']:visible").first
+            box.click()
+            box.fill(option)  # the list is long: typing filters it
+            alice.get_by_role("option", name=option, exact=True).click()
+            _settle(alice)
+        for label, value in (("Period as the source names it", "1 Nov 2018 to 31 Oct 2019"),
+                             ("Period start (YYYY-MM-DD)", "2018-11-01"), ("Period end (YYYY-MM-DD)", "2019-10-31"),
+                             ("Value", "150"), ("Location (paragraph, 'page N', 'section ...' or row key)", "1")):
+            alice.get_by_label(label, exact=True).fill(value)
+            alice.keyboard.press("Enter")
+            _settle(alice)
+        alice.get_by_label("Verbatim quote (copied from the source)").fill(
+            "The number of targeted attacks on peacekeepers fell from 227 to 150 as at 31 October 2019.")
+        alice.keyboard.press("Control+Enter")
+        _settle(alice)
+        alice.get_by_text(re.compile(r"^Checked: the quote is at 1 of TEST/7 and states 150")).wait_for()
+        alice.locator(".js-plotly-plot .legendtext", has_text="New, awaiting review").wait_for()
+        steps["form checked as typed"] = time.perf_counter() - started
+        alice.screenshot(path=SHOTS / "23-form-checked-with-preview.png", full_page=True)
+        alice.locator("input[aria-label='Why (for the reviewer)']:visible").fill("TEST/7, paragraph 1")
+        alice.keyboard.press("Enter")
+        _settle(alice)
+        alice.locator("button:visible", has_text="Submit for review").click()
+        alice.get_by_text(re.compile(r"^Change \d+ is waiting for review by another reviewer")).wait_for()
+        _settle(alice)
+        # The form is empty again, for the next figure.
+        assert alice.get_by_label("Value", exact=True).input_value() == ""
+
+        started = time.perf_counter()
+        alice.get_by_role("tab", name="Upload a table").click()
+        _settle(alice)
+        shipped = (DEFAULT_DATA_DIR / "observations.csv").read_text(encoding="utf-8").splitlines()
+        header = shipped[0].split(",")
+        edited = next(line for line in shipped[1:] if line.startswith("women_military_peacekeepers,2019,"))
+        row = {**dict(zip(header, [""] * len(header))), "indicator_id": "women_military_contingents",
+               "period_label": "as at 31 October 2019", "period_start": "2019-10-31", "period_end": "2019-10-31",
+               "value": "6", "unit": "percent", "source": "TEST/7", "location": "2",
+               "quote": "Women made up 6 per cent of military contingents."}
+        table = "\n".join([shipped[0], edited.replace("The page as published in 2019.", "Checked again in 2019."),
+                           ",".join(row[c] for c in header)]) + "\n"
+        uploader = alice.locator("[data-testid='stFileUploader']").filter(has_text="A CSV or Excel table")
+        uploader.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
+            {"name": "later-figures.csv", "mimeType": "text/csv", "buffer": table.encode()})
+        _settle(alice)
+        alice.get_by_text("1 added, 1 changed (notes 1), 0 unchanged, 0 refused").wait_for()
+        steps["upload checked"] = time.perf_counter() - started
+        alice.screenshot(path=SHOTS / "24-upload-diff.png", full_page=True)
+        alice.locator("input[aria-label='Why (for the reviewer)']:visible").fill("TEST/7, paragraph 2; a note checked")
+        alice.keyboard.press("Enter")
+        _settle(alice)
+        alice.locator("button:visible", has_text="Submit for review").click()
+        alice.get_by_text(re.compile(r"^Change \d+ is waiting for review\.")).wait_for()
+
+        started = time.perf_counter()
+        bob = _sign_in(browser, url, "bob")
+        bob.get_by_role("tab", name="Review").click()
+        _settle(bob)
+        # Each change as its dry run showed it: the form's figure, then the upload's rows.
+        bob.get_by_text("observations: 1 added, 0 changed, 0 unchanged, 0 refused.").wait_for()
+        bob.get_by_text("observations: 1 added, 1 changed (notes 1), 0 unchanged, 0 refused.").wait_for()
+        _settle(bob)
+        steps["review shown"] = time.perf_counter() - started
+        bob.screenshot(path=SHOTS / "25-review-diff.png", full_page=True)
+        for left in (1, 0):
+            bob.get_by_role("button", name="Approve").first.click()
+            bob.wait_for_function(f"() => [...document.querySelectorAll('button')].filter(b => b.innerText === "
+                                  f"'Approve').length === {left}", timeout=30_000)
+            _settle(bob)
+        published = Store(database).state()["observation"]
+        assert "targeted_attacks_on_peacekeepers|2018-11-01|2019-10-31|TEST/7" in published
+        assert "women_military_contingents|2019-10-31|2019-10-31|TEST/7" in published
+        reader = browser.new_page(viewport={"width": 1400, "height": 1000})
+        reader.goto(url + "/indicator?indicator=targeted_attacks_on_peacekeepers")
+        reader.get_by_text(re.compile(r"to 150 \(Nov 2018 to Oct 2019\)")).first.wait_for()
+        reader.locator(".js-plotly-plot").first.wait_for()
+        _settle(reader)
+        reader.screenshot(path=SHOTS / "26-published-chart.png", full_page=False)
+        print("steward's steps (s):", {step: round(seconds, 1) for step, seconds in steps.items()})
     for opened in browser.contexts:
         if opened is not page.context:
             opened.close()

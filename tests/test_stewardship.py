@@ -3,9 +3,11 @@ approves, readers see only published data; and secrets never committed."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -78,7 +80,9 @@ def _propose(at: AppTest) -> AppTest:
     at.text_input(key="f_location").input("100")
     at.text_area(key="f_quote").input("The number of targeted attacks increased from 189 to 227")
     at.text_input(key="f_reason").input("a test figure (fictional window)")
-    next(b for b in at.button if b.label == "Submit for review").click()
+    # The figure is checked as it is typed; the button is enabled once it passes.
+    at.run()
+    at.button(key="f_submit").click()
     return at.run()
 
 
@@ -105,6 +109,96 @@ def test_an_author_cannot_approve_their_own_change(database, accounts):
     approve = next(b for b in at.button if b.key == "approve_2")
     assert approve.disabled
     assert any("another reviewer approves it" in c.value for c in at.caption)
+
+
+def _plain(text: str) -> str:
+    """A message as it reads: the page escapes Markdown in what it shows."""
+    return text.replace("\\", "")
+
+
+def _tables(at: AppTest, column: str) -> list[pd.DataFrame]:
+    """The tables on the page with ``column`` (AppTest does not find a table by its key)."""
+    return [d.value for d in at.dataframe if column in d.value.columns]
+
+
+def _type_figure(at: AppTest, value: str = "189", location: str = "100") -> AppTest:
+    at.selectbox(key="f_indicator").set_value("targeted_attacks_on_peacekeepers")
+    at.text_input(key="f_label").input("1 Nov 2015 to 31 Oct 2016, restated")
+    at.text_input(key="f_start").input("2015-11-02")
+    at.text_input(key="f_end").input("2016-10-31")
+    at.text_input(key="f_value").input(value)
+    at.text_input(key="f_location").input(location)
+    at.text_area(key="f_quote").input("The number of targeted attacks increased from 189 to 227")
+    return at.run()
+
+
+def test_a_figure_is_proved_as_it_is_typed_and_previewed_on_its_chart(database, accounts):
+    at = sign_in(page(accounts), "alice")
+    assert any("checked as you type once it has" in c.value for c in at.caption)
+    at = _type_figure(at)
+    assert not at.exception
+    [checked] = [_plain(s.value) for s in at.success if s.value.startswith("Checked")]
+    assert "the quote is at 100 of A/72/573 and states 189" in checked and "(proved)" in checked
+    [chart] = [c for c in at.get("plotly_chart") if "New, awaiting review" in c.proto.spec]
+    new_point = next(t for t in json.loads(chart.proto.spec)["data"] if t.get("name") == "New, awaiting review")
+    assert new_point["y"] == [189.0]
+    assert at.button(key="f_submit").disabled  # no reason yet
+
+
+@pytest.mark.parametrize("value, location, rule", [("190", "100", "value_not_in_quote"),
+                                                   ("189", "99", "quote_not_at_location")])
+def test_a_figure_its_quote_does_not_prove_is_refused_before_submit(database, accounts, value, location, rule):
+    at = _type_figure(sign_in(page(accounts), "alice"), value, location)
+    assert not [s for s in at.success if s.value.startswith("Checked")]
+    assert any(f"[{rule}]" in _plain(e.value) for e in at.error), [e.value for e in at.error]
+    at.text_input(key="f_reason").input("a reason")
+    at.run()
+    assert at.button(key="f_submit").disabled
+
+
+def test_an_upload_shows_each_changed_column_and_a_reviewer_sees_the_same(database, accounts):
+    shipped = pd.read_csv(DEFAULT_DATA_DIR / "observations.csv", dtype=str, keep_default_na=False)
+    edited = shipped[shipped["notes"] == ""].head(2).assign(notes="Checked against the annex")
+    at = sign_in(page(accounts), "alice")
+    at.file_uploader(key="u_file").upload("edit.csv", edited.to_csv(index=False).encode(), "text/csv")
+    at.run()
+    assert not at.exception
+    assert any("0 added, 2 changed (notes 2), 0 unchanged, 0 refused" in _plain(m.value) for m in at.markdown)
+    [diff] = _tables(at, "stored")
+    assert diff[["status", "column", "stored", "file", "check"]].values.tolist() == [
+        ["changed", "notes", "", "Checked against the annex", "proved"]] * 2
+    at.text_input(key="u_reason").input("annex checked")
+    at.run()
+    at.button(key="u_submit").click()
+    at.run()
+    assert any(s.value.startswith("Change 2 is waiting for review") for s in at.success)
+    bob = sign_in(page(accounts), "bob")
+    [diff] = _tables(bob, "stored")
+    assert diff["file"].tolist() == ["Checked against the annex"] * 2 and diff["check"].tolist() == ["proved"] * 2
+
+
+def test_a_bad_upload_lists_every_problem_by_rule_with_the_closest_value(database, accounts):
+    shipped = pd.read_csv(DEFAULT_DATA_DIR / "observations.csv", dtype=str, keep_default_na=False)
+    rows = shipped[shipped["unit"] == "percent"].head(2).copy()
+    rows.iloc[0, rows.columns.get_loc("unit")] = "percnt"
+    rows.iloc[1, rows.columns.get_loc("period_end")] = "soon"
+    at = sign_in(page(accounts), "alice")
+    at.file_uploader(key="u_file").upload("year.csv", rows.to_csv(index=False).encode(), "text/csv")
+    at.run()
+    [error] = [_plain(e.value) for e in at.error if "Nothing can be submitted" in e.value]
+    assert "[not_allowed] 1 problem(s):" in error and "(did you mean 'percent'?)" in error
+    assert "[not_a_date] 1 problem(s):" in error and "year.csv row 3, column period_end" in error
+    assert not [b for b in at.button if b.key == "u_submit"]
+
+
+def test_a_table_has_templates_to_download_and_its_columns_described(database, accounts):
+    at = sign_in(page(accounts), "alice")
+    at.selectbox(key="u_table").set_value("targets")
+    at.run()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Template (CSV)" in labels and "Template (Excel, with drop-down lists)" in labels
+    [described] = _tables(at, "allowed")
+    assert described.set_index("column").loc["kind", "allowed"] != ""
 
 
 def test_secrets_are_never_committed():

@@ -12,15 +12,19 @@ from ui import (auth_mode, current_user, end_page, folder_failures, load, md, pa
 from ui import the_store as store_of_app
 
 from indicators.candidates import OPEN, decision_key, observation_rows, reject, rejected, sort_out
+from indicators.charts import indicator_chart, mark_new
 from indicators.extract import extract_text, match
 from indicators.extract import table as candidate_table
 from indicators.files import FileProblem
-from indicators.imports import TABLE_NAMES, import_table, plan_import, read_upload, submit_records
+from indicators.imports import (TABLE_NAMES, UNCHANGED, import_table, plan_import, read_upload, review_view,
+                                submit_records)
 from indicators.ingest import SourceExists, source_record
 from indicators.reader import document
-from indicators.schemas import DIRECTIONS, UNITS
+from indicators.progress import assess_all
+from indicators.schemas import DIRECTIONS, QUALIFIERS, UNITS
 from indicators.sources import KINDS
 from indicators.store import PUT, REVIEWER, Edit, NotAllowed
+from indicators.templates import XLSX_TYPE, describe, template_csv, template_xlsx
 
 st.title("Data stewardship")
 mode = auth_mode()
@@ -67,9 +71,10 @@ if not user.can_edit:
     end_page()
 
 
-def outcome_table(plan) -> pd.DataFrame:
-    return pd.DataFrame([{"Row": o.row, "Record": o.key, "Would be": o.status, "Why": "; ".join(o.messages)}
-                         for o in plan.outcomes])
+# A diff longer than this is read a page at a time (a year of figures is a few hundred rows).
+DIFF_PAGE = 200
+FORM_FIELDS = {"f_label": "the period as the source names it", "f_start": "its start", "f_end": "its end",
+               "f_value": "the value", "f_location": "the location", "f_quote": "the quote"}
 
 
 def attempt(write):
@@ -81,69 +86,147 @@ def attempt(write):
         return None, str(error).strip("'")
 
 
+def remembered(name: str, key: tuple, compute):
+    """``compute()``, kept in the session while ``key`` stays the same: a check or a diff is
+    worked out once, not on every rerun of the page."""
+    held = st.session_state.get(name)
+    if held is None or held[0] != key:
+        held = (key, compute())
+        st.session_state[name] = held
+    return held[1]
+
+
+def show_plan(plan, key: str) -> None:
+    """A plan as the command line's dry run shows it: what was set aside, the counts, every
+    failure grouped by rule, and the diff (each changed column, stored and new), paged."""
+    for note in plan.notes:
+        st.info(md(note), icon=":material/info:")
+    st.markdown(f"**{md(plan.table)}**: {md(plan.summary())}.")
+    if not plan.ok:
+        # Each rule a heading, each failure a line under it (the data's words escaped).
+        st.error("Nothing can be submitted until every problem is fixed:\n\n" + "\n".join(
+            f"- {md(line.strip())}" if line.startswith("  ") else f"\n**{md(line)}**\n"
+            for line in plan.error_lines(limit=50)))
+    diff = plan.diff()
+    diff = diff[diff["status"] != UNCHANGED]
+    if diff.empty:
+        return
+    pages = (len(diff) - 1) // DIFF_PAGE + 1
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(f"Page of the diff (1 to {pages}, {DIFF_PAGE} lines a page)", 1, pages, 1,
+                                   key=f"{key}_page"))
+    st.dataframe(diff.iloc[(page - 1) * DIFF_PAGE:page * DIFF_PAGE], hide_index=True, key=key,
+                 column_config={"stored": st.column_config.TextColumn("stored value"),
+                                "file": st.column_config.TextColumn("new value"),
+                                "check": st.column_config.TextColumn("check", width="medium")})
+
+
 tabs = st.tabs(["Add a figure", "Upload a table", "Candidates from a report", "Review", "History"])
 
 with tabs[0]:
+    # No form: the check runs as the steward types, once the figure's fields are filled in.
+    if st.session_state.pop("f_clear", False):
+        # Emptied for the next figure before the fields are drawn (Streamlit refuses after).
+        for name in [*FORM_FIELDS, "f_notes", "f_reason"]:
+            st.session_state[name] = ""
+        st.session_state["f_baseline"] = False
+    if flash := st.session_state.pop("f_flash", None):
+        st.success(md(flash), icon=":material/send:")
     names = dataset.indicator_names()
-    with st.form("figure"):
-        indicator = st.selectbox("Indicator", list(names), format_func=names.get, key="f_indicator")
-        cells = st.columns(3)
-        label = cells[0].text_input("Period as the source names it", key="f_label")
-        # Dates as the data files write them; the same validation reads and checks them.
-        start = cells[1].text_input("Period start (YYYY-MM-DD)", key="f_start")
-        end = cells[2].text_input("Period end (YYYY-MM-DD)", key="f_end")
-        cells = st.columns(3)
-        value = cells[0].text_input("Value", key="f_value")
-        source = cells[1].selectbox("Source", list(dataset.sources), key="f_source")
-        location = cells[2].text_input("Location (paragraph, 'page N', 'section ...' or row key)", key="f_location")
-        quote = st.text_area("Verbatim quote", key="f_quote")
-        notes = st.text_input("Notes", key="f_notes")
-        reason = st.text_input("Why (for the reviewer)", key="f_reason")
-        check, send = st.columns(2)
-        checked = check.form_submit_button("Check")
-        sent = send.form_submit_button("Submit for review", type="primary")
-    if checked or sent:
-        unit = dataset.catalogue.set_index("id").loc[indicator, "unit"]
-        row = {"indicator_id": indicator, "period_label": label, "period_start": start.strip(),
-               "period_end": end.strip(), "value": value, "numerator": "", "denominator": "", "qualifier": "",
-               "is_baseline": "", "unit": unit, "source": source, "location": location, "quote": quote,
-               "notes": notes}
-        frame = pd.DataFrame([row])
-        plan, problem = attempt(lambda: import_table(the_store, "observations", frame, user, reason,
-                                                     commit=sent and bool(reason.strip())))
+    indicator = st.selectbox("Indicator", list(names), format_func=names.get, key="f_indicator")
+    cells = st.columns(3)
+    label = cells[0].text_input("Period as the source names it", key="f_label")
+    # Dates as the data files write them; the same validation reads and checks them.
+    start = cells[1].text_input("Period start (YYYY-MM-DD)", key="f_start")
+    end = cells[2].text_input("Period end (YYYY-MM-DD)", key="f_end")
+    cells = st.columns(3)
+    value = cells[0].text_input("Value", key="f_value")
+    source = cells[1].selectbox("Source", list(dataset.sources), key="f_source")
+    location = cells[2].text_input("Location (paragraph, 'page N', 'section ...' or row key)", key="f_location")
+    quote = st.text_area("Verbatim quote (copied from the source)", key="f_quote")
+    cells = st.columns(3)
+    qualifier = cells[0].selectbox("Qualifier", ["", *QUALIFIERS], key="f_qualifier",
+                                   format_func=lambda word: word or "none (the figure as stated)",
+                                   help="How the source hedges the figure: more than, about, ...")
+    baseline = cells[1].checkbox("The baseline of the series", key="f_baseline")
+    notes = cells[2].text_input("Notes", key="f_notes")
+    unit = dataset.catalogue.set_index("id").loc[indicator, "unit"]
+    row = {"indicator_id": indicator, "period_label": label.strip(), "period_start": start.strip(),
+           "period_end": end.strip(), "value": value.strip(), "numerator": "", "denominator": "",
+           "qualifier": qualifier, "is_baseline": "true" if baseline else "", "unit": unit, "source": source,
+           "location": location.strip(), "quote": quote.strip(), "notes": notes.strip()}
+    missing = [what for name, what in FORM_FIELDS.items() if not st.session_state.get(name, "").strip()]
+    plan = None
+    if missing:
+        st.caption(md("The figure is checked as you type once it has " + ", ".join(missing) + "."))
+    else:
+        plan = remembered("f_checked", (tuple(row.items()), id(dataset)), lambda: plan_import(
+            the_store, "observations", pd.DataFrame([row]), name="the form"))
+        outcome = plan.outcomes[0] if plan.outcomes else None
+        if plan.ok and outcome is not None and outcome.status != UNCHANGED:
+            verb = "adds" if outcome.status == "added" else "changes"
+            st.success(md(f"Checked: the quote is at {location} of {source} and states {value} as this "
+                          f"figure ({outcome.proof}); it {verb} {outcome.key}."), icon=":material/check_circle:")
+            if outcome.changes:
+                st.dataframe(plan.diff()[["column", "stored", "file"]], hide_index=True, key="f_diff")
+            preview = {p.indicator_id: p for p in assess_all(plan.dataset)}[indicator]
+            figure = mark_new(indicator_chart(plan.dataset, preview), [
+                (pd.Timestamp(row["period_start"]), pd.Timestamp(row["period_end"]), float(value.replace(",", "")))],
+                unit)
+            st.plotly_chart(figure, key="f_preview", config={"displaylogo": False})
+            st.caption("The chart as it would read once the figure is published; the new point is ringed.")
+        elif plan.ok:
+            st.info("The store already holds this figure as it reads here: nothing to submit.")
+        else:
+            show_plan(plan, "f_plan")
+    reason = st.text_input("Why (for the reviewer)", key="f_reason")
+    if st.button("Submit for review", type="primary", key="f_submit",
+                 disabled=plan is None or not plan.ok or not reason.strip() or not any(
+                     o.status != UNCHANGED for o in plan.outcomes)):
+        done, problem = attempt(lambda: import_table(the_store, "observations", pd.DataFrame([row]), user, reason,
+                                                     commit=True, name="the form"))
         if problem:
             st.error(md(problem))
+        elif not done.ok:
+            show_plan(done, "f_refused")
         else:
-            if not plan.ok:
-                st.error(md("Not saved: " + " ".join(plan.lines())))
-            elif sent and not reason.strip():
-                st.warning("Say why, for the reviewer, then submit.")
-            elif plan.change_id is not None:
-                refresh()
-                st.success(f"Change {plan.change_id} is waiting for review by another reviewer.")
-            else:
-                st.success(md("The figure passes every check: " + " ".join(plan.lines())))
+            refresh()
+            st.session_state["f_flash"] = (f"Change {done.change_id} is waiting for review by another reviewer: "
+                                           f"{done.outcomes[0].key}.")
+            st.session_state["f_clear"] = True
+            st.rerun()
 
 with tabs[1]:
     table = st.selectbox("Table", list(TABLE_NAMES), key="u_table")
+    with st.expander(f"A template of the {table} table, and what each column holds", icon=":material/table_view:"):
+        cells = st.columns(2)
+        # Built when asked for, not on every rerun of the page.
+        cells[0].download_button("Template (CSV)", lambda: template_csv(table), f"{table}-template.csv",
+                                 "text/csv", key="u_template_csv", on_click="ignore")
+        cells[1].download_button("Template (Excel, with drop-down lists)", lambda: template_xlsx(dataset, table),
+                                 f"{table}-template.xlsx", XLSX_TYPE, key="u_template_xlsx", on_click="ignore")
+        st.dataframe(describe(dataset, table), hide_index=True, key="u_columns")
+        st.caption("An export of this table (CSV or workbook) imports again as it is: the columns the project "
+                   "computes are set aside.")
     upload = st.file_uploader("A CSV or Excel table in the format of the data files", type=["csv", "xlsx"],
                               key="u_file")
     if upload is not None:
+        content = upload.getvalue()
         try:
-            frame = read_upload(upload.name, upload.getvalue(), table=table)
+            frame = read_upload(upload.name, content, table=table)
         except FileProblem as problem:
-            st.error(md(f"{problem.message} [{problem.rule}]"))
+            st.error(md(f"{upload.name}: {problem.message} [{problem.rule}]"))
         else:
-            plan = plan_import(the_store, table, frame)
+            plan = remembered("u_checked", (hashlib.sha256(content).hexdigest(), table, id(dataset)),
+                              lambda: plan_import(the_store, table, frame, name=upload.name))
+            show_plan(plan, "u_plan")
             counts = plan.counts()
-            st.write(md(", ".join(f"{n} {status}" for status, n in counts.items())))
-            for line in plan.file_problems:
-                st.error(md(line))
-            st.dataframe(outcome_table(plan), hide_index=True, key="u_plan")
             reason = st.text_input("Why (for the reviewer)", key="u_reason")
             if plan.ok and counts["added"] + counts["changed"] and st.button(
                     "Submit for review", type="primary", key="u_submit", disabled=not reason.strip()):
-                done, problem = attempt(lambda: import_table(the_store, table, frame, user, reason, commit=True))
+                done, problem = attempt(lambda: import_table(the_store, table, frame, user, reason, commit=True,
+                                                             name=upload.name))
                 if problem:
                     st.error(md(problem))
                 else:
@@ -279,7 +362,8 @@ with tabs[2]:
                                                        f"{int(accepted.sum())} figure(s) from {symbol}.")
                         st.rerun()
                     else:
-                        st.error(md("Nothing sent: " + " ".join(plan.lines())))
+                        st.error("Nothing sent: the figures do not pass every check.")
+                        show_plan(plan, "c_refused")
             if drop.button("Reject the ticked ones", key="c_reject", disabled=not why.strip()):
                 ticked = [c for c, flag in zip(open_ones, edited["reject"], strict=True) if flag]
                 reject(the_store, ticked, user, why)
@@ -294,7 +378,13 @@ with tabs[3]:
     for change in waiting.itertuples():
         with st.container(border=True):
             st.markdown(md(f"Change {change.id} by {change.author} ({change.origin}): {change.reason}"))
-            st.dataframe(the_store.changed_records(change.id), hide_index=True, key=f"r_{change.id}")
+            # Each row as the dry run showed it, checked against the data as published now.
+            plans, rest = remembered(f"r_view_{change.id}", (id(dataset),),
+                                     lambda c=change.id: review_view(the_store, c))
+            for plan in plans:
+                show_plan(plan, f"r_{change.id}_{plan.table}")
+            if not rest.empty:
+                st.dataframe(rest, hide_index=True, key=f"r_{change.id}")
             if user.role != REVIEWER:
                 st.caption("Pending: a reviewer other than its author publishes it.")
                 continue
