@@ -45,6 +45,33 @@ def test_indicator_png_at_slide_size_and_svg_with_source_line(dataset, progress,
     assert progress[indicator_id].name in svg
 
 
+def _drawn_values(svg: str) -> list[float]:
+    """The values the markers of an exported chart stand at, read off its own y axis: each
+    marker's height against the heights of two labelled ticks."""
+    import re
+
+    ticks = [(float(value), float(y)) for y, value in re.findall(
+        r'<g class="ytick"><text[^>]*?transform="translate\(0,([0-9.]+)\)"[^>]*>([0-9.]+)%?</text>', svg)]
+    (v0, y0), (v1, y1) = ticks[0], ticks[-1]
+    _, top = map(float, re.search(r'class="overplot"><g class="xy" transform="translate\(([0-9.]+),([0-9.]+)\)"',
+                                  svg).groups())
+    first_trace = svg.split('class="trace scatter')[1]
+    heights = [float(y) for y in re.findall(r'class="point[^"]*" transform="translate\([0-9.]+,([0-9.]+)\)"', first_trace)]
+    return [v0 + (y0 - (top + h)) * (v1 - v0) / (y0 - y1) for h in heights]
+
+
+@pytest.mark.parametrize("indicator_id", ["targeted_attacks_on_peacekeepers", "un_personnel_killed_in_deliberate_attacks"])
+def test_an_exported_chart_draws_each_point_at_its_value_on_its_axis(dataset, progress, image_server, indicator_id):
+    # A title's automargin once had the image's points drawn against gridlines of another
+    # layout: 6% stood at 6.2%.
+    figure = indicator_chart(dataset, progress[indicator_id])
+    values = list(figure.data[0].y)
+    drawn = _drawn_values(figure_bytes(figure, "svg").decode("utf-8"))
+    span = figure.layout.yaxis.range[1] - figure.layout.yaxis.range[0]
+    assert len(drawn) == len(values)
+    assert all(abs(d - v) <= 0.005 * span for d, v in zip(drawn, values, strict=True)), (drawn, values)
+
+
 def test_goals_chart_images(dataset, progress, image_server):
     figure = goals_chart(dataset, list(progress.values()))
     assert png_size(figure_bytes(figure, "png")) == (SLIDE_WIDTH, SLIDE_HEIGHT)
