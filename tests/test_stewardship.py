@@ -73,6 +73,7 @@ def test_a_reader_cannot_write(database, accounts):
 
 def _propose(at: AppTest) -> AppTest:
     at.selectbox(key="f_indicator").set_value("targeted_attacks_on_peacekeepers")
+    at.selectbox(key="f_source").set_value("A/72/573")
     at.text_input(key="f_label").input("1 Nov 2015 to 31 Oct 2016, restated")
     at.text_input(key="f_start").input("2015-11-02")
     at.text_input(key="f_end").input("2016-10-31")
@@ -123,6 +124,7 @@ def _tables(at: AppTest, column: str) -> list[pd.DataFrame]:
 
 def _type_figure(at: AppTest, value: str = "189", location: str = "100") -> AppTest:
     at.selectbox(key="f_indicator").set_value("targeted_attacks_on_peacekeepers")
+    at.selectbox(key="f_source").set_value("A/72/573")
     at.text_input(key="f_label").input("1 Nov 2015 to 31 Oct 2016, restated")
     at.text_input(key="f_start").input("2015-11-02")
     at.text_input(key="f_end").input("2016-10-31")
@@ -134,7 +136,9 @@ def _type_figure(at: AppTest, value: str = "189", location: str = "100") -> AppT
 
 def test_a_figure_is_proved_as_it_is_typed_and_previewed_on_its_chart(database, accounts):
     at = sign_in(page(accounts), "alice")
-    assert any("checked as you type once it has" in c.value for c in at.caption)
+    # Neither the indicator nor the source is chosen for the steward.
+    [waiting] = [_plain(c.value) for c in at.caption if "checked as you type once it has" in c.value]
+    assert waiting.startswith("The figure is checked as you type once it has the indicator, the source, ")
     at = _type_figure(at)
     assert not at.exception
     [checked] = [_plain(s.value) for s in at.success if s.value.startswith("Checked")]

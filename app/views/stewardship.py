@@ -134,7 +134,10 @@ with tabs[0]:
     if flash := st.session_state.pop("f_flash", None):
         st.success(md(flash), icon=":material/send:")
     names = dataset.indicator_names()
-    indicator = st.selectbox("Indicator", list(names), format_func=names.get, key="f_indicator")
+    # Nothing chosen until the steward chooses: a quote checked against a default indicator
+    # may pass for the wrong one (the proof reads numbers and their roles, not the subject).
+    indicator = st.selectbox("Indicator", list(names), index=None, placeholder="Choose the indicator",
+                             format_func=names.get, key="f_indicator")
     cells = st.columns(3)
     label = cells[0].text_input("Period as the source names it", key="f_label")
     # Dates as the data files write them; the same validation reads and checks them.
@@ -142,7 +145,8 @@ with tabs[0]:
     end = cells[2].text_input("Period end (YYYY-MM-DD)", key="f_end")
     cells = st.columns(3)
     value = cells[0].text_input("Value", key="f_value")
-    source = cells[1].selectbox("Source", list(dataset.sources), key="f_source")
+    source = cells[1].selectbox("Source", list(dataset.sources), index=None, placeholder="Choose the source",
+                                key="f_source")
     location = cells[2].text_input("Location (paragraph, 'page N', 'section ...' or row key)", key="f_location")
     quote = st.text_area("Verbatim quote (copied from the source)", key="f_quote")
     cells = st.columns(3)
@@ -151,12 +155,13 @@ with tabs[0]:
                                    help="How the source hedges the figure: more than, about, ...")
     baseline = cells[1].checkbox("The baseline of the series", key="f_baseline")
     notes = cells[2].text_input("Notes", key="f_notes")
-    unit = dataset.catalogue.set_index("id").loc[indicator, "unit"]
+    unit = dataset.catalogue.set_index("id").loc[indicator, "unit"] if indicator else ""
     row = {"indicator_id": indicator, "period_label": label.strip(), "period_start": start.strip(),
            "period_end": end.strip(), "value": value.strip(), "numerator": "", "denominator": "",
            "qualifier": qualifier, "is_baseline": "true" if baseline else "", "unit": unit, "source": source,
            "location": location.strip(), "quote": quote.strip(), "notes": notes.strip()}
-    missing = [what for name, what in FORM_FIELDS.items() if not st.session_state.get(name, "").strip()]
+    missing = [what for what, chosen in (("the indicator", indicator), ("the source", source)) if not chosen]
+    missing += [what for name, what in FORM_FIELDS.items() if not st.session_state.get(name, "").strip()]
     plan = None
     if missing:
         st.caption(md("The figure is checked as you type once it has " + ", ".join(missing) + "."))
