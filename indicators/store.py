@@ -661,21 +661,21 @@ class Store:
             return pd.DataFrame(connection.execute(
                 sa.select(changes).where(changes.c.status == PENDING).order_by(changes.c.id)).mappings().all())
 
-    def pending_records(self, entity: str) -> list[dict]:
-        """The records of one entity that changes waiting for review would write."""
-        query = (sa.select(revisions.c.payload).join(changes, changes.c.id == revisions.c.change_id)
+    def _pending_puts(self, entity: str, *columns) -> list:
+        """``columns`` of each revision of ``entity`` that changes waiting for review would write."""
+        query = (sa.select(*columns).join(changes, changes.c.id == revisions.c.change_id)
                  .where(changes.c.status == PENDING, revisions.c.entity == entity, revisions.c.action != RETRACT)
                  .order_by(revisions.c.id))
         with self.engine.connect() as connection:
-            return [json.loads(payload) for (payload,) in connection.execute(query)]
+            return list(connection.execute(query))
+
+    def pending_records(self, entity: str) -> list[dict]:
+        """The records of one entity that changes waiting for review would write."""
+        return [json.loads(payload) for (payload,) in self._pending_puts(entity, revisions.c.payload)]
 
     def waiting(self, entity: str) -> dict[str, int]:
         """The keys of ``entity`` that changes waiting for review would write, each with its change."""
-        query = (sa.select(revisions.c.key, revisions.c.change_id).join(changes, changes.c.id == revisions.c.change_id)
-                 .where(changes.c.status == PENDING, revisions.c.entity == entity, revisions.c.action != RETRACT)
-                 .order_by(revisions.c.id))
-        with self.engine.connect() as connection:
-            return {key: change for key, change in connection.execute(query)}
+        return dict(self._pending_puts(entity, revisions.c.key, revisions.c.change_id))
 
     def count(self, entity: str) -> int:
         return len(self.state().get(entity, {}))

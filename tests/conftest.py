@@ -138,14 +138,21 @@ def store_url(request, tmp_path):
 
 
 @pytest.fixture
-def store(store_url):
-    """A store on each backend, seeded from the shipped data, with the test people's accounts."""
+def store_folder() -> Path:
+    """The data folder :func:`store` is seeded from (a module overrides it to seed another)."""
     from indicators.paths import DEFAULT_DATA_DIR
+
+    return DEFAULT_DATA_DIR
+
+
+@pytest.fixture
+def store(store_url, store_folder):
+    """A store on each backend, seeded from ``store_folder``, with the test people's accounts."""
     from indicators.store import Store
 
     made = Store(store_url)
     made.migrate()
-    made.seed(DEFAULT_DATA_DIR)
+    made.seed(store_folder)
     add_accounts(made)
     yield made
     made.engine.dispose()

@@ -20,7 +20,7 @@ from indicators.accounts import Accounts
 from indicators.paths import DEFAULT_DATA_DIR
 from indicators.store import (FILES_AUTHOR, PUBLISHED, PUT, REJECTED, REVIEWER, WITHDRAWN, AlreadyReviewed,
                               ChangeRefused, DuplicateChange, Edit, Store, User, changes)
-from tests.conftest import add_accounts, edit_csv, password_of, shipped_symbols
+from tests.conftest import edit_csv, password_of, shipped_symbols
 
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = str(ROOT / "app" / "main.py")
@@ -37,13 +37,9 @@ def folder(tmp_path) -> Path:
 
 
 @pytest.fixture
-def store(store_url, folder) -> Store:
-    made = Store(store_url)
-    made.migrate()
-    made.seed(folder)
-    add_accounts(made)
-    yield made
-    made.engine.dispose()
+def store_folder(folder) -> Path:
+    """The store (conftest's) is seeded from this module's copy of the data, which tests edit."""
+    return folder
 
 
 def _with(store: Store, key: str, **fields) -> Edit:
