@@ -361,6 +361,18 @@ def _sign_in(browser, url: str, name: str):
     return tab
 
 
+def _approve_first(tab) -> None:
+    """Approve the first change on the Review tab; return once it is published (its
+    button gone): the store is read next, and the page may still be running."""
+    approve = tab.get_by_role("button", name="Approve")
+    approve.first.wait_for()
+    waiting = approve.count()
+    approve.first.click()
+    tab.wait_for_function("() => [...document.querySelectorAll('button')].filter(b => b.innerText === 'Approve')"
+                          f".length === {waiting - 1}", timeout=30_000)
+    _settle(tab)
+
+
 def _submit_for_review(tab, reason: str) -> None:
     """Give the reason in the tab shown and submit; wait until the change is said to wait."""
     tab.locator("input[aria-label='Why (for the reviewer)']:visible").fill(reason)
@@ -398,8 +410,7 @@ def test_a_steward_takes_a_new_report_to_a_published_figure(page, tmp_path):
         bob = _sign_in(browser, url, "bob")
         bob.get_by_role("tab", name="Review").click()
         _settle(bob)
-        bob.get_by_role("button", name="Approve").first.click()
-        _settle(bob)
+        _approve_first(bob)
         return bob
 
     # Each user in a page of their own (a new browser context: sessions are not shared).
@@ -568,11 +579,8 @@ def test_a_steward_adds_a_figure_by_form_and_a_table_by_upload_and_a_reviewer_re
         _settle(bob)
         steps["review shown"] = time.perf_counter() - started
         bob.screenshot(path=SHOTS / "25-review-diff.png", full_page=True)
-        for left in (1, 0):
-            bob.get_by_role("button", name="Approve").first.click()
-            bob.wait_for_function(f"() => [...document.querySelectorAll('button')].filter(b => b.innerText === "
-                                  f"'Approve').length === {left}", timeout=30_000)
-            _settle(bob)
+        for _ in range(2):
+            _approve_first(bob)
         published = Store(database).state()["observation"]
         assert "targeted_attacks_on_peacekeepers|2018-11-01|2019-10-31|TEST/7" in published
         assert "women_military_contingents|2019-10-31|2019-10-31|TEST/7" in published
